@@ -1,0 +1,64 @@
+"""One exception hierarchy for everything a user can get wrong.
+
+The CLI turns a TrustfillError into ``Error: ...`` and a non-zero exit; the app shows it with
+``st.error``. Anything that is not a TrustfillError is a bug and may show a traceback.
+"""
+
+from __future__ import annotations
+
+
+class TrustfillError(Exception):
+    """A problem the user can fix; the message says what and how."""
+
+    exit_code = 1
+
+
+class InputFileError(TrustfillError):
+    """A file given to Trustfill cannot be used (missing, wrong type, unreadable, hostile)."""
+
+    def __init__(self, path: object, problem: str, *, sheet: str | None = None, row: int | None = None):
+        self.path = str(path)
+        self.problem = problem
+        self.sheet = sheet
+        self.row = row
+        where = self.path
+        if sheet is not None:
+            where += f", sheet '{sheet}'"
+        if row is not None:
+            where += f", row {row}"
+        super().__init__(f"{where}: {problem}")
+
+
+class LimitExceeded(InputFileError):
+    """A file is larger than a configured limit (upload size, inflated size, rows, columns...)."""
+
+
+class RowError(TrustfillError):
+    """One or more rows of an import are invalid; nothing was imported."""
+
+    def __init__(self, path: object, problems: list[tuple[int, str]]):
+        self.path = str(path)
+        self.problems = problems
+        lines = [f"{self.path}: {len(problems)} bad row(s), nothing was imported:"]
+        lines += [f"  row {row}: {msg}" for row, msg in problems]
+        super().__init__("\n".join(lines))
+
+
+class NotFound(TrustfillError):
+    """Something named by the user (product, fact, questionnaire, user) does not exist."""
+
+
+class PermissionDenied(TrustfillError):
+    """The acting user's role does not allow the action."""
+
+    exit_code = 3
+
+
+class Conflict(TrustfillError):
+    """Someone else changed the record first (optimistic locking); reload and try again."""
+
+    exit_code = 4
+
+
+class ConfigError(TrustfillError):
+    """A setting or environment variable has an unusable value."""
