@@ -1,0 +1,1 @@
+"""The review workspace: questionnaires in progress, their questions, matches and decisions."""

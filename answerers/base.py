@@ -1,0 +1,167 @@
+"""The answerer protocol, the public result models and the registry of answerers.
+
+An answerer indexes facts once and then scores questions against them, 0-100 per fact. Built-in
+answerers register the way a plug-in would: through the ``trustfill.answerers`` entry-point group,
+or by calling :func:`register`. The engine (engine.py) combines them.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Sequence
+from dataclasses import dataclass
+from importlib.metadata import entry_points
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import BaseModel, Field
+
+from knowledge.model import Fact
+
+log = logging.getLogger(__name__)
+
+ENTRY_POINT_GROUP = "trustfill.answerers"
+
+
+class Candidate(BaseModel):
+    """One fact offered for a question, with why it was offered."""
+
+    fact_id: str
+    score: float = Field(ge=0, le=100)
+    reason: str = ""
+    matched_text: str = ""  # the question or alternate question of the fact that matched best
+
+
+class Match(BaseModel):
+    """The engine's verdict for one question."""
+
+    fact_id: str | None  # None when unanswered
+    score: float = Field(ge=0, le=100)  # calibrated confidence that fact_id answers the question
+    status: Literal["suggested", "review", "unanswered"]
+    alternatives: list[Candidate] = Field(default_factory=list)  # up to 5, best first
+
+
+@dataclass(slots=True)
+class Hit:
+    """An answerer's internal score for one fact (index into the indexed facts)."""
+
+    fact: int
+    score: float  # 0-100
+    variant: int = 0  # which of fact.all_questions matched best
+    terms: tuple[str, ...] = ()  # matched terms, for the reason shown to reviewers
+
+
+def matchable(fact: Fact) -> bool:
+    return (fact.status or "active").strip().lower() == "active"
+
+
+class Answerer:
+    """Base class of every answerer. Subclasses set ``name`` and implement ``rescore``.
+
+    ``recall`` answerers can search the whole library cheaply and propose candidates; the others
+    (rapidfuzz) only re-score a shortlist when run by the engine.
+    """
+
+    name: ClassVar[str] = ""
+    recall: ClassVar[bool] = False
+
+    def __init__(self, **options: object) -> None:
+        self.options = options
+        self.facts: list[Fact] = []
+        self._scope_cache: dict[str, np.ndarray] = {}
+
+    # -- indexing --------------------------------------------------------------------------------
+    def index(self, facts: Sequence[Fact]) -> None:
+        """Index the matchable facts (inactive ones are dropped here, once)."""
+        self.facts = [f for f in facts if matchable(f)]
+        self._scope_cache = {}
+        self._build()
+
+    def _build(self) -> None:  # pragma: no cover - trivial default
+        pass
+
+    def in_scope(self, product: str | None) -> np.ndarray:
+        """Boolean mask of facts a question about ``product`` may match (case-insensitive)."""
+        key = (product or "").strip().lower()
+        mask = self._scope_cache.get(key)
+        if mask is None:
+            mask = np.array([f.applies_to(key or None) for f in self.facts], dtype=bool)
+            self._scope_cache[key] = mask
+        return mask
+
+    # -- scoring ---------------------------------------------------------------------------------
+    def rescore(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[list[Hit]]:
+        """Score each question against the given fact indices only (same order)."""
+        raise NotImplementedError
+
+    def search(self, questions: Sequence[str], product: str | None, top_k: int) -> list[list[Hit]]:
+        """Best ``top_k`` in-scope facts per question, best first. Default: rescore everything."""
+        allowed = np.flatnonzero(self.in_scope(product)).tolist()
+        out = []
+        for hits in self.rescore(questions, [allowed] * len(questions)):
+            out.append(_top(hits, top_k))
+        return out
+
+    def score(self, questions: Sequence[str], product: str | None = None, top_k: int = 5) -> list[list[Candidate]]:
+        """Public, reviewer-facing form of :meth:`search`."""
+        return [[self.candidate(q, h) for h in hits] for q, hits in
+                zip(questions, self.search(questions, product, top_k), strict=True)]
+
+    def candidate(self, question: str, hit: Hit) -> Candidate:
+        fact = self.facts[hit.fact]
+        texts = fact.all_questions
+        matched = texts[hit.variant] if 0 <= hit.variant < len(texts) else fact.question
+        return Candidate(fact_id=fact.id, score=round(min(100.0, max(0.0, hit.score)), 2),
+                         reason=reason_text(hit.terms, matched, self.name), matched_text=matched)
+
+
+def _top(hits: list[Hit], k: int) -> list[Hit]:
+    # Ties broken by fact order so results are deterministic.
+    return sorted((h for h in hits if h.score > 0), key=lambda h: (-h.score, h.fact))[:k]
+
+
+def reason_text(terms: Sequence[str], matched: str, via: str = "") -> str:
+    parts = []
+    if terms:
+        parts.append("terms: " + ", ".join(t.lstrip("@").replace("_", " ") for t in terms))
+    if matched:
+        parts.append(f'phrasing: "{matched}"')
+    if via:
+        parts.append(f"via {via}")
+    return "; ".join(parts)
+
+
+# -- registry ------------------------------------------------------------------------------------
+_REGISTRY: dict[str, type[Answerer]] = {}
+_loaded_entry_points = False
+
+
+def register(cls: type[Answerer]) -> type[Answerer]:
+    """Register an answerer class under ``cls.name`` (usable as a decorator)."""
+    if not cls.name:
+        raise ValueError(f"{cls.__qualname__} has no name")
+    _REGISTRY[cls.name] = cls
+    return cls
+
+
+def _load_entry_points() -> None:
+    global _loaded_entry_points
+    if _loaded_entry_points:
+        return
+    _loaded_entry_points = True
+    for ep in entry_points(group=ENTRY_POINT_GROUP):
+        try:
+            obj = ep.load()
+        except Exception as exc:  # a broken plug-in must not take matching down
+            log.warning("answerer plug-in %s could not be loaded: %s", ep.name, exc)
+            continue
+        if isinstance(obj, type) and issubclass(obj, Answerer):
+            _REGISTRY.setdefault(obj.name or ep.name, obj)
+        elif callable(obj):
+            obj()  # a register() hook
+
+
+def available_answerers() -> dict[str, type[Answerer]]:
+    """Every registered answerer whose dependencies are installed, by name."""
+    _load_entry_points()
+    return {name: cls for name, cls in sorted(_REGISTRY.items()) if getattr(cls, "installed", lambda: True)()}

@@ -1,0 +1,181 @@
+"""Text normalisation and analysis shared by the lexical answerers.
+
+``normalise`` is the display-safe form (case, punctuation, leading IDs, British spelling); it is
+idempotent. ``analyse`` turns normalised text into matching terms: stop words dropped, words
+stemmed, and thesaurus phrases (``multi factor authentication``, ``2fa``) folded into one concept
+term (``@mfa``) so that a synonym counts once, as the idea it names, rather than as three words.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+from functools import lru_cache
+from pathlib import Path
+
+import yaml
+
+_THESAURUS = Path(__file__).with_name("thesaurus.yaml")
+
+# Questionnaire numbering at the start of a cell: "DSP-03.2", "1.4", "A.12.3", "Q12.", "(a)", "iv)".
+_LEADING_ID = re.compile(
+    r"^\s*(?:"
+    r"[A-Za-z]{1,6}[-_ ]?\d+(?:[.\-]\d+)*[a-z]?[.):]?"  # DSP-03.2, AIS-01, Q12, A.12 (letters + digits)
+    r"|[A-Za-z]\.\d+(?:\.\d+)*[.):]?"  # A.12.3
+    r"|\d+(?:\.\d+)*[a-z]?[.):]?"  # 1, 1.4, 2.3.1a
+    r"|\(?[a-z]\)|\(?[ivx]{1,4}\)"  # (a)  b)  iv)
+    r")\s+(?=\S)"
+)
+_NON_WORD = re.compile(r"[^a-z0-9@]+")
+_SPACES = re.compile(r"\s+")
+
+# British -> American spelling for words questionnaires use; suffix rules cover the rest.
+_BRIT_WORDS = {
+    "programme": "program", "programmes": "programs", "centre": "center", "centres": "centers",
+    "licence": "license", "licences": "licenses", "defence": "defense", "offence": "offense",
+    "catalogue": "catalog", "behaviour": "behavior", "colour": "color", "colours": "colors",
+    "favour": "favor", "labour": "labor", "honour": "honor", "judgement": "judgment",
+    "enrol": "enroll", "enrolment": "enrollment", "fulfil": "fulfill", "travelling": "traveling",
+    "cancelled": "canceled", "modelling": "modeling", "labelled": "labeled", "labelling": "labeling",
+    "grey": "gray", "storey": "story", "analyse": "analyze", "analysed": "analyzed",
+    "analyses": "analyzes", "analysing": "analyzing", "paralyse": "paralyze", "cheque": "check",
+}
+# -ise/-isation words whose American form is -ize; an allow-list because "wise", "exercise",
+# "premise", "advise", "enterprise" and "supervise" must stay as they are.
+_IZE_STEMS = (
+    "organ", "author", "recogn", "priorit", "sanit", "minim", "maxim", "custom", "standard", "util",
+    "optim", "central", "normal", "synchron", "anonym", "pseudonym", "categor", "summar", "real",
+    "special", "apolog", "emphas", "final", "initial", "local", "capital", "visual", "virtual",
+    "tokenis", "token", "encrypt", "character", "legal", "digit", "mobil", "neutral", "formal",
+    "harmon", "penal", "memor", "containeri", "container", "serial", "parameter", "modern", "stabil",
+    "criminal", "emphasi", "familiar", "monet", "person", "secur", "revolution", "industrial",
+)
+_ISE_RE = re.compile(r"\b(" + "|".join(_IZE_STEMS) + r")is(e|es|ed|ing|ation|ations|er|ers)\b")
+_WORD_RE = re.compile(r"[a-z0-9@]+")
+
+
+def _fold(text: str) -> str:
+    text = unicodedata.normalize("NFKC", text)
+    text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
+    return text.lower()
+
+
+def strip_leading_id(text: str) -> str:
+    """Drop questionnaire numbering such as ``DSP-03.2`` or ``1.4`` from the start of a question."""
+    previous = None
+    while previous != text:  # "1.4 (a) ..." carries two
+        previous = text
+        text = _LEADING_ID.sub("", text, count=1)
+    return text
+
+
+def normalise(text: str) -> str:
+    """Lower-case ASCII words separated by single spaces; IDs, punctuation, British spelling gone.
+
+    Idempotent: ``normalise(normalise(x)) == normalise(x)``.
+    """
+    text = _fold(text or "")
+    text = strip_leading_id(text)
+    text = text.replace("'s ", " ").replace("'", "")
+    # Keep in-word hyphens/slashes as word breaks: "multi-factor" -> "multi factor".
+    text = _NON_WORD.sub(" ", text)
+    text = _ISE_RE.sub(lambda m: m.group(1) + "iz" + m.group(2), text)
+    words = [_BRIT_WORDS.get(w, w) for w in text.split()]
+    out = " ".join(words)
+    # Numbering can surface only after punctuation is gone ("1.4." -> "1 4"); strip until stable.
+    stripped = strip_leading_id(out)
+    while stripped != out:
+        out = stripped
+        stripped = strip_leading_id(out)
+    return _SPACES.sub(" ", out).strip()
+
+
+_STEM_RULES = (
+    ("ational", "ate"), ("ization", "ize"), ("izations", "ize"), ("fulness", "ful"),
+    ("ousness", "ous"), ("iveness", "ive"), ("ations", "ate"), ("ation", "ate"), ("ments", ""),
+    ("ment", ""), ("ities", "ity"), ("ions", ""), ("ion", ""), ("ies", "y"), ("sses", "ss"),
+    ("ings", ""), ("ing", ""), ("edly", ""), ("ed", ""), ("ly", ""), ("ers", "er"), ("es", "e"),
+    ("s", ""),
+)
+_NO_STRIP_S = ("ss", "us", "is", "os")
+
+
+@lru_cache(maxsize=200_000)
+def stem(word: str) -> str:
+    """A small suffix stripper: close enough that both sides of a match reduce alike."""
+    if len(word) <= 3 or word.startswith("@") or any(ch.isdigit() for ch in word):
+        return word
+    for suffix, repl in _STEM_RULES:
+        if word.endswith(suffix):
+            if suffix == "s" and word.endswith(_NO_STRIP_S):
+                return word
+            base = word[: len(word) - len(suffix)] + repl
+            if len(base) < 3:
+                return word
+            # Undouble "scanned" -> "scann" -> "scan", keep "ss"/"ll" words intact.
+            if suffix in ("ed", "ing", "ings") and len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz":
+                base = base[:-1]
+            return base[:-1] if base.endswith("e") and len(base) > 4 else base
+    return word[:-1] if word.endswith("e") and len(word) > 4 else word
+
+
+class Thesaurus:
+    """Concept phrases (from thesaurus.yaml) matched longest-first over stemmed words."""
+
+    def __init__(self, data: dict):
+        self.stopwords: frozenset[str] = frozenset(_fold(w) for w in data.get("stopwords", []))
+        self.concepts: dict[str, list[str]] = {}
+        self.weights: dict[str, float] = {k: float(v) for k, v in (data.get("weights") or {}).items()}
+        # phrase (tuple of stems) -> concept term; longest phrases tried first.
+        self._phrases: dict[tuple[str, ...], str] = {}
+        for concept, phrases in (data.get("concepts") or {}).items():
+            term = "@" + concept
+            self.concepts[term] = list(phrases)
+            for phrase in phrases:
+                key = tuple(stem(w) for w in normalise(phrase).split())
+                if key:
+                    self._phrases.setdefault(key, term)
+        self._max_len = max((len(k) for k in self._phrases), default=1)
+        self._first = {k[0] for k in self._phrases}
+
+    def terms(self, normalised: str) -> list[str]:
+        """Matching terms of already-normalised text, in order (concepts replace their phrases)."""
+        stems = [stem(w) for w in normalised.split()]
+        out: list[str] = []
+        i, n = 0, len(stems)
+        while i < n:
+            if stems[i] in self._first:
+                for size in range(min(self._max_len, n - i), 0, -1):
+                    concept = self._phrases.get(tuple(stems[i : i + size]))
+                    if concept:
+                        out.append(concept)
+                        i += size
+                        break
+                else:
+                    self._keep(stems[i], normalised, out)
+                    i += 1
+            else:
+                self._keep(stems[i], normalised, out)
+                i += 1
+        return out
+
+    def _keep(self, term: str, _text: str, out: list[str]) -> None:
+        # Bare numbers are details ("24 hours", "ISO 27001:2022"), not topics.
+        if term not in self.stopwords and len(term) > 1 and not term.isdigit():
+            out.append(term)
+
+
+@lru_cache(maxsize=1)
+def thesaurus() -> Thesaurus:
+    with _THESAURUS.open(encoding="utf-8") as fh:
+        data = yaml.safe_load(fh) or {}
+    th = Thesaurus(data)
+    # Stop words are compared after stemming, like every other term.
+    th.stopwords = frozenset(stem(w) for w in th.stopwords) | th.stopwords
+    return th
+
+
+@lru_cache(maxsize=100_000)
+def analyse(text: str) -> tuple[str, ...]:
+    """Matching terms of raw text (normalised first)."""
+    return tuple(thesaurus().terms(normalise(text)))

@@ -1,0 +1,205 @@
+"""The database: one SQLAlchemy Core schema for SQLite (default) and PostgreSQL (by URL).
+
+The schema is versioned: ``schema_version`` holds the number of the last migration applied, and
+``migrate`` applies the missing ones in order inside one transaction, so an upgrade never
+half-happens. Add a migration by appending a function to ``MIGRATIONS``; never edit an old one.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import threading
+from collections.abc import Callable
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from trustfill import config
+from trustfill.errors import ConfigError
+
+metadata = sa.MetaData()
+
+
+def utcnow() -> dt.datetime:
+    return dt.datetime.now(dt.UTC).replace(tzinfo=None)
+
+
+schema_version = sa.Table(
+    "schema_version", metadata,
+    sa.Column("version", sa.Integer, nullable=False),
+)
+
+facts = sa.Table(
+    "facts", metadata,
+    sa.Column("id", sa.String(200), primary_key=True),
+    sa.Column("question", sa.Text, nullable=False),
+    sa.Column("answer", sa.Text, nullable=False),
+    sa.Column("comment", sa.Text, nullable=False, default=""),
+    sa.Column("alternate_questions", sa.JSON, nullable=False, default=list),
+    sa.Column("category", sa.String(200), nullable=False, default=""),
+    sa.Column("product", sa.String(200), nullable=False, default=""),
+    sa.Column("tags", sa.JSON, nullable=False, default=list),
+    sa.Column("owner", sa.String(200), nullable=False, default=""),
+    sa.Column("source", sa.Text, nullable=False, default=""),
+    sa.Column("last_reviewed", sa.Date, nullable=True),
+    sa.Column("review_interval_days", sa.Integer, nullable=False, default=365),
+    sa.Column("status", sa.String(20), nullable=False, default="active"),
+    sa.Column("version", sa.Integer, nullable=False, default=1),
+    sa.Column("created_at", sa.DateTime, nullable=False, default=utcnow),
+    sa.Column("updated_at", sa.DateTime, nullable=False, default=utcnow),
+)
+
+questionnaires = sa.Table(
+    "questionnaires", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("name", sa.String(300), nullable=False),
+    sa.Column("customer", sa.String(300), nullable=False, default=""),
+    sa.Column("product", sa.String(200), nullable=False, default=""),
+    sa.Column("due_date", sa.Date, nullable=True),
+    sa.Column("owner", sa.String(200), nullable=False, default=""),
+    sa.Column("original_filename", sa.String(300), nullable=False),
+    sa.Column("stored_file", sa.String(300), nullable=False),  # relative to the home's uploads/
+    sa.Column("format", sa.String(10), nullable=False),
+    sa.Column("layout", sa.JSON, nullable=True),
+    sa.Column("overrides", sa.JSON, nullable=False, default=list),
+    sa.Column("created_by", sa.String(200), nullable=False, default=""),
+    sa.Column("created_at", sa.DateTime, nullable=False, default=utcnow),
+    sa.Column("matched_at", sa.DateTime, nullable=True),
+    sa.Column("version", sa.Integer, nullable=False, default=1),
+)
+
+# One row per detected question, with its review state: what was matched, what the reviewer decided.
+questions = sa.Table(
+    "questions", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("questionnaire_id", sa.Integer,
+              sa.ForeignKey("questionnaires.id", ondelete="CASCADE"), nullable=False, index=True),
+    sa.Column("position", sa.Integer, nullable=False),
+    sa.Column("sheet", sa.String(300), nullable=False),
+    sa.Column("row", sa.Integer, nullable=False),
+    sa.Column("ref", sa.String(100), nullable=False, default=""),
+    sa.Column("section", sa.Text, nullable=False, default=""),
+    sa.Column("text", sa.Text, nullable=False),
+    sa.Column("target", sa.JSON, nullable=False),  # the intake DetectedQuestion, as JSON
+    sa.Column("prefilled", sa.Boolean, nullable=False, default=False),
+    # matching
+    sa.Column("fact_id", sa.String(200), nullable=True),
+    sa.Column("score", sa.Float, nullable=False, default=0.0),
+    sa.Column("match_status", sa.String(20), nullable=False, default="unanswered"),
+    sa.Column("alternatives", sa.JSON, nullable=False, default=list),
+    # review
+    sa.Column("answer", sa.Text, nullable=False, default=""),
+    sa.Column("comment", sa.Text, nullable=False, default=""),
+    sa.Column("review_status", sa.String(20), nullable=False, default="pending"),  # pending|approved|rejected
+    sa.Column("origin", sa.String(20), nullable=False, default="auto"),  # auto|edited|manual|prefilled
+    sa.Column("reviewer", sa.String(200), nullable=False, default=""),
+    sa.Column("reviewed_at", sa.DateTime, nullable=True),
+    sa.Column("version", sa.Integer, nullable=False, default=1),
+    sa.Column("updated_at", sa.DateTime, nullable=False, default=utcnow),
+    sa.UniqueConstraint("questionnaire_id", "sheet", "row", name="uq_question_cell"),
+)
+
+users = sa.Table(
+    "users", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("username", sa.String(200), nullable=False, unique=True),
+    sa.Column("email", sa.String(300), nullable=False, default=""),
+    sa.Column("display_name", sa.String(300), nullable=False, default=""),
+    sa.Column("role", sa.String(20), nullable=False),
+    sa.Column("password_hash", sa.String(300), nullable=True),
+    sa.Column("disabled", sa.Boolean, nullable=False, default=False),
+    sa.Column("created_at", sa.DateTime, nullable=False, default=utcnow),
+)
+
+# Append-only: the service layer has no function that updates or deletes a row here.
+audit_log = sa.Table(
+    "audit_log", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("at", sa.DateTime, nullable=False, default=utcnow, index=True),
+    sa.Column("actor", sa.String(200), nullable=False),
+    sa.Column("action", sa.String(60), nullable=False, index=True),
+    sa.Column("object_type", sa.String(60), nullable=False, default=""),
+    sa.Column("object_id", sa.String(300), nullable=False, default=""),
+    sa.Column("details", sa.JSON, nullable=False, default=dict),
+)
+
+settings = sa.Table(
+    "settings", metadata,
+    sa.Column("key", sa.String(200), primary_key=True),
+    sa.Column("value", sa.JSON, nullable=False),
+)
+
+
+def _migration_1(conn: Connection) -> None:
+    """Initial schema."""
+    metadata.create_all(conn, tables=[facts, questionnaires, questions, users, audit_log, settings])
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1]
+SCHEMA_VERSION = len(MIGRATIONS)
+
+
+def current_version(conn: Connection) -> int:
+    if not sa.inspect(conn).has_table("schema_version"):
+        return 0
+    value = conn.execute(sa.select(sa.func.max(schema_version.c.version))).scalar()
+    return int(value or 0)
+
+
+def migrate(engine: Engine) -> int:
+    """Bring the schema up to date; returns the version now in force."""
+    with engine.begin() as conn:
+        if not sa.inspect(conn).has_table("schema_version"):
+            schema_version.create(conn)
+        have = current_version(conn)
+        if have > SCHEMA_VERSION:
+            raise ConfigError(
+                f"The database is at schema version {have}, newer than this Trustfill ({SCHEMA_VERSION}). "
+                "Upgrade Trustfill before using this database.")
+        for number in range(have + 1, SCHEMA_VERSION + 1):
+            MIGRATIONS[number - 1](conn)
+            conn.execute(schema_version.delete())
+            conn.execute(schema_version.insert().values(version=number))
+    return SCHEMA_VERSION
+
+
+_engines: dict[str, Engine] = {}
+_lock = threading.Lock()
+
+
+def _on_sqlite_connect(dbapi_conn, _record) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA journal_mode=WAL")  # readers don't block the writer: several reviewers at once
+    cur.execute("PRAGMA busy_timeout=10000")
+    cur.close()
+
+
+def get_engine(url: str | None = None) -> Engine:
+    """One migrated engine per database URL per process."""
+    url = url or config.database_url()
+    with _lock:
+        engine = _engines.get(url)
+        if engine is None:
+            try:
+                engine = sa.create_engine(url, future=True, pool_pre_ping=True)
+            except (sa.exc.ArgumentError, ImportError) as exc:
+                raise ConfigError(f"TRUSTFILL_DATABASE_URL is not usable ({exc}). "
+                                  "Use e.g. postgresql+psycopg://user:pass@host/db or sqlite:///path.db") from exc
+            if engine.dialect.name == "sqlite":
+                sa.event.listen(engine, "connect", _on_sqlite_connect)
+            try:
+                migrate(engine)
+            except sa.exc.OperationalError as exc:
+                raise ConfigError(f"Cannot open the database at {engine.url.render_as_string(hide_password=True)}:"
+                                  f" {exc.orig}") from exc
+            _engines[url] = engine
+        return engine
+
+
+def dispose_all() -> None:
+    """Forget cached engines (tests switch homes between cases)."""
+    with _lock:
+        for engine in _engines.values():
+            engine.dispose()
+        _engines.clear()

@@ -1,0 +1,254 @@
+"""Questionnaire actions of the service layer: upload, list, match, delete."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from answerers import MatchSettings
+from intake import LayoutOverrides, read_questionnaire
+from intake.model import DetectedQuestion, Intake
+from knowledge import store
+from trustfill import config
+from trustfill.db import questionnaires as q_table
+from trustfill.db import questions as questions_table
+from trustfill.db import settings as settings_table
+from trustfill.db import utcnow
+from trustfill.errors import InputFileError, NotFound, TrustfillError
+from workspace.matching import engine_for
+
+SUPPORTED = (".xlsx", ".xlsm", ".csv")
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+
+
+def safe_display_name(name: str) -> str:
+    """The user's file name without any path: a name like '../../x.xlsx' can never steer a write."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = _UNSAFE_NAME.sub("_", base).strip(" .") or "questionnaire"
+    return base[:200]
+
+
+@dataclass
+class Progress:
+    total: int = 0
+    suggested: int = 0
+    review: int = 0
+    unanswered: int = 0
+    approved: int = 0
+    rejected: int = 0
+    prefilled: int = 0
+
+    @property
+    def done_share(self) -> float:
+        return (self.approved + self.prefilled) / self.total if self.total else 0.0
+
+
+class QuestionnaireOps:
+    # ---- settings
+    def match_settings(self) -> MatchSettings:
+        with self.tx() as conn:
+            row = conn.execute(sa.select(settings_table.c.value).where(settings_table.c.key == "matching")).first()
+        base = MatchSettings(cache_dir=str(config.home() / "cache"))
+        return base.model_copy(update=row[0]) if row else base
+
+    def set_match_settings(self, **values) -> MatchSettings:
+        self.require("settings", "change settings")
+        current = self.match_settings().model_dump()
+        current.update(values)
+        new = MatchSettings(**current)
+        with self.tx() as conn:
+            conn.execute(settings_table.delete().where(settings_table.c.key == "matching"))
+            conn.execute(settings_table.insert().values(key="matching", value=new.model_dump(mode="json")))
+            self.audit(conn, "settings_change", "settings", "matching", values=values)
+        return new
+
+    # ---- checks
+    def check_product(self, product: str | None) -> str:
+        product = (product or "").strip()
+        if not product:
+            return ""
+        known = self.products()
+        for p in known:
+            if p.lower() == product.lower():
+                return p
+        listed = ", ".join(known) if known else "none: the knowledge base has only product-less facts"
+        raise NotFound(f"Unknown product '{product}'. Products in the knowledge base: {listed}.")
+
+    # ---- intake
+    def inspect_file(self, path: str | os.PathLike, overrides: list[LayoutOverrides] | None = None,
+                     display_name: str | None = None) -> Intake:
+        self.require("read")
+        return read_questionnaire(path, overrides or None, self.limits, display_name=display_name)
+
+    def upload_questionnaire(self, src: str | os.PathLike, *, original_filename: str | None = None,
+                             product: str | None = None, customer: str = "", name: str = "",
+                             due_date: dt.date | None = None, owner: str = "",
+                             overrides: list[LayoutOverrides] | None = None) -> int:
+        """Store a copy of the file, detect its questions, and record them. Returns the questionnaire ID."""
+        self.require("upload", "upload questionnaires")
+        src = Path(src)
+        display = safe_display_name(original_filename or src.name)
+        suffix = Path(display).suffix.lower()
+        if suffix not in SUPPORTED:
+            if suffix == ".xls":
+                raise InputFileError(display, "legacy Excel 97-2003 (.xls) files are not read. Open it in Excel "
+                                              "or LibreOffice, save it as .xlsx, and upload again.")
+            raise InputFileError(display, f"unsupported file type '{suffix or '(none)'}'. "
+                                          f"Upload one of {', '.join(SUPPORTED)}.")
+        product = self.check_product(product)
+        intake = read_questionnaire(src, overrides or None, self.limits, display_name=display)
+        if not intake.questions:
+            raise InputFileError(display, "no questions were found. Run `trustfill inspect` on it and "
+                                          "give the question column with --question-col (and --sheet).")
+        stored_name = f"{uuid.uuid4().hex}{suffix}"
+        stored = config.uploads_dir() / stored_name
+        shutil.copyfile(src, stored)
+        try:
+            with self.tx() as conn:
+                qid = conn.execute(q_table.insert().values(
+                    name=name or Path(display).stem, customer=customer, product=product, due_date=due_date,
+                    owner=owner or self.actor.username, original_filename=display, stored_file=stored_name,
+                    format=intake.layout.format, layout=intake.layout.model_dump(mode="json"),
+                    overrides=[o.model_dump(mode="json") for o in overrides or []],
+                    created_by=self.actor.username, created_at=utcnow(),
+                ).returning(q_table.c.id)).scalar_one()
+                self._insert_questions(conn, qid, intake.questions)
+                self.audit(conn, "upload", "questionnaire", qid, file=display, product=product,
+                           questions=len(intake.questions))
+        except BaseException:
+            stored.unlink(missing_ok=True)
+            raise
+        return qid
+
+    def _insert_questions(self, conn, qid: int, detected: list[DetectedQuestion]) -> None:
+        rows = []
+        for pos, q in enumerate(detected):
+            rows.append(dict(
+                questionnaire_id=qid, position=pos, sheet=q.sheet, row=q.row, ref=q.ref, section=q.section,
+                text=q.text, target=q.model_dump(mode="json"), prefilled=q.prefilled,
+                answer=q.existing_answer if q.prefilled else "",
+                comment=q.existing_comment if q.prefilled else "",
+                origin="prefilled" if q.prefilled else "auto", updated_at=utcnow()))
+        if rows:
+            conn.execute(questions_table.insert(), rows)
+
+    # ---- reading
+    def questionnaire(self, qid: int) -> dict:
+        self.require("read")
+        with self.tx() as conn:
+            row = conn.execute(sa.select(q_table).where(q_table.c.id == qid)).first()
+        if row is None:
+            raise NotFound(f"No questionnaire with ID {qid}. `trustfill questionnaires list` shows them.")
+        return dict(row._mapping)
+
+    def stored_path(self, qid: int) -> Path:
+        return config.uploads_dir() / self.questionnaire(qid)["stored_file"]
+
+    def list_questionnaires(self) -> list[dict]:
+        self.require("read")
+        with self.tx() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(sa.select(q_table).order_by(q_table.c.id.desc()))]
+            for r in rows:
+                r["progress"] = self._progress(conn, r["id"])
+        return rows
+
+    def progress(self, qid: int) -> Progress:
+        with self.tx() as conn:
+            return self._progress(conn, qid)
+
+    def _progress(self, conn, qid: int) -> Progress:
+        p = Progress()
+        stmt = sa.select(questions_table.c.match_status, questions_table.c.review_status,
+                         questions_table.c.prefilled, sa.func.count()).where(
+            questions_table.c.questionnaire_id == qid).group_by(
+            questions_table.c.match_status, questions_table.c.review_status, questions_table.c.prefilled)
+        for match_status, review_status, prefilled, n in conn.execute(stmt):
+            p.total += n
+            if review_status == "approved":
+                p.approved += n
+            elif review_status == "rejected":
+                p.rejected += n
+            elif prefilled:
+                p.prefilled += n
+            else:
+                setattr(p, match_status, getattr(p, match_status) + n)
+        return p
+
+    def questions(self, qid: int) -> list[dict]:
+        self.require("read")
+        with self.tx() as conn:
+            rows = conn.execute(sa.select(questions_table).where(
+                questions_table.c.questionnaire_id == qid).order_by(questions_table.c.position))
+            return [dict(r._mapping) for r in rows]
+
+    def question(self, question_id: int) -> dict:
+        self.require("read")
+        with self.tx() as conn:
+            row = conn.execute(sa.select(questions_table).where(questions_table.c.id == question_id)).first()
+        if row is None:
+            raise NotFound(f"No question with ID {question_id}.")
+        return dict(row._mapping)
+
+    # ---- matching
+    def run_matching(self, qid: int, *, progress: Callable[[float], None] | None = None) -> Progress:
+        """Match every question; approved, edited and hand-written answers are never overwritten."""
+        self.require("match", "run matching")
+        qn = self.questionnaire(qid)
+        with self.tx() as conn:
+            facts = store.list_facts(conn, product=qn["product"] or None)
+        by_id = {f.id: f for f in facts}
+        engine = engine_for(facts, self.match_settings())
+        rows = self.questions(qid)
+        results = []
+        chunk = 200
+        for start in range(0, len(rows), chunk):
+            part = rows[start:start + chunk]
+            results += engine.match([r["text"] for r in part], qn["product"] or None)
+            if progress:
+                progress(min(1.0, (start + len(part)) / max(len(rows), 1)))
+        with self.tx() as conn:
+            for row, match in zip(rows, results, strict=True):
+                values = dict(fact_id=match.fact_id, score=round(float(match.score), 1),
+                              match_status=match.status,
+                              alternatives=[c.model_dump(mode="json") for c in match.alternatives])
+                keep = row["review_status"] == "approved" or row["origin"] in ("edited", "manual", "prefilled", "picked")
+                if not keep:
+                    fact = by_id.get(match.fact_id) if match.fact_id else None
+                    values.update(answer=fact.answer if fact else "", comment=fact.comment if fact else "",
+                                  origin="auto")
+                    if row["review_status"] == "rejected" and row["fact_id"] != match.fact_id:
+                        values["review_status"] = "pending"
+                conn.execute(questions_table.update().where(questions_table.c.id == row["id"]).values(
+                    **values, version=questions_table.c.version + 1, updated_at=utcnow()))
+            conn.execute(q_table.update().where(q_table.c.id == qid).values(matched_at=utcnow()))
+            p = self._progress(conn, qid)
+            self.audit(conn, "match_run", "questionnaire", qid, questions=len(rows), facts=len(facts),
+                       suggested=p.suggested, review=p.review, unanswered=p.unanswered)
+        return p
+
+    def delete_questionnaire(self, qid: int) -> None:
+        """Delete the questionnaire, its questions, decisions and stored file; the audit keeps no content."""
+        self.require("delete_questionnaire", "delete questionnaires")
+        qn = self.questionnaire(qid)
+        with self.tx() as conn:
+            conn.execute(questions_table.delete().where(questions_table.c.questionnaire_id == qid))
+            conn.execute(q_table.delete().where(q_table.c.id == qid))
+            self.audit(conn, "questionnaire_delete", "questionnaire", qid)
+        (config.uploads_dir() / qn["stored_file"]).unlink(missing_ok=True)
+        for f in config.exports_dir().glob(f"q{qid}-*"):
+            f.unlink(missing_ok=True)
+
+
+def as_detected(row: dict) -> DetectedQuestion:
+    try:
+        return DetectedQuestion.model_validate(row["target"])
+    except Exception as exc:  # a target written by an older intake
+        raise TrustfillError(f"Question {row['id']} has an unreadable layout; re-upload the file.") from exc

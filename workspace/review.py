@@ -1,0 +1,115 @@
+"""Review decisions: edit, approve, reject, pick a fact. Each is saved the moment it is made.
+
+Every change is conditional on the version the reviewer saw (optimistic locking): if someone
+else changed the question first, the loser gets a Conflict that shows the winner's value.
+"""
+
+from __future__ import annotations
+
+import sqlalchemy as sa
+
+from knowledge import store
+from trustfill.db import questions as questions_table
+from trustfill.db import utcnow
+from trustfill.errors import Conflict, NotFound
+
+
+class ReviewOps:
+    def _update_question(self, conn, question_id: int, expected_version: int | None, **values) -> dict:
+        cond = [questions_table.c.id == question_id]
+        if expected_version is not None:
+            cond.append(questions_table.c.version == expected_version)
+        result = conn.execute(questions_table.update().where(*cond).values(
+            **values, version=questions_table.c.version + 1, updated_at=utcnow()))
+        if result.rowcount != 1:
+            row = conn.execute(sa.select(questions_table).where(questions_table.c.id == question_id)).first()
+            if row is None:
+                raise NotFound(f"No question with ID {question_id}.")
+            raise Conflict(f"Question {question_id} was changed by {row.reviewer or 'someone else'} while you "
+                           f"were looking at it. Their version: status {row.review_status}, answer "
+                           f"'{row.answer}'. Reload and decide again.")
+        return dict(conn.execute(sa.select(questions_table).where(questions_table.c.id == question_id))
+                    .first()._mapping)
+
+    def _get(self, conn, question_id: int) -> dict:
+        row = conn.execute(sa.select(questions_table).where(questions_table.c.id == question_id)).first()
+        if row is None:
+            raise NotFound(f"No question with ID {question_id}.")
+        return dict(row._mapping)
+
+    def edit_answer(self, question_id: int, *, answer: str, comment: str,
+                    expected_version: int | None = None) -> dict:
+        """An edit makes the answer a draft again: an approved answer that changes needs a new approval."""
+        self.require("edit_answer", "edit answers")
+        with self.tx() as conn:
+            before = self._get(conn, question_id)
+            origin = "manual" if not before["fact_id"] else "edited"
+            after = self._update_question(conn, question_id, expected_version, answer=answer, comment=comment,
+                                          origin=origin, review_status="pending", reviewer=self.actor.username,
+                                          reviewed_at=utcnow())
+            self.audit(conn, "edit", "question", question_id, questionnaire=before["questionnaire_id"],
+                       before={"answer": before["answer"], "comment": before["comment"]},
+                       after={"answer": answer, "comment": comment})
+        return after
+
+    def approve(self, question_id: int, *, expected_version: int | None = None) -> dict:
+        self.require("approve", "approve answers")
+        with self.tx() as conn:
+            before = self._get(conn, question_id)
+            if not before["answer"].strip():
+                raise Conflict(f"Question {question_id} has no answer to approve; write or pick one first.")
+            after = self._update_question(conn, question_id, expected_version, review_status="approved",
+                                          reviewer=self.actor.username, reviewed_at=utcnow())
+            self.audit(conn, "approve", "question", question_id, questionnaire=before["questionnaire_id"],
+                       fact_id=before["fact_id"], answer=before["answer"])
+        self._learn_from_approval(after)
+        return after
+
+    def reject(self, question_id: int, *, expected_version: int | None = None) -> dict:
+        self.require("approve", "reject answers")
+        with self.tx() as conn:
+            before = self._get(conn, question_id)
+            after = self._update_question(conn, question_id, expected_version, review_status="rejected",
+                                          reviewer=self.actor.username, reviewed_at=utcnow())
+            self.audit(conn, "reject", "question", question_id, questionnaire=before["questionnaire_id"],
+                       fact_id=before["fact_id"])
+        return after
+
+    def bulk_approve(self, qid: int, *, min_score: float = 0.0) -> int:
+        """Approve every pending `suggested` answer at or above ``min_score``. Returns how many."""
+        self.require("approve", "approve answers")
+        with self.tx() as conn:
+            rows = conn.execute(sa.select(questions_table.c.id, questions_table.c.version).where(
+                questions_table.c.questionnaire_id == qid, questions_table.c.match_status == "suggested",
+                questions_table.c.review_status == "pending", questions_table.c.prefilled.is_(False),
+                questions_table.c.score >= min_score, questions_table.c.answer != "")).all()
+            approved = []
+            for question_id, version in rows:
+                result = conn.execute(questions_table.update().where(
+                    questions_table.c.id == question_id, questions_table.c.version == version).values(
+                    review_status="approved", reviewer=self.actor.username, reviewed_at=utcnow(),
+                    version=version + 1, updated_at=utcnow()))
+                if result.rowcount == 1:
+                    approved.append(question_id)
+            self.audit(conn, "bulk_approve", "questionnaire", qid, min_score=min_score, questions=approved)
+        for question_id in approved:
+            with self.tx() as conn:
+                self._learn_from_approval(self._get(conn, question_id))
+        return len(approved)
+
+    def pick_fact(self, question_id: int, fact_id: str, *, expected_version: int | None = None) -> dict:
+        """The reviewer chose a fact by hand: its answer and comment become the draft."""
+        self.require("edit_answer", "pick a fact")
+        with self.tx() as conn:
+            fact = store.get_fact(conn, fact_id)
+            before = self._get(conn, question_id)
+            after = self._update_question(conn, question_id, expected_version, fact_id=fact.id,
+                                          answer=fact.answer, comment=fact.comment, origin="picked",
+                                          review_status="pending", reviewer=self.actor.username,
+                                          reviewed_at=utcnow())
+            self.audit(conn, "pick_fact", "question", question_id, questionnaire=before["questionnaire_id"],
+                       before=before["fact_id"], after=fact.id)
+        return after
+
+    def _learn_from_approval(self, row: dict) -> None:
+        """Hook for the knowledge base to learn from an approval (see team workflow)."""
