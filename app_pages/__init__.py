@@ -1,0 +1,1 @@
+"""Streamlit pages of the Trustfill app: thin views over trustfill.service.Service."""
