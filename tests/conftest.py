@@ -22,4 +22,8 @@ def tf_home(tmp_path, monkeypatch):
     home.mkdir()
     monkeypatch.setenv("TRUSTFILL_HOME", str(home))
     monkeypatch.delenv("TRUSTFILL_DATABASE_URL", raising=False)
-    return home
+    monkeypatch.delenv("TRUSTFILL_USER", raising=False)
+    yield home
+    from trustfill.db import dispose_all
+
+    dispose_all()

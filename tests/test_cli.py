@@ -1,0 +1,154 @@
+"""The `trustfill` CLI end to end, as a user runs it: real processes, real workbooks, real SQLite."""
+
+from __future__ import annotations
+
+import csv
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import openpyxl
+import pytest
+from openpyxl.worksheet.datavalidation import DataValidation
+
+from conftest import BENCH, DEV, needs_shared
+
+REPORT_COLUMNS = ["sheet", "row", "question", "fact_id", "score", "status", "answer", "comment"]
+
+
+def run(home: Path, *args: str, ok: bool = True, **env: str) -> subprocess.CompletedProcess:
+    environ = {**os.environ, "TRUSTFILL_HOME": str(home), **env}
+    environ.pop("TRUSTFILL_DATABASE_URL", None)
+    proc = subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True,
+                          env=environ, cwd=Path(__file__).resolve().parent.parent, timeout=300)
+    if ok:
+        assert proc.returncode == 0, proc.stderr
+    return proc
+
+
+def _library(tmp_path: Path) -> Path:
+    path = tmp_path / "library.csv"
+    rows = [
+        ["enc-rest", "Is customer data encrypted at rest?", "Yes (AES-256)", "Disks and backups use AES-256.",
+         "Encryption", "", "Are stored files encrypted?"],
+        ["enc-transit", "Is customer data encrypted in transit?", "Yes (TLS 1.2+)", "TLS 1.2 or higher.",
+         "Encryption", "", ""],
+        ["mfa-staff", "Do employees use multi-factor authentication?", "Yes", "Hardware keys for all staff.",
+         "Access", "", ""],
+        ["dr-rto", "What is your recovery time objective (RTO)?", "4 hours", "Tested twice a year.",
+         "Resilience", "chat", ""],
+    ]
+    with path.open("w", newline="") as fh:
+        w = csv.writer(fh)
+        w.writerow(["ID", "Question", "Answer", "Comment", "Category", "Product", "Alternate Questions"])
+        w.writerows(rows)
+    return path
+
+
+def _questionnaire(tmp_path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Security"
+    ws["A1"] = "Acme vendor security questionnaire"
+    ws["A2"] = "Please answer every question."
+    ws.append([])
+    ws.append(["#", "Question", "Response", "Comments"])  # row 4
+    ws.append(["Data protection"])  # section heading, row 5
+    ws.append(["1.1", "Is customer data encrypted at rest?", None, None])
+    ws.append(["1.2", "Is customer data encrypted in transit over public networks?", None, None])
+    ws.append(["1.3", "Do all employees use multi-factor authentication?", None, None])
+    ws.append(["1.4", "Does your company hold cyber insurance?", None, None])
+    dv = DataValidation(type="list", formula1='"Yes,No,N/A"')
+    dv.add("C6:C9")
+    ws.add_data_validation(dv)
+    path = tmp_path / "acme.xlsx"
+    wb.save(path)
+    return path
+
+
+def test_answer_end_to_end(tmp_path):
+    home = tmp_path / "home"
+    run(home, "kb", "import", str(_library(tmp_path)), "--replace")
+    src = _questionnaire(tmp_path)
+    original = src.read_bytes()
+    out, report = tmp_path / "filled.xlsx", tmp_path / "report.csv"
+    proc = run(home, "answer", str(src), "--product", "chat", "-o", str(out), "--report", str(report))
+    assert "4 questions" in proc.stdout
+    assert src.read_bytes() == original  # the customer's file is never modified
+
+    with report.open(newline="") as fh:
+        rows = list(csv.DictReader(fh))
+    assert list(rows[0].keys()) == REPORT_COLUMNS
+    assert [int(r["row"]) for r in rows] == [6, 7, 8, 9]
+    by_row = {int(r["row"]): r for r in rows}
+    assert by_row[6]["fact_id"] == "enc-rest" and by_row[6]["status"] == "suggested"
+    assert by_row[7]["fact_id"] == "enc-transit"
+    assert by_row[9]["status"] == "unanswered" and by_row[9]["fact_id"] == ""
+    for r in rows:
+        assert 0 <= float(r["score"]) <= 100
+
+    ws = openpyxl.load_workbook(out)["Security"]
+    assert ws["C6"].value == "Yes"  # fitted to the Yes/No/N/A dropdown
+    assert "AES-256" in ws["D6"].value
+    assert ws["C9"].value is None
+    assert ws["B6"].value == "Is customer data encrypted at rest?"
+
+
+@pytest.mark.parametrize("case", ["missing", "not-spreadsheet", "unreadable", "legacy-xls", "unknown-product"])
+def test_answer_errors_are_one_line_and_leave_no_output(tmp_path, case):
+    home = tmp_path / "home"
+    run(home, "kb", "import", str(_library(tmp_path)))
+    src = {"missing": tmp_path / "nope.xlsx", "not-spreadsheet": tmp_path / "notes.pdf",
+           "unreadable": tmp_path / "broken.xlsx", "legacy-xls": tmp_path / "old.xls",
+           "unknown-product": _questionnaire(tmp_path)}[case]
+    if case == "not-spreadsheet":
+        src.write_bytes(b"%PDF-1.4 not a spreadsheet")
+    elif case == "unreadable":
+        src.write_bytes(_questionnaire(tmp_path).read_bytes()[:700])  # truncated zip
+    elif case == "legacy-xls":
+        src.write_bytes(b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600)
+    out, report = tmp_path / "out.xlsx", tmp_path / "report.csv"
+    proc = run(home, "answer", str(src), "--product", "nosuch" if case == "unknown-product" else "chat",
+               "-o", str(out), "--report", str(report), ok=False)
+    assert proc.returncode != 0
+    assert proc.stderr.startswith("Error: ")
+    assert "Traceback" not in proc.stderr and len(proc.stderr.strip().splitlines()) == 1
+    assert not out.exists() and not report.exists()
+    assert not list(tmp_path.glob(".tf-*"))
+
+
+def test_kb_import_error_lists_rows_and_exits_non_zero(tmp_path):
+    home = tmp_path / "home"
+    bad = tmp_path / "bad.csv"
+    bad.write_text("ID,Question,Answer\na,Q1,Yes\nb,,Yes\n")
+    proc = run(home, "kb", "import", str(bad), ok=False)
+    assert proc.returncode != 0 and proc.stderr.startswith("Error: ") and "row 3: no question" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_kb_sample_import_and_export(tmp_path):
+    home = tmp_path / "home"
+    proc = run(home, "kb", "import", "--sample")
+    assert "facts in the knowledge base" in proc.stdout
+    out = tmp_path / "kb.yaml"
+    run(home, "kb", "export", str(out))
+    assert out.read_text().count("- id:") >= 50
+
+
+@needs_shared
+@pytest.mark.slow
+def test_dev_workbooks_are_answered_and_reported(tmp_path):
+    home = tmp_path / "home"
+    run(home, "kb", "import", str(BENCH / "library.csv"), "--replace")
+    with (DEV / "truth.csv").open(newline="") as fh:
+        truth = list(csv.DictReader(fh))
+    for name in sorted({t["file"] for t in truth}):
+        product = next(t["product"] for t in truth if t["file"] == name)
+        out, report = tmp_path / f"filled-{name}", tmp_path / f"{name}.csv"
+        run(home, "answer", str(DEV / name), "--product", product, "-o", str(out), "--report", str(report))
+        openpyxl.load_workbook(out)
+        with report.open(newline="") as fh:
+            got = {(r["sheet"], int(r["row"])) for r in csv.DictReader(fh)}
+        want = {(t["sheet"], int(t["row"])) for t in truth if t["file"] == name}
+        assert want <= got, f"{name}: missing {sorted(want - got)[:5]}"
