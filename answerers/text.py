@@ -131,7 +131,7 @@ class Thesaurus:
         for concept, phrases in (data.get("concepts") or {}).items():
             term = "@" + concept
             self.concepts[term] = list(phrases)
-            for phrase in phrases:
+            for phrase in map(str, phrases):  # YAML may type "27001" as a number
                 key = tuple(stem(w) for w in normalise(phrase).split())
                 if key:
                     self._phrases.setdefault(key, term)

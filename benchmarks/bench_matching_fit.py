@@ -1,0 +1,173 @@
+"""Fit the engine's fusion weights, confidence calibration and default thresholds (-> answerers/fusion.json).
+
+    .venv/bin/python benchmarks/bench_matching_fit.py [--write] [--cv]
+
+Few parameters (one weight per answerer, three for calibration), fitted with logistic regression
+on the development questionnaires, so they generalise rather than memorise. ``--cv`` reports
+leave-one-questionnaire-out figures: fit on two questionnaires, evaluate on the third, which is
+the honest estimate of what a new questionnaire style gets.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from bench_matching_data import DevQuestion, load_dev, load_library  # noqa: E402
+
+from answerers import MatchingEngine, MatchSettings  # noqa: E402
+from answerers.engine import _FUSION  # noqa: E402
+
+TARGET_PRECISION = 0.97
+
+
+def collect(engine: MatchingEngine, dev: list[DevQuestion]) -> list[dict]:
+    """Per question: shortlist feature rows (one column per answerer) and which rows are right."""
+    names = [a.name for a in engine.answerers]
+    out = []
+    by_product: dict[str, list[DevQuestion]] = {}
+    for d in dev:
+        by_product.setdefault(d.product, []).append(d)
+    for product, items in sorted(by_product.items()):
+        for d, rows in zip(items, engine.ranked([d.question for d in items], product), strict=True):
+            feats = np.array([[r[2][n].score for n in names] for r in rows]).reshape(len(rows), len(names))
+            right = np.array([engine.facts[r[0]].id in d.expected for r in rows], dtype=bool)
+            out.append({"q": d, "X": feats, "y": right})
+    return out
+
+
+def fit_weights(data: list[dict]) -> np.ndarray:
+    from sklearn.linear_model import LogisticRegression
+
+    X = np.vstack([d["X"] for d in data if d["q"].expected and len(d["X"])])
+    y = np.concatenate([d["y"] for d in data if d["q"].expected and len(d["X"])])
+    clf = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced").fit(X / 100.0, y)
+    w = np.clip(clf.coef_[0], 0.0, None)  # a signal may be useless, never inverted
+    return w / w.sum()
+
+
+def top_two(data: list[dict], w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Fused top score, margin, whether the top is right, whether the question is answerable."""
+    tops, margins, right, answerable = [], [], [], []
+    for d in data:
+        fused = d["X"] @ w if len(d["X"]) else np.zeros(0)
+        order = np.lexsort((np.arange(len(fused)), -fused))
+        t = fused[order[0]] if len(order) else 0.0
+        m = t - (fused[order[1]] if len(order) > 1 else 0.0)
+        tops.append(t)
+        margins.append(m)
+        right.append(bool(len(order)) and bool(d["y"][order[0]]))
+        answerable.append(bool(d["q"].expected))
+    return np.array(tops), np.array(margins), np.array(right), np.array(answerable)
+
+
+def fit_calibration(tops: np.ndarray, margins: np.ndarray, right: np.ndarray) -> dict:
+    from sklearn.linear_model import LogisticRegression
+
+    clf = LogisticRegression(C=10.0, max_iter=2000).fit(np.c_[tops, margins], right)
+    return {"bias": float(clf.intercept_[0]), "fused": float(clf.coef_[0][0]), "margin": float(clf.coef_[0][1])}
+
+
+def confidence(cal: dict, tops: np.ndarray, margins: np.ndarray) -> np.ndarray:
+    z = cal["bias"] + cal["fused"] * tops + cal["margin"] * margins
+    return 100.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
+
+
+def choose_thresholds(conf: np.ndarray, right: np.ndarray, answerable: np.ndarray) -> dict:
+    """Suggest: lowest threshold whose suggestions are >= 97% right. Review: the one that maximises
+    right answers kept plus unanswerable questions left alone (each counted as a share of its kind)."""
+    suggest = 100.0
+    for t in sorted(set(np.round(conf, 1))):
+        sel = conf >= t
+        if sel.sum() >= 5 and right[sel].mean() >= TARGET_PRECISION:
+            suggest = float(t)
+            break
+    best, review = -1.0, suggest
+    for t in np.arange(5.0, suggest + 0.01, 0.5):
+        acc = (right & answerable & (conf >= t)).sum() / max(answerable.sum(), 1)
+        abst = ((~answerable) & (conf < t)).sum() / max((~answerable).sum(), 1)
+        # Abstaining is worth a little less than a right answer: a wrong one costs more than a blank.
+        score = acc + 0.9 * abst
+        if score > best:
+            best, review = score, float(t)
+    return {"suggest": round(suggest, 1), "review": round(review, 1)}
+
+
+def figures(conf: np.ndarray, right: np.ndarray, answerable: np.ndarray, th: dict) -> dict:
+    answered = conf >= th["review"]
+    suggested = conf >= th["suggest"]
+    return {
+        "top1_answerable": float((right & answerable & answered).sum() / max(answerable.sum(), 1)),
+        "top1_ranked": float((right & answerable).sum() / max(answerable.sum(), 1)),
+        "unanswerable_abstained": float(((~answerable) & ~answered).sum() / max((~answerable).sum(), 1)),
+        "suggested_precision": float(right[suggested].mean()) if suggested.any() else float("nan"),
+        "suggested_share": float(suggested.mean()),
+    }
+
+
+def fit(data: list[dict]) -> tuple[np.ndarray, dict, dict]:
+    w = fit_weights(data)
+    tops, margins, right, answerable = top_two(data, w)
+    cal = fit_calibration(tops, margins, right)
+    th = choose_thresholds(confidence(cal, tops, margins), right, answerable)
+    return w, cal, th
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--write", action="store_true", help="write answerers/fusion.json")
+    ap.add_argument("--cv", action="store_true", help="leave-one-questionnaire-out estimate")
+    args = ap.parse_args()
+    facts, dev = load_library(), load_dev()
+    fusion = json.loads(_FUSION.read_text())
+    for profile, semantic in (("lexical", False), ("semantic", True)):
+        engine = MatchingEngine(facts, MatchSettings(semantic=semantic))
+        names = [a.name for a in engine.answerers]
+        if semantic and "semantic" not in names:
+            print("semantic answerer not installed; semantic profile left as it is")
+            continue
+        data = collect(engine, dev)
+        w, cal, th = fit(data)
+        tops, margins, right, answerable = top_two(data, w)
+        print(f"[{profile}] weights", dict(zip(names, np.round(w, 3).tolist(), strict=True)), "calibration", cal,
+              "thresholds", th)
+        print(f"[{profile}] dev (fitted on itself):", figures(confidence(cal, tops, margins), right, answerable, th))
+        if args.cv:
+            files = sorted({d["q"].file for d in data})
+            conf_all, right_all, ans_all = [], [], []
+            for held in files:
+                train = [d for d in data if d["q"].file != held]
+                test = [d for d in data if d["q"].file == held]
+                w2, cal2, th2 = fit(train)
+                t, m, r, a = top_two(test, w2)
+                c = confidence(cal2, t, m)
+                # Express each fold's confidences relative to its own thresholds, then pool.
+                conf_all.append(np.interp(c, [0, th2["review"], th2["suggest"], 100], [0, 50, 80, 100]))
+                right_all.append(r)
+                ans_all.append(a)
+            pooled = figures(np.concatenate(conf_all), np.concatenate(right_all), np.concatenate(ans_all),
+                             {"review": 50, "suggest": 80})
+            print(f"[{profile}] leave-one-questionnaire-out:", pooled)
+        fusion["profiles"][profile] = {
+            "weights": dict(zip(names, [round(float(x), 4) for x in w], strict=True)),
+            "plugin_weight": 0.1,
+            "calibration": {k: round(v, 5) for k, v in cal.items()},
+        }
+        if profile == "lexical":
+            fusion["thresholds"] = th
+        else:
+            fusion["profiles"][profile]["thresholds"] = th
+    if args.write:
+        _FUSION.write_text(json.dumps(fusion, indent=2) + "\n", encoding="utf-8")
+        print("wrote", _FUSION)
+
+
+if __name__ == "__main__":
+    main()
