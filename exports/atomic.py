@@ -23,6 +23,8 @@ def check_paths(src: Path, dest: Path) -> None:
     if same:
         raise InputFileError(dest, "is the original questionnaire; the filled copy must be written to "
                                    "another file so the original stays untouched.")
+    if dest.is_dir():
+        raise InputFileError(dest, "is a folder; give a file name for the filled copy.")
     if not dest.parent.is_dir():
         raise InputFileError(dest, "the destination folder does not exist. Create it or choose another.")
 

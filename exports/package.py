@@ -37,14 +37,15 @@ def check_package(path: Path, zf: zipfile.ZipFile, limits: Limits) -> None:
                                   f"{limits.max_zip_entries:,} (setting max_zip_entries).")
     names = [i.filename for i in infos]
     if len(set(names)) != len(names):
-        raise InputFileError(path, "the workbook has duplicate parts and is damaged. Open and re-save it in Excel.")
+        raise InputFileError(path, "the workbook has duplicate parts and is damaged. "
+                                   "Open and re-save it in Excel.")
     total = 0
     for info in infos:
         total += info.file_size
-        if info.compress_size and info.file_size / info.compress_size > limits.max_compression_ratio:
-            raise LimitExceeded(path, f"part {info.filename} inflates {info.file_size / info.compress_size:.0f}"
-                                      f" times, over the limit of {limits.max_compression_ratio:.0f} "
-                                      "(setting max_compression_ratio).")
+        ratio = info.file_size / info.compress_size if info.compress_size else 0
+        if ratio > limits.max_compression_ratio:
+            raise LimitExceeded(path, f"part {info.filename} inflates {ratio:.0f} times, over the limit of "
+                                      f"{limits.max_compression_ratio:.0f} (setting max_compression_ratio).")
     if total > limits.max_inflated_bytes:
         raise LimitExceeded(path, f"the workbook inflates to {total:,} bytes, over the limit of "
                                   f"{limits.max_inflated_bytes:,} (setting max_inflated_bytes).")
@@ -72,7 +73,8 @@ def _resolve(base_part: str, target: str) -> str:
     return posixpath.normpath(posixpath.join(posixpath.dirname(base_part), target))
 
 
-def _relationships(path: Path, zf: zipfile.ZipFile, rels_part: str, base_part: str) -> dict[str, tuple[str, str]]:
+def _relationships(path: Path, zf: zipfile.ZipFile, rels_part: str,
+                   base_part: str) -> dict[str, tuple[str, str]]:
     """Id -> (type, resolved part name) for one .rels part."""
     root = _parse(path, zf, rels_part)
     out = {}

@@ -1,0 +1,150 @@
+"""Filling a CSV questionnaire: same encoding, delimiter, quoting and line endings as the original.
+
+Cells are addressed as in a spreadsheet that opened the CSV: "C10" is the third field of the tenth
+record (records, not lines: a quoted field may span lines). Records that receive no answer are copied
+byte for byte; a changed record is re-written with the file's own dialect.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from collections.abc import Sequence
+from pathlib import Path
+
+from exports.atomic import atomic_output, check_paths
+from exports.cells import parse_ref
+from exports.model import CellWrite, SkippedWrite, WriteResult
+from exports.text import neutralise
+from trustfill.config import Limits
+from trustfill.errors import InputFileError, LimitExceeded
+
+_LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r|$)")
+
+
+def _decode(path: Path, raw: bytes) -> tuple[str, str]:
+    if raw.startswith(b"\xef\xbb\xbf"):
+        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+    try:
+        return raw.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    try:
+        return raw.decode("cp1252"), "cp1252"
+    except UnicodeDecodeError as exc:
+        raise InputFileError(path, "the CSV is neither UTF-8 nor Windows-1252 text. Save it as CSV UTF-8 "
+                                   "and try again.") from exc
+
+
+def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
+    sample = text[:64_000]
+    try:
+        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
+    except csv.Error:
+        return csv.excel
+
+
+def _records(text: str, dialect) -> list[tuple[list[str], str]]:
+    """Each record's fields and its exact source text (line ending included)."""
+    lines = [m.group(0) for m in _LINE.finditer(text) if m.group(0)]
+    reader = csv.reader(iter(lines), dialect)
+    out = []
+    used = 0
+    for fields in reader:
+        out.append((fields, "".join(lines[used:reader.line_num])))
+        used = reader.line_num
+    return out
+
+
+def _line_ending(raw: str, default: str) -> str:
+    for end in ("\r\n", "\n", "\r"):
+        if raw.endswith(end):
+            return end
+    return default
+
+
+def _serialise(fields: list[str], dialect, quoting: int, ending: str) -> str:
+    buf = io.StringIO()
+    csv.writer(buf, dialect, lineterminator=ending, quoting=quoting).writerow(fields)
+    return buf.getvalue()
+
+
+def _quoting(records: list[tuple[list[str], str]], dialect) -> int:
+    """QUOTE_ALL when the file quotes every field (some tools do), else the usual minimal quoting."""
+    sample = [(f, raw) for f, raw in records[:20] if f]
+    if sample and all(_serialise(f, dialect, csv.QUOTE_ALL, _line_ending(raw, "")) == raw
+                      for f, raw in sample):
+        return csv.QUOTE_ALL
+    return csv.QUOTE_MINIMAL
+
+
+def write_csv_cells(src: Path, dest: Path, writes: Sequence[CellWrite], *,
+                    limits: Limits | None = None) -> WriteResult:
+    """Copy a CSV questionnaire with ``writes`` made (their sheet names are ignored); atomic."""
+    src, dest = Path(src), Path(dest)
+    check_paths(src, dest)
+    limits = limits or Limits()
+    size = src.stat().st_size
+    if size > limits.max_upload_bytes:
+        raise LimitExceeded(src, f"file is {size:,} bytes, over the upload limit of "
+                                 f"{limits.max_upload_bytes:,} bytes (setting max_upload_bytes).")
+    text, encoding = _decode(src, src.read_bytes())
+    dialect = _dialect(text)
+    try:
+        records = _records(text, dialect)
+    except csv.Error as exc:
+        raise InputFileError(src, f"the CSV cannot be read ({exc}). Open it in a spreadsheet and save it "
+                                  "as CSV again.") from exc
+    default_end = _line_ending(records[0][1], "\r\n") if records else "\r\n"
+
+    result = WriteResult(dest=dest)
+    changes: dict[int, dict[int, tuple[CellWrite, str]]] = {}
+    for w in writes:
+        pos = parse_ref(w.cell)
+        value = neutralise(w.value)
+        why = None
+        if pos is None:
+            why = "not a cell reference such as C10"
+        elif pos[0] > limits.max_rows or pos[1] > limits.max_columns:
+            why = "beyond the row/column limits (settings max_rows, max_columns)"
+        else:
+            try:
+                value.encode(encoding)
+            except UnicodeEncodeError:
+                why = f"contains characters the file's encoding ({encoding}) cannot store"
+        if why:
+            result.skipped.append(SkippedWrite(sheet=w.sheet, cell=w.cell, value=w.value, reason=why))
+            continue
+        row_changes = changes.setdefault(pos[0], {})
+        if pos[1] in row_changes:
+            old = row_changes[pos[1]][0]
+            result.skipped.append(SkippedWrite(sheet=old.sheet, cell=old.cell, value=old.value,
+                                               reason="replaced by a later write to the same cell"))
+        row_changes[pos[1]] = (w, value)
+
+    width = max((len(f) for f, _ in records), default=0)
+    original = len(records)
+    records += [([""] * width, "") for _ in range(original, max(changes, default=0))]
+    final_newline = text.endswith(("\n", "\r"))
+    quoting = _quoting(records[:original], dialect)
+    pieces = []
+    for index, (fields, raw) in enumerate(records, start=1):
+        row_changes = changes.get(index, {})
+        if not row_changes and index <= original:
+            pieces.append(raw)
+            continue
+        fields = list(fields)
+        for col, (w, value) in sorted(row_changes.items()):
+            fields += [""] * (col - len(fields))
+            fields[col - 1] = value
+            result.written.append(CellWrite(sheet=w.sheet, cell=w.cell, value=value))
+        if pieces and not _line_ending(pieces[-1], ""):  # the old last line now has a successor
+            pieces[-1] += default_end
+        pieces.append(_serialise(fields, dialect, quoting, _line_ending(raw, default_end)))
+        if index == len(records) and not final_newline:
+            pieces[-1] = pieces[-1].rstrip("\r\n")
+    data = "".join(pieces).encode(encoding)
+    with atomic_output(dest) as fh:
+        fh.write(data)
+    return result
