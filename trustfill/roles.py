@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from trustfill.errors import PermissionDenied
+from trustfill.errors import PermissionDenied, TrustfillError
 
 ROLES = ("viewer", "editor", "approver", "admin")
 
@@ -35,6 +35,19 @@ DESCRIPTIONS = {
 }
 
 
+def check_role(role: str) -> str:
+    """The role name, normalised; a clear error for anything that is not one of ROLES."""
+    value = (role or "").strip().lower()
+    if value not in ROLES:
+        raise TrustfillError(f"Unknown role '{role}'. Roles: {', '.join(ROLES)} "
+                             "(each has the rights of those before it).")
+    return value
+
+
+def permissions_of(role: str) -> list[str]:
+    return [p for p in PERMISSIONS if Actor("", role).can(p)]
+
+
 @dataclass(frozen=True)
 class Actor:
     username: str
@@ -49,9 +62,14 @@ class Actor:
     def require(self, permission: str, what: str = "") -> None:
         if not self.can(permission):
             needed = PERMISSIONS[permission]
+            if self.role not in ROLES:
+                raise PermissionDenied(f"Sign in first: you may not {what or permission.replace('_', ' ')} "
+                                       "without an account.")
             raise PermissionDenied(
                 f"{self.username} ({self.role}) may not {what or permission.replace('_', ' ')}: "
                 f"that needs the {needed} role or higher. Ask an admin to change your role.")
 
 
 LOCAL_ADMIN = Actor("local", "admin", local_mode=True)
+# Nobody signed in yet: may do nothing but authenticate.
+ANONYMOUS = Actor("anonymous", "")

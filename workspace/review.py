@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
-from knowledge import store
+from knowledge import learning, store
 from trustfill.db import questions as questions_table
 from trustfill.db import utcnow
 from trustfill.errors import Conflict, NotFound
@@ -112,4 +112,23 @@ class ReviewOps:
         return after
 
     def _learn_from_approval(self, row: dict) -> None:
-        """Hook for the knowledge base to learn from an approval (see team workflow)."""
+        """The approved wording becomes an alternate question of its fact (knowledge/learning.py).
+
+        The approval is already saved; a failure to learn (someone edited the fact at that very
+        moment) is retried once and then given up, never undoing the approval.
+        """
+        for _attempt in range(2):
+            try:
+                with self.tx() as conn:
+                    learning.learn_from_approval(conn, row, self.actor.username)
+                return
+            except Conflict:
+                continue
+
+    def propose_fact_from_answer(self, question_id: int, *, fact_id: str | None = None,
+                                 question: str | None = None, category: str = ""):
+        """Turn a hand-written answer into a proposed fact; an approver accepts it (``accept_fact``)."""
+        self.require("propose_fact", "propose facts")
+        with self.tx() as conn:
+            return learning.propose_from_answer(conn, self._get(conn, question_id), self.actor.username,
+                                                fact_id=fact_id, question=question, category=category)
