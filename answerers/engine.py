@@ -95,8 +95,8 @@ class MatchingEngine:
         shortlists: list[set[int]] = [set() for _ in texts]
         for a in self.answerers:
             if a.recall:
-                for sl, hits in zip(shortlists, a.search(texts, product, SHORTLIST), strict=True):
-                    sl.update(h.fact for h in hits)
+                for sl, found in zip(shortlists, a.shortlist(texts, product, SHORTLIST), strict=True):
+                    sl.update(found.tolist())
         if not any(a.recall for a in self.answerers) and self.answerers:
             # Only re-scoring answerers (rapidfuzz alone): every in-scope fact is a candidate.
             everyone = set(np.flatnonzero(self.answerers[0].in_scope(product)).tolist())
@@ -135,7 +135,7 @@ class MatchingEngine:
             alts = []
             for i, (f, fused, hits) in enumerate(rows[:ALTERNATIVES]):
                 margin = fused - (runner_up if i == 0 else top)
-                alts.append(self._candidate(f, self.confidence(fused, margin), hits))
+                alts.append(self._candidate(q, f, self.confidence(fused, margin), hits))
             conf = alts[0].score
             s = self.settings
             status = "suggested" if conf >= s.suggest_threshold else "review" if conf >= s.review_threshold \
@@ -144,11 +144,14 @@ class MatchingEngine:
                                  score=conf, status=status, alternatives=alts))
         return matches
 
-    def _candidate(self, f: int, conf: float, hits: dict[str, Hit]) -> Candidate:
+    def _candidate(self, question: str, f: int, conf: float, hits: dict[str, Hit]) -> Candidate:
         fact = self.facts[f]
         lead = hits.get("terms") or max(hits.values(), key=lambda h: h.score)
         texts = fact.all_questions
         matched = texts[lead.variant] if 0 <= lead.variant < len(texts) else fact.question
         terms = next((h.terms for h in hits.values() if h.terms), ())
+        explainer = next((a for a in self.answerers if a.name == "terms"), None)
+        if not terms and explainer is not None and "terms" in hits:
+            terms = explainer.explain(question, f, lead.variant)
         return Candidate(fact_id=fact.id, score=round(conf, 2), reason=reason_text(terms, matched),
                          matched_text=matched)

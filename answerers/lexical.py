@@ -17,7 +17,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from answerers.base import Answerer, Hit, register
+from answerers.base import Answerer, Candidate, Hit, register
 from answerers.text import analyse, thesaurus
 
 # Comment/answer words are evidence, not phrasing: they count this much of a phrasing's word.
@@ -53,6 +53,8 @@ class _Index:
         self.n_variants = len(self.variant_fact)
         self.fact_first_variant = np.array(fact_first_variant, dtype=np.int64)
         self.variant_fact_arr = np.array(self.variant_fact, dtype=np.int64)
+        bounds = [*fact_first_variant, self.n_variants]
+        self.variant_span = [(bounds[i], bounds[i + 1]) for i in range(self.n_facts)]
         v = len(self.vocab)
         # Document frequency over facts' phrasings: what makes a word distinguishing among facts.
         df = np.zeros(v, dtype=np.float64)
@@ -75,6 +77,7 @@ class _Index:
         self.comment_terms = comment_terms
         self.variant_postings = _postings(variant_terms, v)
         self.comment_postings = _postings(comment_terms, v)
+        self.term_of = [t for t, _ in sorted(self.vocab.items(), key=lambda kv: kv[1])]
         self.variant_mass = np.array([self.weight[list(ids)].sum() if ids else 0.0 for ids in variant_terms])
         # BM25 document: every phrasing plus comment, term frequency counted.
         self._build_bm25(facts, fact_sets)
@@ -116,6 +119,8 @@ class _Index:
             (np.array([r[0] for r in row], dtype=np.int64), np.array([r[1] for r in row])) for row in rows
         ]
         self.bm25_k1 = k1
+        self.bm25_docs = [d for d, _ in self.bm25_postings]
+        self.bm25_vals = [v for _, v in self.bm25_postings]
 
     def query(self, text: str) -> tuple[list[int], list[str], float]:
         """Known term ids, unknown terms, and the query's total weight (unknown terms included)."""
@@ -160,6 +165,8 @@ def shared_index(facts: list) -> _Index:
 
 
 class _Lexical(Answerer):
+    """Scores a batch of questions at once: postings of all its terms go through one bincount."""
+
     recall = True
     idx: _Index
 
@@ -167,58 +174,97 @@ class _Lexical(Answerer):
         self.idx = shared_index(self.facts)
         self.clear_memo()
 
-    def _scores(self, q: str) -> tuple[np.ndarray, np.ndarray]:
-        # search() then rescore() on the same batch (the engine's order) computes each question once.
-        hit = self._memo.get(q)
-        if hit is None:
-            hit = self._memo[q] = self._fact_scores(q)
-        return hit
-
     def clear_memo(self) -> None:
-        self._memo: dict[str, tuple[np.ndarray, np.ndarray]] = {}
+        self._last: tuple[tuple[str, ...], tuple[np.ndarray, np.ndarray | None]] | None = None
+
+    def _block(self, questions: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
+        """(questions x facts scores, questions x phrasings scores or None); the engine's search()
+        and rescore() of one batch share it."""
+        key = tuple(questions)
+        if self._last is not None and self._last[0] == key:
+            return self._last[1]
+        result = self._compute(key) if self.idx.n_facts else (np.zeros((len(key), 0)), None)
+        self._last = (key, result)
+        return result
+
+    def _compute(self, questions: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray | None]:
+        raise NotImplementedError
+
+    def shortlist(self, questions: Sequence[str], product: str | None, top_k: int) -> list[np.ndarray]:
+        scores, _ = self._block(questions)
+        k = min(top_k, scores.shape[1])
+        if k == 0:
+            return [np.zeros(0, dtype=np.int64) for _ in questions]
+        masked = np.where(self.in_scope(product)[None, :], scores, -1.0)
+        top = np.argpartition(-masked, k - 1, axis=1)[:, :k]
+        keep = np.take_along_axis(masked, top, axis=1) > 0
+        return [top[i][keep[i]] for i in range(len(questions))]
 
     def search(self, questions: Sequence[str], product: str | None, top_k: int) -> list[list[Hit]]:
-        self.clear_memo()
-        scope = self.in_scope(product)
-        out: list[list[Hit]] = []
-        for q in questions:
-            fact_scores, best_variant = self._scores(q)
-            fact_scores = np.where(scope, fact_scores, -1.0)
-            k = min(top_k, len(fact_scores))
-            if k == 0:
-                out.append([])
-                continue
-            top = np.argpartition(-fact_scores, k - 1)[:k]
-            top = top[np.lexsort((top, -fact_scores[top]))]
-            terms = self._matched_terms(q, top, best_variant)
-            out.append([Hit(int(f), float(fact_scores[f]), int(best_variant[f]), terms[i])
-                        for i, f in enumerate(top) if fact_scores[f] > 0])
+        scores, _ = self._block(questions)
+        nf = scores.shape[1]
+        k = min(top_k, nf)
+        if k == 0:
+            return [[] for _ in questions]
+        masked = np.where(self.in_scope(product)[None, :], scores, -1.0)
+        top = np.argpartition(-masked, k - 1, axis=1)[:, :k]
+        out = []
+        for qi in range(len(questions)):
+            row = top[qi]
+            row = row[np.lexsort((row, -masked[qi, row]))]  # best first, ties by fact order
+            out.append([Hit(int(f), float(masked[qi, f]), self._variant(qi, f)) for f in row if masked[qi, f] > 0])
         return out
 
     def rescore(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[list[Hit]]:
-        out = []
-        memo = getattr(self, "_memo", {})
-        for q, facts in zip(questions, shortlist, strict=True):
-            scores, best_variant = memo.get(q) or self._fact_scores(q)
-            idxs = np.asarray(list(facts), dtype=np.int64)
-            terms = self._matched_terms(q, idxs, best_variant)
-            out.append([Hit(int(f), float(scores[f]), int(best_variant[f]), terms[i]) for i, f in enumerate(idxs)])
-        return out
+        scores, _ = self._block(questions)
+        return [[Hit(int(f), float(scores[qi, f]), self._variant(qi, f)) for f in facts]
+                for qi, facts in enumerate(shortlist)]
 
-    def _matched_terms(self, q: str, facts: np.ndarray, best_variant: np.ndarray) -> list[tuple[str, ...]]:
-        if len(facts) == 0:
-            return []
-        known, _, _ = self.idx.query(q)
-        inv = {tid: t for t, tid in self.idx.vocab.items() if tid in set(known)}
-        out = []
-        for f in facts:
-            vid = int(self.idx.fact_first_variant[f]) + int(best_variant[f])
-            have = set(self.idx.variant_terms[vid]) | set(self.idx.comment_terms[f])
-            out.append(tuple(inv[t] for t in known if t in have))
-        return out
+    def _variant(self, qi: int, f: int) -> int:
+        per_variant = self._last[1][1] if self._last else None
+        start, end = self.idx.variant_span[f]
+        if end - start == 1:
+            return 0
+        if per_variant is not None:
+            return int(np.argmax(per_variant[qi, start:end]))
+        # No per-phrasing scores (BM25): the phrasing sharing the most weighted terms.
+        known = set(self.idx.query(self._last[0][qi])[0])
+        w = self.idx.weight
+        overlap = [sum(w[t] for t in self.idx.variant_terms[v] if t in known) for v in range(start, end)]
+        return int(np.argmax(overlap))
 
-    def _fact_scores(self, q: str) -> tuple[np.ndarray, np.ndarray]:
-        raise NotImplementedError
+    def explain(self, question: str, fact: int, variant: int) -> tuple[str, ...]:
+        """The question's terms found in the fact's matched phrasing or its answer/comment."""
+        idx = self.idx
+        known, _, _ = idx.query(question)
+        vid = int(idx.fact_first_variant[fact]) + variant
+        have = set(idx.variant_terms[vid]) | set(idx.comment_terms[fact])
+        return tuple(idx.term_of[t] for t in known if t in have)
+
+    def candidate(self, question: str, hit: Hit) -> Candidate:
+        if not hit.terms:
+            hit = Hit(hit.fact, hit.score, hit.variant, self.explain(question, hit.fact, hit.variant))
+        return super().candidate(question, hit)
+
+    def _gather(self, queries: list, postings: list[np.ndarray], width: int,
+                weights: list[np.ndarray] | None = None) -> np.ndarray:
+        """questions x width matrix: sum over each question's known terms of their postings' weights."""
+        qids, terms = [], []
+        for qi, (known, _, _) in enumerate(queries):
+            qids.extend([qi] * len(known))
+            terms.extend(known)
+        n = len(queries)
+        lists = [postings[t] for t in terms]
+        lengths = np.fromiter((len(p) for p in lists), dtype=np.int64, count=len(lists))
+        if not lengths.sum():
+            return np.zeros((n, width))
+        rows = np.repeat(np.asarray(qids, dtype=np.int64), lengths)
+        cols = np.concatenate(lists)
+        if weights is None:
+            vals = np.repeat(self.idx.weight[np.asarray(terms, dtype=np.int64)], lengths)
+        else:
+            vals = np.concatenate([weights[t] for t in terms])
+        return np.bincount(rows * width + cols, weights=vals, minlength=n * width).reshape(n, width)
 
 
 @register
@@ -228,30 +274,31 @@ class TermsAnswerer(_Lexical):
     name = "terms"
     beta = 1.0  # F-beta: >1 favours covering the question, <1 favours covering the phrasing
 
-    def _fact_scores(self, q: str) -> tuple[np.ndarray, np.ndarray]:
+    def _compute(self, questions: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray | None]:
         idx = self.idx
-        known, _, mass = idx.query(q)
-        nv, nf = idx.n_variants, idx.n_facts
-        if not known or nf == 0 or mass <= 0:
-            return np.zeros(nf), np.zeros(nf, dtype=np.int64)
-        w = idx.weight
-        vp = [idx.variant_postings[t] for t in known]
-        vw = np.concatenate([np.full(len(p), w[t]) for p, t in zip(vp, known, strict=True)])
-        hit_v = np.bincount(np.concatenate(vp), weights=vw, minlength=nv) if len(vw) else np.zeros(nv)
-        cp = [idx.comment_postings[t] for t in known]
-        cw = np.concatenate([np.full(len(p), w[t]) for p, t in zip(cp, known, strict=True)])
-        hit_c = np.bincount(np.concatenate(cp), weights=cw, minlength=nf) if len(cw) else np.zeros(nf)
-        q_cov = (hit_v + COMMENT_WEIGHT * hit_c[idx.variant_fact_arr]) / mass
-        v_cov = np.divide(hit_v, idx.variant_mass, out=np.zeros(nv), where=idx.variant_mass > 0)
+        queries = [idx.query(q) for q in questions]
+        mass = np.array([m for _, _, m in queries])
+        safe_mass = np.where(mass > 0, mass, 1.0)[:, None]
+        nq, nv, nf = len(questions), idx.n_variants, idx.n_facts
+        hit_v = self._gather(queries, idx.variant_postings, nv).ravel()
+        hit_c = self._gather(queries, idx.comment_postings, nf)
+        # Only (question, phrasing) pairs sharing a term can score: compute those, not the dense grid.
+        nz = np.flatnonzero(hit_v)
+        qi, vi = np.divmod(nz, nv)
+        fi = idx.variant_fact_arr[vi]
+        hv = hit_v[nz]
+        q_cov = (hv + COMMENT_WEIGHT * hit_c[qi, fi]) / safe_mass[qi, 0]
+        v_cov = hv / np.where(idx.variant_mass[vi] > 0, idx.variant_mass[vi], 1.0)
         b2 = self.beta**2
-        denom = b2 * v_cov + q_cov
-        f = np.divide((1 + b2) * q_cov * v_cov, denom, out=np.zeros(nv), where=denom > 0)
-        # Best phrasing per fact; the comment alone can still nominate a fact, weakly.
-        starts = idx.fact_first_variant
-        best = np.maximum.reduceat(f, starts)
-        best_variant = _argmax_reduceat(f, starts, nv)
-        fallback = COMMENT_WEIGHT * hit_c / mass * 0.5
-        return 100.0 * np.minimum(1.0, np.maximum(best, fallback)), best_variant
+        f = (1 + b2) * q_cov * v_cov / (b2 * v_cov + q_cov)
+        best = np.zeros(nq * nf)
+        np.maximum.at(best, qi * nf + fi, f)
+        per_variant = np.zeros(nq * nv)
+        per_variant[nz] = f
+        # The comment alone can still nominate a fact, weakly.
+        fallback = 0.5 * COMMENT_WEIGHT * hit_c / safe_mass
+        best = np.maximum(best.reshape(nq, nf), fallback)
+        return 100.0 * np.minimum(1.0, best), per_variant.reshape(nq, nv)
 
 
 @register
@@ -260,38 +307,23 @@ class BM25Answerer(_Lexical):
 
     name = "bm25"
 
-    def _fact_scores(self, q: str) -> tuple[np.ndarray, np.ndarray]:
+    def _compute(self, questions: tuple[str, ...]) -> tuple[np.ndarray, np.ndarray | None]:
         idx = self.idx
-        known, unknown, _ = idx.query(q)
-        nf = idx.n_facts
-        scores = np.zeros(nf)
-        for t in known:
-            docs, vals = idx.bm25_postings[t]
-            if len(docs):
-                scores[docs] += vals
-        upper = sum(float(idx.bm25_idf[t]) for t in known) * (idx.bm25_k1 + 1)
-        upper += len(unknown) * math.log(1.0 + (nf + 0.5) / 0.5) * (idx.bm25_k1 + 1) * OOV_WEIGHT
-        scores = 100.0 * scores / upper if upper > 0 else scores
-        # BM25 has no notion of phrasing; report the phrasing the terms answerer would pick.
-        v = _best_variant_by_overlap(idx, known)
-        return np.minimum(scores, 100.0), v
+        queries = [idx.query(q) for q in questions]
+        scores = self._gather(queries, idx.bm25_docs, idx.n_facts, idx.bm25_vals)
+        oov = math.log(1.0 + (idx.n_facts + 0.5) / 0.5) * OOV_WEIGHT
+        upper = np.array([sum(float(idx.bm25_idf[t]) for t in known) + len(unknown) * oov
+                          for known, unknown, _ in queries]) * (idx.bm25_k1 + 1)
+        scores = 100.0 * scores / np.where(upper > 0, upper, 1.0)[:, None]
+        # BM25 has no notion of phrasing: no per-phrasing scores, the engine takes the terms answerer's.
+        return np.minimum(scores, 100.0), None
 
 
 def _argmax_reduceat(values: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
+    """Per segment (starting at ``starts``) of a 1-D array, the offset of its maximum (earliest on ties)."""
     if len(starts) == 0:
         return np.zeros(0, dtype=np.int64)
     seg = np.repeat(np.arange(len(starts)), np.diff(np.append(starts, n)))
-    # Sort by (segment, -value, position): the first of each segment is its argmax (earliest on ties).
     order = np.lexsort((np.arange(n), -values, seg))
     first = order[np.searchsorted(seg[order], np.arange(len(starts)))]
     return first - starts
-
-
-def _best_variant_by_overlap(idx: _Index, known: list[int]) -> np.ndarray:
-    nv = idx.n_variants
-    if not known or nv == 0:
-        return np.zeros(idx.n_facts, dtype=np.int64)
-    vp = [idx.variant_postings[t] for t in known]
-    vw = np.concatenate([np.full(len(p), idx.weight[t]) for p, t in zip(vp, known, strict=True)])
-    hit_v = np.bincount(np.concatenate(vp), weights=vw, minlength=nv) if len(vw) else np.zeros(nv)
-    return _argmax_reduceat(hit_v, idx.fact_first_variant, nv)

@@ -20,7 +20,9 @@ _THESAURUS = Path(__file__).with_name("thesaurus.yaml")
 # Questionnaire numbering at the start of a cell: "DSP-03.2", "1.4", "A.12.3", "Q12.", "(a)", "iv)".
 _LEADING_ID = re.compile(
     r"^\s*(?:"
-    r"[A-Za-z]{1,6}[-_ ]?\d+(?:[.\-]\d+)*[a-z]?[.):]?"  # DSP-03.2, AIS-01, Q12, A.12 (letters + digits)
+    # DSP-03.2, AIS-01, Q12. (letters + digits need a separator or closing mark: "SOC 2", "SAML 2.0" stay)
+    r"[A-Za-z]{1,6}[-_]\d+(?:[.\-]\d+)*[a-z]?[.):]?"
+    r"|[A-Za-z]{1,3}\d+(?:[.\-]\d+)*[.):]"
     r"|[A-Za-z]\.\d+(?:\.\d+)*[.):]?"  # A.12.3
     r"|\d+(?:\.\d+)*[a-z]?[.):]?"  # 1, 1.4, 2.3.1a
     r"|\(?[a-z]\)|\(?[ivx]{1,4}\)"  # (a)  b)  iv)
@@ -50,8 +52,7 @@ _IZE_STEMS = (
     "harmon", "penal", "memor", "containeri", "container", "serial", "parameter", "modern", "stabil",
     "criminal", "emphasi", "familiar", "monet", "person", "secur", "revolution", "industrial",
 )
-_ISE_RE = re.compile(r"\b(" + "|".join(_IZE_STEMS) + r")is(e|es|ed|ing|ation|ations|er|ers)\b")
-_WORD_RE = re.compile(r"[a-z0-9@]+")
+_ISE_RE = re.compile(r"\b((?:un|re|de|non|over)?(?:" + "|".join(_IZE_STEMS) + r"))is(e|es|ed|ing|ation|ations|er|ers)\b")
 
 
 def _fold(text: str) -> str:

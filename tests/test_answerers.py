@@ -1,0 +1,93 @@
+"""Contract tests every registered answerer must pass, on small facts made here."""
+
+from __future__ import annotations
+
+import pytest
+
+from answerers import Candidate, available_answerers
+from knowledge.model import Fact
+
+
+def _facts() -> list[Fact]:
+    return [
+        Fact(id="enc-rest", question="Is customer data encrypted at rest?", answer="Yes",
+             alternate_questions=["Are stored files and database volumes encrypted?"]),
+        Fact(id="enc-transit", question="Is customer data encrypted in transit?", answer="Yes",
+             alternate_questions=["Do you use TLS for all connections?"]),
+        Fact(id="rpo", question="What is your recovery point objective (RPO)?", answer="24 hours"),
+        Fact(id="rto", question="What is your recovery time objective (RTO)?", answer="8 hours"),
+        Fact(id="hosting-a", question="Where is customer data hosted?", answer="EU", product="Alpha"),
+        Fact(id="hosting-b", question="Where is customer data hosted?", answer="US", product="beta"),
+        Fact(id="old-pentest", question="Do you perform penetration testing?", answer="Yes", status="retired"),
+    ]
+
+
+def _make(name: str, tmp_path):
+    cls = available_answerers()[name]
+    answerer = cls(cache_dir=str(tmp_path / "cache")) if name == "semantic" else cls()
+    answerer.index(_facts())
+    return answerer
+
+
+NAMES = sorted(available_answerers())
+
+
+def test_builtins_are_registered():
+    assert {"terms", "bm25", "fuzzy"} <= set(NAMES)
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_exact_phrasing_ranks_its_fact_first(name, tmp_path):
+    answerer = _make(name, tmp_path)
+    [cands] = answerer.score(["Is customer data encrypted at rest?"])
+    assert cands and isinstance(cands[0], Candidate)
+    assert cands[0].fact_id == "enc-rest"
+    assert 0 <= cands[-1].score <= cands[0].score <= 100
+    assert cands[0].matched_text == "Is customer data encrypted at rest?"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_alternate_questions_count(name, tmp_path):
+    answerer = _make(name, tmp_path)
+    [cands] = answerer.score(["Do you use TLS for all connections?"])
+    assert cands[0].fact_id == "enc-transit"
+    assert cands[0].matched_text == "Do you use TLS for all connections?"
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_deterministic(name, tmp_path):
+    questions = ["Where is our data hosted?", "What is the RTO?", "Is data encrypted?"]
+    first = _make(name, tmp_path).score(questions, "alpha")
+    second = _make(name, tmp_path).score(questions, "alpha")
+    assert first == second
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_product_scoping(name, tmp_path):
+    answerer = _make(name, tmp_path)
+    [alpha] = answerer.score(["Where is customer data hosted?"], "ALPHA", top_k=10)
+    ids = [c.fact_id for c in alpha]
+    assert "hosting-a" in ids and "hosting-b" not in ids
+    [none] = answerer.score(["Where is customer data hosted?"], None, top_k=10)
+    assert not {"hosting-a", "hosting-b"} & {c.fact_id for c in none}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_inactive_facts_are_not_matchable(name, tmp_path):
+    answerer = _make(name, tmp_path)
+    [cands] = answerer.score(["Do you perform penetration testing?"], top_k=10)
+    assert "old-pentest" not in {c.fact_id for c in cands}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_empty_library(name, tmp_path):
+    cls = available_answerers()[name]
+    answerer = cls(cache_dir=str(tmp_path / "cache")) if name == "semantic" else cls()
+    answerer.index([])
+    assert answerer.score(["Is data encrypted at rest?", ""]) == [[], []]
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_empty_question(name, tmp_path):
+    answerer = _make(name, tmp_path)
+    assert answerer.score(["", "   ", "?!"]) == [[], [], []]
