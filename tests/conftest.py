@@ -27,3 +27,4 @@ def tf_home(tmp_path, monkeypatch):
     from trustfill.db import dispose_all
 
     dispose_all()
+pytest_plugins = ["db_fixtures"]

@@ -9,23 +9,69 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import Any
 
 import platformdirs
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from trustfill.errors import ConfigError
 
+LIMITS_ENV_PREFIX = "TRUSTFILL_"
+LIMITS_SETTING = "limits"  # key of the settings-table row holding an admin's changes
+
 
 class Limits(BaseModel):
-    """Hard limits on what an uploaded file may be; every reader checks them before work."""
+    """Hard limits on what an uploaded file may be; every reader checks them before work.
 
-    max_upload_bytes: int = Field(50 * 1024 * 1024, description="size of the file as uploaded")
-    max_inflated_bytes: int = Field(500 * 1024 * 1024, description="sum of a workbook's unzipped parts")
-    max_compression_ratio: float = Field(200.0, description="unzipped/zipped size of any one part")
-    max_sheets: int = 200
-    max_rows: int = 200_000
-    max_columns: int = 1_000
-    max_zip_entries: int = 10_000
+    Each limit is a setting: ``TRUSTFILL_<NAME>`` in the environment (e.g.
+    ``TRUSTFILL_MAX_UPLOAD_BYTES=10485760``) wins over the ``limits`` row of the settings table
+    (``trustfill limits set``), which wins over the default. Defaults are in docs/SECURITY.md.
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    max_upload_bytes: int = Field(50 * 1024 * 1024, gt=0, description="size of the file as uploaded")
+    max_inflated_bytes: int = Field(500 * 1024 * 1024, gt=0, description="sum of a workbook's unzipped parts")
+    max_compression_ratio: float = Field(200.0, gt=1, description="unzipped/zipped size of any one part")
+    max_sheets: int = Field(200, gt=0, description="worksheets in one workbook")
+    max_rows: int = Field(200_000, gt=0, description="rows read from one sheet or CSV")
+    max_columns: int = Field(1_000, gt=0, description="columns read from one sheet or CSV")
+    max_zip_entries: int = Field(10_000, gt=0, description="parts in one workbook's zip")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _from_environment(cls, data: Any) -> Any:
+        # Explicit values win; a field not given comes from TRUSTFILL_<NAME> when that is set.
+        # A bad variable is a ConfigError (a message), not a validation traceback at start-up.
+        data = dict(data) if isinstance(data, dict) else {}
+        for name, field in cls.model_fields.items():
+            var = LIMITS_ENV_PREFIX + name.upper()
+            raw = os.environ.get(var, "").strip().replace("_", "")
+            if name in data or not raw:
+                continue
+            try:
+                value = field.annotation(float(raw)) if field.annotation is int else float(raw)
+            except (TypeError, ValueError, OverflowError):
+                value = None
+            if value is None or value <= 0 or (field.annotation is int and value != float(raw)):
+                raise ConfigError(f"{var}={os.environ[var]!r} is not a usable limit: give a positive "
+                                  f"{'whole ' if field.annotation is int else ''}number, or unset it.")
+            data[name] = value
+        return data
+
+    @classmethod
+    def from_sources(cls, stored: dict | None = None, **explicit: Any) -> Limits:
+        """Explicit values, else environment, else ``stored`` (the settings table), else defaults."""
+        values = {k: v for k, v in (stored or {}).items() if k in cls.model_fields}
+        for name in cls().model_fields_set:  # the fields the environment supplies
+            values.pop(name, None)
+        values.update(explicit)
+        try:
+            return cls(**values)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ConfigError(f"Unusable limit setting ({problems}). "
+                              "Run `trustfill limits set NAME VALUE` with a positive number.") from exc
 
 
 def home() -> Path:

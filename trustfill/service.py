@@ -16,6 +16,7 @@ from knowledge.service import KnowledgeOps
 from trustfill import audit
 from trustfill.config import Limits
 from trustfill.db import get_engine
+from trustfill.lifecycle import LifecycleOps
 from trustfill.roles import LOCAL_ADMIN, Actor
 from workspace.export import ExportOps
 from workspace.questionnaires import QuestionnaireOps
@@ -47,5 +48,5 @@ class ServiceBase:
             return audit.query(conn, **filters)
 
 
-class Service(KnowledgeOps, QuestionnaireOps, ReviewOps, ExportOps, ServiceBase):
+class Service(LifecycleOps, KnowledgeOps, QuestionnaireOps, ReviewOps, ExportOps, ServiceBase):
     """Everything Trustfill does, as the given actor."""

@@ -1,0 +1,104 @@
+"""Database fixtures: every database test runs on SQLite and, when available, on PostgreSQL.
+
+``db_url`` is parametrized over ``sqlite`` and ``postgresql``. Each test gets a fresh, empty,
+migrated database of its own (a new SQLite file, or ``CREATE DATABASE`` on the cluster named by
+``TRUSTFILL_TEST_POSTGRES_URL``, dropped afterwards) and a fresh ``TRUSTFILL_HOME``, with
+``TRUSTFILL_DATABASE_URL`` pointing at that database, so the service, the CLI run in-process and
+any CLI subprocess inheriting the environment all use it.
+
+Without ``TRUSTFILL_TEST_POSTGRES_URL`` (``.ci/postgres.sh`` sets it) the PostgreSQL cases skip
+with a reason; they never silently run on SQLite.
+"""
+
+from __future__ import annotations
+
+import os
+import uuid
+
+import pytest
+import sqlalchemy as sa
+
+POSTGRES_ENV = "TRUSTFILL_TEST_POSTGRES_URL"
+BACKENDS = [
+    pytest.param("sqlite", id="sqlite"),
+    pytest.param("postgresql", id="postgresql", marks=pytest.mark.postgres),
+]
+
+
+def postgres_admin_url() -> str | None:
+    return os.environ.get(POSTGRES_ENV, "").strip() or None
+
+
+def _fresh_postgres(admin_url: str) -> tuple[str, str]:
+    """Create an empty database on the test cluster; returns (its URL, its name)."""
+    name = f"tf_{uuid.uuid4().hex[:16]}"
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+    finally:
+        admin.dispose()
+    url = sa.engine.make_url(admin_url).set(database=name)
+    return url.render_as_string(hide_password=False), name
+
+
+def _drop_postgres(admin_url: str, name: str) -> None:
+    admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
+    try:
+        with admin.connect() as conn:
+            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture(params=BACKENDS)
+def db_url(request, tmp_path, monkeypatch):
+    """A fresh database URL (and home) for this test, set as TRUSTFILL_DATABASE_URL/TRUSTFILL_HOME."""
+    from trustfill.db import dispose_all
+
+    home = tmp_path / "home"
+    home.mkdir()
+    monkeypatch.setenv("TRUSTFILL_HOME", str(home))
+    monkeypatch.delenv("TRUSTFILL_USER", raising=False)
+    dispose_all()
+    dropped = None
+    if request.param == "sqlite":
+        url = f"sqlite:///{home / 'trustfill.db'}"
+    else:
+        admin_url = postgres_admin_url()
+        if not admin_url:
+            pytest.skip(f"{POSTGRES_ENV} is not set (run .ci/postgres.sh to start a throwaway cluster)")
+        url, dropped = _fresh_postgres(admin_url)
+    monkeypatch.setenv("TRUSTFILL_DATABASE_URL", url)
+    yield url
+    dispose_all()  # close pooled connections first, or the database cannot be dropped
+    if dropped:
+        _drop_postgres(postgres_admin_url(), dropped)
+
+
+@pytest.fixture
+def backend(db_url) -> str:
+    return sa.engine.make_url(db_url).get_backend_name()
+
+
+def table_counts(url: str | None = None) -> dict[str, int]:
+    """Rows in every table of the schema: compare before/after to prove a failure changed nothing."""
+    from trustfill.db import get_engine, metadata
+
+    engine = get_engine(url)
+    with engine.connect() as conn:
+        return {t.name: int(conn.execute(sa.select(sa.func.count()).select_from(t)).scalar() or 0)
+                for t in metadata.sorted_tables}
+
+
+def database_snapshot(url: str | None = None) -> dict[str, list[tuple]]:
+    """Every row of every table, in primary-key order: for 'nothing changed at all' assertions."""
+    from trustfill.db import get_engine, metadata
+
+    engine = get_engine(url)
+    out = {}
+    with engine.connect() as conn:
+        for t in metadata.sorted_tables:
+            order = list(t.primary_key.columns) or list(t.columns)
+            out[t.name] = [tuple(r) for r in conn.execute(sa.select(t).order_by(*order))]
+    return out
