@@ -13,6 +13,16 @@ def register_builtins() -> None:
 register_builtins()
 
 __all__ = [
-    "ENTRY_POINT_GROUP", "Answerer", "Candidate", "Hit", "Match", "MatchSettings", "MatchingEngine",
-    "analyse", "available_answerers", "normalise", "register", "register_builtins",
+    "ENTRY_POINT_GROUP",
+    "Answerer",
+    "Candidate",
+    "Hit",
+    "Match",
+    "MatchSettings",
+    "MatchingEngine",
+    "analyse",
+    "available_answerers",
+    "normalise",
+    "register",
+    "register_builtins",
 ]

@@ -104,19 +104,30 @@ class Answerer:
 
     def shortlist(self, questions: Sequence[str], product: str | None, top_k: int) -> list[np.ndarray]:
         """Fact indices worth re-scoring, per question (the engine's recall step)."""
-        return [np.array([h.fact for h in hits], dtype=np.int64) for hits in self.search(questions, product, top_k)]
+        return [
+            np.array([h.fact for h in hits], dtype=np.int64)
+            for hits in self.search(questions, product, top_k)
+        ]
 
-    def score(self, questions: Sequence[str], product: str | None = None, top_k: int = 5) -> list[list[Candidate]]:
+    def score(
+        self, questions: Sequence[str], product: str | None = None, top_k: int = 5
+    ) -> list[list[Candidate]]:
         """Public, reviewer-facing form of :meth:`search`."""
-        return [[self.candidate(q, h) for h in hits] for q, hits in
-                zip(questions, self.search(questions, product, top_k), strict=True)]
+        return [
+            [self.candidate(q, h) for h in hits]
+            for q, hits in zip(questions, self.search(questions, product, top_k), strict=True)
+        ]
 
     def candidate(self, question: str, hit: Hit) -> Candidate:
         fact = self.facts[hit.fact]
         texts = fact.all_questions
         matched = texts[hit.variant] if 0 <= hit.variant < len(texts) else fact.question
-        return Candidate(fact_id=fact.id, score=round(min(100.0, max(0.0, hit.score)), 2),
-                         reason=reason_text(hit.terms, matched, self.name), matched_text=matched)
+        return Candidate(
+            fact_id=fact.id,
+            score=round(min(100.0, max(0.0, hit.score)), 2),
+            reason=reason_text(hit.terms, matched, self.name),
+            matched_text=matched,
+        )
 
 
 def _top(hits: list[Hit], k: int) -> list[Hit]:

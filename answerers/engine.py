@@ -32,7 +32,9 @@ class MatchSettings(BaseModel):
 
     suggest_threshold: float = Field(default_factory=lambda: _fusion()["thresholds"]["suggest"], ge=0, le=100)
     review_threshold: float = Field(default_factory=lambda: _fusion()["thresholds"]["review"], ge=0, le=100)
-    answerers: list[str] | None = None  # None: every available built-in (semantic only if installed and enabled)
+    answerers: list[str] | None = (
+        None  # None: every available built-in (semantic only if installed and enabled)
+    )
     semantic: bool = True
     cache_dir: str | None = None  # where fact embeddings are cached; None = Trustfill home
 
@@ -53,8 +55,10 @@ class MatchingEngine:
         if unknown:
             from trustfill.errors import ConfigError
 
-            raise ConfigError(f"Unknown or unavailable answerer(s): {', '.join(unknown)}. "
-                              f"Available: {', '.join(registry) or 'none'}.")
+            raise ConfigError(
+                f"Unknown or unavailable answerer(s): {', '.join(unknown)}. "
+                f"Available: {', '.join(registry) or 'none'}."
+            )
         self.answerers: list[Answerer] = []
         for name in names:
             cls = registry[name]
@@ -65,8 +69,9 @@ class MatchingEngine:
         self.facts = self.answerers[0].facts if self.answerers else []
         profile = "semantic" if any(a.name == "semantic" for a in self.answerers) else "lexical"
         fusion = _fusion()["profiles"][profile]
-        self.weights = {a.name: fusion["weights"].get(a.name, fusion.get("plugin_weight", 0.0))
-                        for a in self.answerers}
+        self.weights = {
+            a.name: fusion["weights"].get(a.name, fusion.get("plugin_weight", 0.0)) for a in self.answerers
+        }
         self.calibration = fusion["calibration"]
         # Calibration differs per profile, so do its measured thresholds; explicit settings win.
         own = fusion.get("thresholds", {})
@@ -85,11 +90,13 @@ class MatchingEngine:
     def match(self, questions: Sequence[str], product: str | None = None) -> list[Match]:
         out: list[Match] = []
         for start in range(0, len(questions), CHUNK):
-            out.extend(self._match_chunk(list(questions[start:start + CHUNK]), product))
+            out.extend(self._match_chunk(list(questions[start : start + CHUNK]), product))
         return out
 
     # -- internals -------------------------------------------------------------------------------
-    def ranked(self, questions: Sequence[str], product: str | None = None) -> list[list[tuple[int, float, dict]]]:
+    def ranked(
+        self, questions: Sequence[str], product: str | None = None
+    ) -> list[list[tuple[int, float, dict]]]:
         """Per question: (fact index, fused score, per-answerer hits) best first, whole shortlist."""
         texts = [q if isinstance(q, str) else "" for q in questions]
         shortlists: list[set[int]] = [set() for _ in texts]
@@ -138,10 +145,21 @@ class MatchingEngine:
                 alts.append(self._candidate(q, f, self.confidence(fused, margin), hits))
             conf = alts[0].score
             s = self.settings
-            status = "suggested" if conf >= s.suggest_threshold else "review" if conf >= s.review_threshold \
+            status = (
+                "suggested"
+                if conf >= s.suggest_threshold
+                else "review"
+                if conf >= s.review_threshold
                 else "unanswered"
-            matches.append(Match(fact_id=None if status == "unanswered" else alts[0].fact_id,
-                                 score=conf, status=status, alternatives=alts))
+            )
+            matches.append(
+                Match(
+                    fact_id=None if status == "unanswered" else alts[0].fact_id,
+                    score=conf,
+                    status=status,
+                    alternatives=alts,
+                )
+            )
         return matches
 
     def _candidate(self, question: str, f: int, conf: float, hits: dict[str, Hit]) -> Candidate:
@@ -153,5 +171,6 @@ class MatchingEngine:
         explainer = next((a for a in self.answerers if a.name == "terms"), None)
         if not terms and explainer is not None and "terms" in hits:
             terms = explainer.explain(question, f, lead.variant)
-        return Candidate(fact_id=fact.id, score=round(conf, 2), reason=reason_text(terms, matched),
-                         matched_text=matched)
+        return Candidate(
+            fact_id=fact.id, score=round(conf, 2), reason=reason_text(terms, matched), matched_text=matched
+        )

@@ -88,7 +88,9 @@ class _Index:
             tid = self.vocab[term] = len(self.vocab)
         return tid
 
-    def _build_bm25(self, facts: Sequence, fact_sets: list[set[int]], k1: float = 1.2, b: float = 0.75) -> None:
+    def _build_bm25(
+        self, facts: Sequence, fact_sets: list[set[int]], k1: float = 1.2, b: float = 0.75
+    ) -> None:
         v = len(self.vocab)
         rows: list[list[tuple[int, float]]] = [[] for _ in range(v)]
         lengths = np.zeros(self.n_facts)
@@ -212,13 +214,17 @@ class _Lexical(Answerer):
         for qi in range(len(questions)):
             row = top[qi]
             row = row[np.lexsort((row, -masked[qi, row]))]  # best first, ties by fact order
-            out.append([Hit(int(f), float(masked[qi, f]), self._variant(qi, f)) for f in row if masked[qi, f] > 0])
+            out.append(
+                [Hit(int(f), float(masked[qi, f]), self._variant(qi, f)) for f in row if masked[qi, f] > 0]
+            )
         return out
 
     def rescore(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[list[Hit]]:
         scores, _ = self._block(questions)
-        return [[Hit(int(f), float(scores[qi, f]), self._variant(qi, f)) for f in facts]
-                for qi, facts in enumerate(shortlist)]
+        return [
+            [Hit(int(f), float(scores[qi, f]), self._variant(qi, f)) for f in facts]
+            for qi, facts in enumerate(shortlist)
+        ]
 
     def _variant(self, qi: int, f: int) -> int:
         per_variant = self._last[1][1] if self._last else None
@@ -246,8 +252,9 @@ class _Lexical(Answerer):
             hit = Hit(hit.fact, hit.score, hit.variant, self.explain(question, hit.fact, hit.variant))
         return super().candidate(question, hit)
 
-    def _gather(self, queries: list, postings: list[np.ndarray], width: int,
-                weights: list[np.ndarray] | None = None) -> np.ndarray:
+    def _gather(
+        self, queries: list, postings: list[np.ndarray], width: int, weights: list[np.ndarray] | None = None
+    ) -> np.ndarray:
         """questions x width matrix: sum over each question's known terms of their postings' weights."""
         qids, terms = [], []
         for qi, (known, _, _) in enumerate(queries):
@@ -312,8 +319,9 @@ class BM25Answerer(_Lexical):
         queries = [idx.query(q) for q in questions]
         scores = self._gather(queries, idx.bm25_docs, idx.n_facts, idx.bm25_vals)
         oov = math.log(1.0 + (idx.n_facts + 0.5) / 0.5) * OOV_WEIGHT
-        upper = np.array([sum(float(idx.bm25_idf[t]) for t in known) + len(unknown) * oov
-                          for known, unknown, _ in queries]) * (idx.bm25_k1 + 1)
+        upper = np.array(
+            [sum(float(idx.bm25_idf[t]) for t in known) + len(unknown) * oov for known, unknown, _ in queries]
+        ) * (idx.bm25_k1 + 1)
         scores = 100.0 * scores / np.where(upper > 0, upper, 1.0)[:, None]
         # BM25 has no notion of phrasing: no per-phrasing scores, the engine takes the terms answerer's.
         return np.minimum(scores, 100.0), None

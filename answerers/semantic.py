@@ -55,8 +55,9 @@ def embed(texts: Sequence[str]) -> np.ndarray:
     if not texts:
         return np.zeros((0, 384), dtype=np.float32)
     model = load_model()
-    vecs = model.encode(list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False,
-                        convert_to_numpy=True)
+    vecs = model.encode(
+        list(texts), batch_size=64, normalize_embeddings=True, show_progress_bar=False, convert_to_numpy=True
+    )
     return np.asarray(vecs, dtype=np.float32)
 
 

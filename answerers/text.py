@@ -33,26 +33,100 @@ _SPACES = re.compile(r"\s+")
 
 # British -> American spelling for words questionnaires use; suffix rules cover the rest.
 _BRIT_WORDS = {
-    "programme": "program", "programmes": "programs", "centre": "center", "centres": "centers",
-    "licence": "license", "licences": "licenses", "defence": "defense", "offence": "offense",
-    "catalogue": "catalog", "behaviour": "behavior", "colour": "color", "colours": "colors",
-    "favour": "favor", "labour": "labor", "honour": "honor", "judgement": "judgment",
-    "enrol": "enroll", "enrolment": "enrollment", "fulfil": "fulfill", "travelling": "traveling",
-    "cancelled": "canceled", "modelling": "modeling", "labelled": "labeled", "labelling": "labeling",
-    "grey": "gray", "storey": "story", "analyse": "analyze", "analysed": "analyzed",
-    "analyses": "analyzes", "analysing": "analyzing", "paralyse": "paralyze", "cheque": "check",
+    "programme": "program",
+    "programmes": "programs",
+    "centre": "center",
+    "centres": "centers",
+    "licence": "license",
+    "licences": "licenses",
+    "defence": "defense",
+    "offence": "offense",
+    "catalogue": "catalog",
+    "behaviour": "behavior",
+    "colour": "color",
+    "colours": "colors",
+    "favour": "favor",
+    "labour": "labor",
+    "honour": "honor",
+    "judgement": "judgment",
+    "enrol": "enroll",
+    "enrolment": "enrollment",
+    "fulfil": "fulfill",
+    "travelling": "traveling",
+    "cancelled": "canceled",
+    "modelling": "modeling",
+    "labelled": "labeled",
+    "labelling": "labeling",
+    "grey": "gray",
+    "storey": "story",
+    "analyse": "analyze",
+    "analysed": "analyzed",
+    "analyses": "analyzes",
+    "analysing": "analyzing",
+    "paralyse": "paralyze",
+    "cheque": "check",
 }
 # -ise/-isation words whose American form is -ize; an allow-list because "wise", "exercise",
 # "premise", "advise", "enterprise" and "supervise" must stay as they are.
 _IZE_STEMS = (
-    "organ", "author", "recogn", "priorit", "sanit", "minim", "maxim", "custom", "standard", "util",
-    "optim", "central", "normal", "synchron", "anonym", "pseudonym", "categor", "summar", "real",
-    "special", "apolog", "emphas", "final", "initial", "local", "capital", "visual", "virtual",
-    "tokenis", "token", "encrypt", "character", "legal", "digit", "mobil", "neutral", "formal",
-    "harmon", "penal", "memor", "containeri", "container", "serial", "parameter", "modern", "stabil",
-    "criminal", "emphasi", "familiar", "monet", "person", "secur", "revolution", "industrial",
+    "organ",
+    "author",
+    "recogn",
+    "priorit",
+    "sanit",
+    "minim",
+    "maxim",
+    "custom",
+    "standard",
+    "util",
+    "optim",
+    "central",
+    "normal",
+    "synchron",
+    "anonym",
+    "pseudonym",
+    "categor",
+    "summar",
+    "real",
+    "special",
+    "apolog",
+    "emphas",
+    "final",
+    "initial",
+    "local",
+    "capital",
+    "visual",
+    "virtual",
+    "tokenis",
+    "token",
+    "encrypt",
+    "character",
+    "legal",
+    "digit",
+    "mobil",
+    "neutral",
+    "formal",
+    "harmon",
+    "penal",
+    "memor",
+    "containeri",
+    "container",
+    "serial",
+    "parameter",
+    "modern",
+    "stabil",
+    "criminal",
+    "emphasi",
+    "familiar",
+    "monet",
+    "person",
+    "secur",
+    "revolution",
+    "industrial",
 )
-_ISE_RE = re.compile(r"\b((?:un|re|de|non|over)?(?:" + "|".join(_IZE_STEMS) + r"))is(e|es|ed|ing|ation|ations|er|ers)\b")
+_ISE_RE = re.compile(
+    r"\b((?:un|re|de|non|over)?(?:" + "|".join(_IZE_STEMS) + r"))is(e|es|ed|ing|ation|ations|er|ers)\b"
+)
 
 
 def _fold(text: str) -> str:
@@ -92,10 +166,28 @@ def normalise(text: str) -> str:
 
 
 _STEM_RULES = (
-    ("ational", "ate"), ("ization", "ize"), ("izations", "ize"), ("fulness", "ful"),
-    ("ousness", "ous"), ("iveness", "ive"), ("ations", "ate"), ("ation", "ate"), ("ments", ""),
-    ("ment", ""), ("ities", "ity"), ("ions", ""), ("ion", ""), ("ies", "y"), ("sses", "ss"),
-    ("ings", ""), ("ing", ""), ("edly", ""), ("ed", ""), ("ly", ""), ("ers", "er"), ("es", "e"),
+    ("ational", "ate"),
+    ("ization", "ize"),
+    ("izations", "ize"),
+    ("fulness", "ful"),
+    ("ousness", "ous"),
+    ("iveness", "ive"),
+    ("ations", "ate"),
+    ("ation", "ate"),
+    ("ments", ""),
+    ("ment", ""),
+    ("ities", "ity"),
+    ("ions", ""),
+    ("ion", ""),
+    ("ies", "y"),
+    ("sses", "ss"),
+    ("ings", ""),
+    ("ing", ""),
+    ("edly", ""),
+    ("ed", ""),
+    ("ly", ""),
+    ("ers", "er"),
+    ("es", "e"),
     ("s", ""),
 )
 _NO_STRIP_S = ("ss", "us", "is", "os")
@@ -114,7 +206,12 @@ def stem(word: str) -> str:
             if len(base) < 3:
                 return word
             # Undouble "scanned" -> "scann" -> "scan", keep "ss"/"ll" words intact.
-            if suffix in ("ed", "ing", "ings") and len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz":
+            if (
+                suffix in ("ed", "ing", "ings")
+                and len(base) > 3
+                and base[-1] == base[-2]
+                and base[-1] not in "lsz"
+            ):
                 base = base[:-1]
             return base[:-1] if base.endswith("e") and len(base) > 4 else base
     return word[:-1] if word.endswith("e") and len(word) > 4 else word

@@ -59,8 +59,13 @@ def engine_figures(engine: MatchingEngine, dev) -> dict:
             if m.status == "suggested":
                 sugg += 1
                 sugg_ok += m.fact_id in d.expected
-    return {"top1": top1 / n_ans, "ranked": ranked / n_ans, "abstained": abst / n_un,
-            "precision": sugg_ok / sugg if sugg else float("nan"), "suggested": sugg / (n_ans + n_un)}
+    return {
+        "top1": top1 / n_ans,
+        "ranked": ranked / n_ans,
+        "abstained": abst / n_un,
+        "precision": sugg_ok / sugg if sugg else float("nan"),
+        "suggested": sugg / (n_ans + n_un),
+    }
 
 
 def baseline_figures(best_fn, facts, dev) -> dict:
@@ -128,9 +133,16 @@ def minilm_cosine(questions, scope):
 
 # -- speed ---------------------------------------------------------------------------------------
 _PREFIXES = ["", "", "Please confirm: ", "Describe: ", "Q: ", "Vendor to state - ", "Explain whether "]
-_SWAPS = {"customer": ["client", "tenant"], "employees": ["staff", "personnel"], "data": ["information"],
-          "Do you": ["Does the vendor", "Does your organisation"], "encrypted": ["encrypted (AES)"],
-          "organization": ["organisation"], "test": ["exercise"], "policy": ["standard"]}
+_SWAPS = {
+    "customer": ["client", "tenant"],
+    "employees": ["staff", "personnel"],
+    "data": ["information"],
+    "Do you": ["Does the vendor", "Does your organisation"],
+    "encrypted": ["encrypted (AES)"],
+    "organization": ["organisation"],
+    "test": ["exercise"],
+    "policy": ["standard"],
+}
 
 
 def vary(text: str, rng: random.Random) -> str:
@@ -149,12 +161,16 @@ def big_library(base: list[Fact], n: int, rng: random.Random) -> list[Fact]:
     out = []
     for i in range(n):
         f = base[i % len(base)]
-        out.append(f.model_copy(update={
-            "id": f"{f.id}-{i}",
-            "question": vary(f.question, rng),
-            "alternate_questions": [vary(a, rng) for a in f.alternate_questions],
-            "product": rng.choice(products) if f.product or rng.random() < 0.5 else "",
-        }))
+        out.append(
+            f.model_copy(
+                update={
+                    "id": f"{f.id}-{i}",
+                    "question": vary(f.question, rng),
+                    "alternate_questions": [vary(a, rng) for a in f.alternate_questions],
+                    "product": rng.choice(products) if f.product or rng.random() < 0.5 else "",
+                }
+            )
+        )
     return out
 
 
@@ -184,10 +200,15 @@ def speed(facts: list[Fact], dev, n_facts=5000, n_questions=2000, baseline_sampl
 
 
 def show(name: str, fig: dict) -> None:
-    extra = f"   threshold {fig['threshold']:.1f}" if "threshold" in fig else \
-        f"   suggested {fig.get('suggested', 0):.0%} of questions"
-    print(f"  {name:34s} top1 {fig['top1']:.3f}  ranked {fig['ranked']:.3f}  abstained {fig['abstained']:.3f}  "
-          f"precision {fig['precision']:.3f}{extra}")
+    extra = (
+        f"   threshold {fig['threshold']:.1f}"
+        if "threshold" in fig
+        else f"   suggested {fig.get('suggested', 0):.0%} of questions"
+    )
+    print(
+        f"  {name:34s} top1 {fig['top1']:.3f}  ranked {fig['ranked']:.3f}  abstained {fig['abstained']:.3f}  "
+        f"precision {fig['precision']:.3f}{extra}"
+    )
 
 
 def main() -> None:
@@ -200,7 +221,9 @@ def main() -> None:
     n_ans = sum(1 for d in dev if d.expected)
     print(f"\nDev set: {len(dev)} questions ({n_ans} answerable), {len(facts)} facts")
     print("  targets: top1 >= 0.92 (0.95 with semantic), abstained >= 0.85, precision of suggested >= 0.97")
-    show("engine (default, lexical)", engine_figures(MatchingEngine(facts, MatchSettings(semantic=False)), dev))
+    show(
+        "engine (default, lexical)", engine_figures(MatchingEngine(facts, MatchSettings(semantic=False)), dev)
+    )
     if semantic_installed():
         show("engine + semantic", engine_figures(MatchingEngine(facts, MatchSettings(semantic=True)), dev))
     show("baseline rapidfuzz extractOne", baseline_figures(extract_one, facts, dev))

@@ -25,14 +25,28 @@ def load_library(path: Path = BENCH / "library.csv") -> list[Fact]:
     with path.open(encoding="utf-8", newline="") as fh:
         for row in csv.DictReader(fh):
             alts = [a.strip() for a in (row.get("Alternate Questions") or "").split(" | ") if a.strip()]
-            facts.append(Fact(id=row["ID"], question=row["Question"], answer=row["Answer"] or "-",
-                              comment=row.get("Comment") or "", category=row.get("Category") or "",
-                              product=row.get("Product") or "", alternate_questions=alts))
+            facts.append(
+                Fact(
+                    id=row["ID"],
+                    question=row["Question"],
+                    answer=row["Answer"] or "-",
+                    comment=row.get("Comment") or "",
+                    category=row.get("Category") or "",
+                    product=row.get("Product") or "",
+                    alternate_questions=alts,
+                )
+            )
     return facts
 
 
 def load_dev(path: Path = BENCH / "dev" / "truth.csv") -> list[DevQuestion]:
     with path.open(encoding="utf-8", newline="") as fh:
-        return [DevQuestion(r["file"], r["question"], r["product"],
-                            frozenset(x for x in (r["expected"] or "").split("|") if x))
-                for r in csv.DictReader(fh)]
+        return [
+            DevQuestion(
+                r["file"],
+                r["question"],
+                r["product"],
+                frozenset(x for x in (r["expected"] or "").split("|") if x),
+            )
+            for r in csv.DictReader(fh)
+        ]

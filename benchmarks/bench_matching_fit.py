@@ -72,7 +72,11 @@ def fit_calibration(tops: np.ndarray, margins: np.ndarray, right: np.ndarray) ->
     from sklearn.linear_model import LogisticRegression
 
     clf = LogisticRegression(C=10.0, max_iter=2000).fit(np.c_[tops, margins], right)
-    return {"bias": float(clf.intercept_[0]), "fused": float(clf.coef_[0][0]), "margin": float(clf.coef_[0][1])}
+    return {
+        "bias": float(clf.intercept_[0]),
+        "fused": float(clf.coef_[0][0]),
+        "margin": float(clf.coef_[0][1]),
+    }
 
 
 def confidence(cal: dict, tops: np.ndarray, margins: np.ndarray) -> np.ndarray:
@@ -136,9 +140,18 @@ def main() -> None:
         data = collect(engine, dev)
         w, cal, th = fit(data)
         tops, margins, right, answerable = top_two(data, w)
-        print(f"[{profile}] weights", dict(zip(names, np.round(w, 3).tolist(), strict=True)), "calibration", cal,
-              "thresholds", th)
-        print(f"[{profile}] dev (fitted on itself):", figures(confidence(cal, tops, margins), right, answerable, th))
+        print(
+            f"[{profile}] weights",
+            dict(zip(names, np.round(w, 3).tolist(), strict=True)),
+            "calibration",
+            cal,
+            "thresholds",
+            th,
+        )
+        print(
+            f"[{profile}] dev (fitted on itself):",
+            figures(confidence(cal, tops, margins), right, answerable, th),
+        )
         if args.cv:
             files = sorted({d["q"].file for d in data})
             conf_all, right_all, ans_all = [], [], []
@@ -152,8 +165,12 @@ def main() -> None:
                 conf_all.append(np.interp(c, [0, th2["review"], th2["suggest"], 100], [0, 50, 80, 100]))
                 right_all.append(r)
                 ans_all.append(a)
-            pooled = figures(np.concatenate(conf_all), np.concatenate(right_all), np.concatenate(ans_all),
-                             {"review": 50, "suggest": 80})
+            pooled = figures(
+                np.concatenate(conf_all),
+                np.concatenate(right_all),
+                np.concatenate(ans_all),
+                {"review": 50, "suggest": 80},
+            )
             print(f"[{profile}] leave-one-questionnaire-out:", pooled)
         fusion["profiles"][profile] = {
             "weights": dict(zip(names, [round(float(x), 4) for x in w], strict=True)),

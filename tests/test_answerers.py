@@ -10,15 +10,25 @@ from knowledge.model import Fact
 
 def _facts() -> list[Fact]:
     return [
-        Fact(id="enc-rest", question="Is customer data encrypted at rest?", answer="Yes",
-             alternate_questions=["Are stored files and database volumes encrypted?"]),
-        Fact(id="enc-transit", question="Is customer data encrypted in transit?", answer="Yes",
-             alternate_questions=["Do you use TLS for all connections?"]),
+        Fact(
+            id="enc-rest",
+            question="Is customer data encrypted at rest?",
+            answer="Yes",
+            alternate_questions=["Are stored files and database volumes encrypted?"],
+        ),
+        Fact(
+            id="enc-transit",
+            question="Is customer data encrypted in transit?",
+            answer="Yes",
+            alternate_questions=["Do you use TLS for all connections?"],
+        ),
         Fact(id="rpo", question="What is your recovery point objective (RPO)?", answer="24 hours"),
         Fact(id="rto", question="What is your recovery time objective (RTO)?", answer="8 hours"),
         Fact(id="hosting-a", question="Where is customer data hosted?", answer="EU", product="Alpha"),
         Fact(id="hosting-b", question="Where is customer data hosted?", answer="US", product="beta"),
-        Fact(id="old-pentest", question="Do you perform penetration testing?", answer="Yes", status="retired"),
+        Fact(
+            id="old-pentest", question="Do you perform penetration testing?", answer="Yes", status="retired"
+        ),
     ]
 
 

@@ -1,0 +1,225 @@
+"""The matching engine: normalisation, neighbours, outcomes, semantic cache, and the dev-set figures."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from answerers import MatchingEngine, MatchSettings, analyse, available_answerers, normalise
+from answerers.semantic import INSTALL_HINT
+from knowledge.model import Fact
+from tests.conftest import needs_shared
+
+LEXICAL = MatchSettings(semantic=False)
+
+
+# -- normalisation -------------------------------------------------------------------------------
+@settings(max_examples=300, deadline=None)
+@given(st.text())
+def test_normalise_is_idempotent(text):
+    once = normalise(text)
+    assert normalise(once) == once
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_analyse_is_stable_on_normalised_text(text):
+    assert analyse(normalise(text)) == analyse(text)
+
+
+@pytest.mark.parametrize(
+    ("raw", "clean"),
+    [
+        ("DSP-03.2 Do you encrypt data?", "do you encrypt data"),
+        ("1.4 Is MFA enforced?", "is mfa enforced"),
+        ("A.12.3 (b) Describe the programme.", "describe the program"),
+        ("Q12. Who is the organisation's CISO?", "who is the organization ciso"),
+        ("SOC 2 report available?", "soc 2 report available"),
+        ("Multi-Factor Authentication", "multi factor authentication"),
+    ],
+)
+def test_normalise_examples(raw, clean):
+    assert normalise(raw) == clean
+
+
+def test_synonyms_fold_to_one_concept():
+    assert analyse("Is 2FA required?") == analyse("Is multi-factor authentication required?")
+    assert analyse("SAML single sign-on") == ("@sso", "@sso")
+    assert analyse("Do you have a BCP?") == analyse("Do you have a business continuity plan?")
+    assert analyse("optimise the centre") == analyse("optimize the center")
+
+
+# -- neighbours ----------------------------------------------------------------------------------
+NEIGHBOURS = [
+    Fact(id="rest", question="Is customer data encrypted at rest?", answer="Yes"),
+    Fact(id="transit", question="Is customer data encrypted in transit?", answer="Yes"),
+    Fact(id="bk-freq", question="How often are backups taken?", answer="Daily"),
+    Fact(id="bk-ret", question="How long are backups retained?", answer="35 days"),
+    Fact(id="audit-ret", question="How long are audit trail entries retained?", answer="1 year"),
+    Fact(id="log-ret", question="How long are system logs retained?", answer="90 days"),
+    Fact(id="ir-plan", question="Do you have a documented incident response plan?", answer="Yes"),
+    Fact(id="breach", question="How soon will you notify customers of a data breach?", answer="72 hours"),
+    Fact(id="vscan", question="Do you run automated vulnerability scanning?", answer="Weekly"),
+    Fact(id="pentest", question="Do you perform penetration testing?", answer="Yearly"),
+    Fact(id="deps", question="Are third-party dependencies scanned for known vulnerabilities?", answer="Yes"),
+    Fact(id="rpo", question="What is your recovery point objective?", answer="24h"),
+    Fact(id="rto", question="What is your recovery time objective?", answer="8h"),
+    Fact(id="mfa-staff", question="Is multi-factor authentication required for employees?", answer="Yes"),
+    Fact(id="mfa-cust", question="Can customers enable multi-factor authentication?", answer="Yes"),
+    Fact(id="sso", question="Do you support single sign-on for customers?", answer="SAML"),
+]
+
+
+@pytest.fixture(scope="module")
+def neighbours():
+    return MatchingEngine(NEIGHBOURS, LEXICAL)
+
+
+@pytest.mark.parametrize(
+    ("question", "expected"),
+    [
+        ("Is stored data protected with encryption at rest?", "rest"),
+        ("Is data encrypted in transit over public networks?", "transit"),
+        ("What is the frequency of backups?", "bk-freq"),
+        ("What is the retention period for backups?", "bk-ret"),
+        ("What is the retention period of the audit log?", "audit-ret"),
+        ("How long do you keep system and security logs?", "log-ret"),
+        ("Is there an incident response plan?", "ir-plan"),
+        ("Within what timeframe are customers notified of a breach?", "breach"),
+        ("How frequently do you perform vulnerability scans?", "vscan"),
+        ("When was your last pen test?", "pentest"),
+        ("Do you use SCA to check open source libraries for CVEs?", "deps"),
+        ("State your RPO.", "rpo"),
+        ("State your RTO.", "rto"),
+        ("Do staff use 2FA?", "mfa-staff"),
+        ("Is 2FA available to customer users?", "mfa-cust"),
+        ("Can we log in through our SAML identity provider?", "sso"),
+    ],
+)
+def test_neighbours_are_told_apart(neighbours, question, expected):
+    match = neighbours.match_one(question)
+    assert match.alternatives[0].fact_id == expected, match.alternatives[:2]
+
+
+# -- engine behaviour ----------------------------------------------------------------------------
+def test_match_outcomes_and_alternatives(neighbours):
+    exact, unrelated = neighbours.match(
+        [
+            "Is customer data encrypted at rest?",
+            "Does the solution support right-to-left languages in reports?",
+        ]
+    )
+    assert exact.status == "suggested" and exact.fact_id == "rest"
+    assert "rest" in exact.alternatives[0].reason and "phrasing" in exact.alternatives[0].reason
+    assert unrelated.status == "unanswered" and unrelated.fact_id is None
+    assert len(exact.alternatives) <= 5
+    assert [a.score for a in exact.alternatives] == sorted(
+        (a.score for a in exact.alternatives), reverse=True
+    )
+
+
+def test_empty_question_and_empty_library():
+    assert MatchingEngine([], LEXICAL).match_one("Is data encrypted?").status == "unanswered"
+    m = MatchingEngine(NEIGHBOURS, LEXICAL).match_one("   ")
+    assert m.status == "unanswered" and m.fact_id is None and m.alternatives == []
+
+
+def test_thresholds_are_settings(neighbours):
+    q = "Is stored data protected with encryption at rest?"
+    strict = MatchingEngine(
+        NEIGHBOURS, MatchSettings(semantic=False, suggest_threshold=100, review_threshold=100)
+    )
+    lenient = MatchingEngine(
+        NEIGHBOURS, MatchSettings(semantic=False, suggest_threshold=0, review_threshold=0)
+    )
+    assert strict.match_one(q).status == "unanswered"
+    assert lenient.match_one(q).status == "suggested"
+
+
+def test_product_scoping_in_engine():
+    facts = [
+        Fact(id="loc-a", question="Where is customer data stored?", answer="EU", product="Forms"),
+        Fact(id="loc-b", question="Where is customer data stored?", answer="US", product="chat"),
+        Fact(id="loc", question="Where are backups stored?", answer="EU"),
+    ]
+    engine = MatchingEngine(facts, LEXICAL)
+    ids = {a.fact_id for a in engine.match_one("Where is customer data stored?", "forms").alternatives}
+    assert "loc-a" in ids and "loc-b" not in ids
+    assert "loc-a" not in {a.fact_id for a in engine.match_one("Where is data stored?").alternatives}
+
+
+def test_deterministic_engine(neighbours):
+    qs = [q for q, _ in [("What is the RPO?", 0), ("Are backups retained?", 0), ("Pen test?", 0)]]
+    assert neighbours.match(qs) == MatchingEngine(NEIGHBOURS, LEXICAL).match(qs)
+
+
+def test_unknown_answerer_is_a_config_error():
+    from trustfill.errors import ConfigError
+
+    with pytest.raises(ConfigError):
+        MatchingEngine(NEIGHBOURS, MatchSettings(answerers=["nope"]))
+
+
+# -- semantic ------------------------------------------------------------------------------------
+semantic_only = pytest.mark.skipif("semantic" not in available_answerers(), reason=INSTALL_HINT)
+
+
+@semantic_only
+def test_semantic_cache_recomputes_only_changed_facts(tmp_path):
+    from answerers.semantic import SemanticAnswerer
+
+    first = SemanticAnswerer(cache_dir=str(tmp_path))
+    first.index(NEIGHBOURS)
+    assert first.computed == sum(len(f.all_questions) for f in NEIGHBOURS)
+    changed = [
+        *NEIGHBOURS[:-1],
+        NEIGHBOURS[-1].model_copy(update={"question": "Is SSO with Okta supported?"}),
+    ]
+    second = SemanticAnswerer(cache_dir=str(tmp_path))
+    second.index(changed)
+    assert second.computed == 1
+    assert (tmp_path / "all-MiniLM-L6-v2.npz").is_file()
+
+
+@semantic_only
+def test_engine_uses_semantic_when_installed(tmp_path):
+    engine = MatchingEngine(NEIGHBOURS, MatchSettings(cache_dir=str(tmp_path)))
+    assert "semantic" in [a.name for a in engine.answerers]
+    assert engine.match_one("What is the recovery time objective?").fact_id == "rto"
+
+
+def test_semantic_can_be_switched_off():
+    assert "semantic" not in [a.name for a in MatchingEngine(NEIGHBOURS, LEXICAL).answerers]
+
+
+# -- the dev questionnaires ----------------------------------------------------------------------
+def _dev_figures(semantic: bool, tmp_path) -> dict:
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from bench_matching import engine_figures
+    from bench_matching_data import load_dev, load_library
+
+    engine = MatchingEngine(load_library(), MatchSettings(semantic=semantic, cache_dir=str(tmp_path)))
+    return engine_figures(engine, load_dev())
+
+
+# Floors at the measured figures (minus a little) so that a regression fails CI.
+@needs_shared
+def test_dev_set_regression_floor(tmp_path):
+    fig = _dev_figures(False, tmp_path)
+    assert fig["ranked"] >= 0.86, fig
+    assert fig["abstained"] >= 0.85, fig
+    assert fig["precision"] >= 0.95, fig
+
+
+# The issue's targets; not all are met yet (see benchmarks/bench_matching.py for the measured figures).
+@needs_shared
+@pytest.mark.xfail(reason="top-1 target 0.92 not reached yet by the lexical engine", strict=False)
+def test_dev_set_targets(tmp_path):
+    fig = _dev_figures(False, tmp_path)
+    assert fig["top1"] >= 0.92, fig
+    assert fig["abstained"] >= 0.85, fig
+    assert fig["precision"] >= 0.97, fig
