@@ -1,0 +1,88 @@
+"""Checks every upload passes before a parser touches it: it exists, is not too big, is what its
+name says, and (for zip-based workbooks) does not inflate into something huge.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from pathlib import Path
+
+from trustfill.config import Limits
+from trustfill.errors import InputFileError, LimitExceeded
+
+OLE2_MAGIC = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
+ZIP_MAGIC = b"PK\x03\x04"
+_ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
+
+
+def _mb(n: float) -> str:
+    return f"{n / (1024 * 1024):.1f} MB"
+
+
+def check_file(path: Path, name: str, limits: Limits) -> bytes:
+    """Existence and size; returns the first bytes of the file for sniffing."""
+    if not path.exists():
+        raise InputFileError(name, "file not found")
+    if not path.is_file():
+        raise InputFileError(name, "is a folder, not a file")
+    size = path.stat().st_size
+    if size == 0:
+        raise InputFileError(name, "the file is empty (0 bytes); upload the questionnaire again")
+    if size > limits.max_upload_bytes:
+        raise LimitExceeded(name, f"the file is {_mb(size)}, above the {_mb(limits.max_upload_bytes)} upload "
+                                  "limit; remove unneeded sheets or images, or raise max_upload_bytes")
+    with path.open("rb") as fh:
+        return fh.read(8)
+
+
+def refuse_ole2(path: Path, name: str) -> None:
+    """An OLE2 container is a legacy .xls or a password-encrypted workbook: say which, and what to do."""
+    data = path.read_bytes()
+    if _ENCRYPTED_STREAM in data:
+        raise InputFileError(name, "the workbook is password-protected (encrypted), so it cannot be read. "
+                                   "Open it in Excel, remove the password (File > Info > Protect Workbook > "
+                                   "Encrypt with Password, clear it), save, and upload it again")
+    raise InputFileError(name, "this is a legacy Excel 97-2003 (.xls) file, which Trustfill does not read. "
+                               "Open it in Excel and save it as .xlsx (File > Save As > Excel Workbook), "
+                               "then upload the .xlsx")
+
+
+def describe_non_workbook(head: bytes) -> str:
+    if head.startswith(b"%PDF"):
+        return "this is a PDF, not a spreadsheet; ask for the questionnaire as an Excel file (.xlsx)"
+    if head[:2] in (b"\xff\xfe", b"\xfe\xff") or head[:3] == b"\xef\xbb\xbf" or all(
+            32 <= b < 127 or b in (9, 10, 13) for b in head):
+        return ("this is a text file, not an Excel workbook; if it is comma-separated, rename it to .csv, "
+                "otherwise save the questionnaire as .xlsx")
+    return "this is not an Excel workbook (.xlsx/.xlsm); open it in Excel and save it as .xlsx"
+
+
+def check_zip(path: Path, name: str, limits: Limits) -> None:
+    """Zip-bomb guard: entry count, total inflated size and per-entry compression ratio, from the
+    sizes the archive declares, before anything is inflated."""
+    try:
+        with zipfile.ZipFile(path) as zf:
+            infos = zf.infolist()
+            names = {i.filename for i in infos}
+    except zipfile.BadZipFile:
+        raise InputFileError(name, "the workbook is damaged or incomplete (the upload may have been cut "
+                                   "off); "
+                                   "save it again in Excel and upload it again") from None
+    except OSError as exc:
+        raise InputFileError(name, f"could not be read: {exc.strerror or exc}") from None
+    if len(infos) > limits.max_zip_entries:
+        raise LimitExceeded(name, f"the workbook has {len(infos)} parts, above the limit of "
+                                  f"{limits.max_zip_entries}; it is not an ordinary questionnaire")
+    total = sum(i.file_size for i in infos)
+    if total > limits.max_inflated_bytes:
+        raise LimitExceeded(name, f"the workbook unpacks to {_mb(total)}, above the "
+                                  f"{_mb(limits.max_inflated_bytes)} limit; remove unneeded sheets or images")
+    for info in infos:
+        ratio = info.file_size / max(info.compress_size, 1)
+        if info.file_size > 1024 * 1024 and ratio > limits.max_compression_ratio:
+            raise LimitExceeded(name, f"part '{info.filename}' expands {ratio:.0f} times, above the limit of "
+                                      f"{limits.max_compression_ratio:.0f}; the file looks like a zip bomb")
+    if "xl/workbook.xml" not in names and not any(n.endswith("workbook.xml") for n in names):
+        hint = " (it looks like a Word document)" if "word/document.xml" in names else ""
+        raise InputFileError(name, f"this zip file is not an Excel workbook{hint}; save the questionnaire "
+                                   "as .xlsx in Excel")
