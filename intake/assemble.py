@@ -53,6 +53,9 @@ def analyse(grids: list[Grid], skipped: dict[str, str], overrides: dict[str, Lay
             plan = plan_sheet(grid, overrides.get(grid.name))
         except BadOverride as exc:
             raise InputFileError(path, str(exc), sheet=grid.name) from None
+        recover = getattr(before_extract, "recover", None)
+        if plan.question is None and recover is not None and recover(grid):
+            plan = plan_sheet(grid, overrides.get(grid.name))
         if plan.question is None:
             skipped[grid.name] = ("no question column found (a cover, instruction or empty sheet)"
                                   if grid.cells else "empty sheet")

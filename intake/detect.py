@@ -202,7 +202,10 @@ def _heading_text(grid: Grid, plan: Plan, row: int) -> str:
         role = header_role(text)
         usable = first_col not in label_cols and role not in ("id", "section") and len(text) <= 100
         return text if usable else ""
-    if len(text) > 100 or is_instruction(text) or "?" in text or is_id(text):
+    if is_id(text):  # "2 | Operations": the heading is the text beside its number
+        rest = [norm(t) for c, t in sorted(cells.items()) if c != first_col]
+        text = rest[0] if rest else ""
+    if not text or len(text) > 100 or is_instruction(text) or "?" in text or is_id(text):
         return ""
     return text
 

@@ -83,6 +83,7 @@ class Grid:
     unlocked_cols: set[int] = field(default_factory=set)  # columns whose default style is unlocked
     # Filled after the layout is known (only for the columns that matter): formula text by cell.
     formulas: dict[tuple[int, int], str] = field(default_factory=dict)
+    recovered: set[tuple[int, int]] = field(default_factory=set)  # text looked up for uncached formulas
     notes: list[str] = field(default_factory=list)
 
     def text(self, row: int, col: int | None) -> str:

@@ -160,3 +160,50 @@ def sheet_validations(wb: Any, ws: Any, x14: list[tuple[str, str]]) -> tuple[lis
             notes.append(f"drop-down list '{formula}' on {sqref[:40]} could not be resolved to values")
         out.append(Validation(rects=rects, choices=choices, source=formula))
     return out, notes
+
+
+def sheet_formulas(zf: zipfile.ZipFile, part: str, cols: set[int] | None) -> dict[tuple[int, int], str]:
+    """Formulas of a sheet part (only ``cols`` when given), as ``=...`` text, parsed with defusedxml.
+
+    Shared formulas are stored once on their first cell; the others get that formula moved to their
+    own position, as Excel shows them.
+    """
+    from openpyxl.formula.translate import Translator
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    try:
+        data = zf.read(part)
+    except KeyError:
+        return {}
+    if b"<f" not in data:
+        return {}
+    out: dict[tuple[int, int], str] = {}
+    masters: dict[str, tuple[str, str]] = {}  # shared index -> (formula, its cell)
+    followers: list[tuple[tuple[int, int], str, str]] = []
+    tag_c, tag_f, tag_row = f"{{{NS_MAIN}}}c", f"{{{NS_MAIN}}}f", f"{{{NS_MAIN}}}row"
+    for _, el in DET.iterparse(io.BytesIO(data), events=("end",)):
+        if el.tag == tag_c:
+            f = el.find(tag_f)
+            ref = el.get("r", "")
+            if f is not None and ref:
+                letters, row = coordinate_from_string(ref)
+                col = column_index_from_string(letters)
+                text = f.text or ""
+                if f.get("t") == "shared" and f.get("si") is not None:
+                    if text:
+                        masters[f.get("si", "")] = (text, ref)
+                    else:
+                        followers.append(((row, col), f.get("si", ""), ref))
+                if (cols is None or col in cols) and text:
+                    out[(row, col)] = "=" + text
+            el.clear()
+        elif el.tag == tag_row:
+            el.clear()
+    for key, si, ref in followers:
+        if (cols is None or key[1] in cols) and si in masters:
+            text, origin = masters[si]
+            try:
+                out[key] = Translator("=" + text, origin=origin).translate_formula(ref)
+            except Exception:  # noqa: BLE001 - an untranslatable formula is still a formula
+                out[key] = "=" + text
+    return out

@@ -18,7 +18,14 @@ from intake.columns import Plan
 from intake.grid import Grid
 from intake.model import Intake, LayoutOverrides
 from intake.safety import OLE2_MAGIC, ZIP_MAGIC, check_file, check_zip, describe_non_workbook, refuse_ole2
-from intake.validations import cell_text, resolve_ref, sheet_parts, sheet_validations, x14_lists
+from intake.validations import (
+    cell_text,
+    resolve_ref,
+    sheet_formulas,
+    sheet_parts,
+    sheet_validations,
+    x14_lists,
+)
 from trustfill.config import Limits
 from trustfill.errors import InputFileError, LimitExceeded
 
@@ -81,7 +88,7 @@ def _read_workbook(path: Path, name: str, fmt: str, wb: Any, overrides: list[Lay
                                     sheet=ws.title)
             x14 = x14_lists(zf, parts[ws.title]) if ws.title in parts else []
             grids.append(build_grid(wb, ws, x14))
-    hook = _FormulaPass(path, name, wb)
+    hook = _FormulaPass(path, name, wb, parts)
     try:
         return analyse(grids, skipped, per_sheet, forced, path=name, fmt=fmt, before_extract=hook)
     finally:
@@ -128,42 +135,57 @@ _VLOOKUP = re.compile(
 
 
 class _FormulaPass:
-    """Streams formulas of the planned columns (read_only, nothing evaluated) into the grid."""
+    """Reads formulas of the planned columns straight from the sheet XML (nothing is evaluated) into
+    the grid: cheaper than a second openpyxl load, and it sees every cell in one pass."""
 
-    def __init__(self, path: Path, name: str, wb: Any):
-        self.path, self.name, self.wb = path, name, wb
-        self._wb_formulas: Any = None
+    def __init__(self, path: Path, name: str, wb: Any, parts: dict[str, str]):
+        self.path, self.name, self.wb, self.parts = path, name, wb, parts
+        self._zip: zipfile.ZipFile | None = None
 
     def close(self) -> None:
-        if self._wb_formulas is not None:
-            self._wb_formulas.close()
+        if self._zip is not None:
+            self._zip.close()
 
     def __call__(self, grid: Grid, plan: Plan) -> None:
         cols = [c for c in (plan.question, plan.answer, *plan.split.values()) if c]
-        if not cols:
+        if cols:
+            self._scan(grid, cols)
+            self._fill_lost(grid, {plan.question} if plan.question else set())
+
+    def recover(self, grid: Grid) -> bool:
+        """For a sheet where no question column was found: maybe every text cell is a formula whose
+        cached value is gone. Look them up and say whether anything was recovered."""
+        if grid.max_col < 1 or grid.max_col > 200:
+            return False
+        cols = list(range(1, grid.max_col + 1))
+        self._scan(grid, cols)
+        return self._fill_lost(grid, set(cols)) > 0
+
+    def _scan(self, grid: Grid, cols: list[int]) -> None:
+        part = self.parts.get(grid.name)
+        if part is None:
             return
-        if self._wb_formulas is None:
-            self._wb_formulas = _load(self.path, self.name, data_only=False, read_only=True)
-        ws = self._wb_formulas[grid.name]
-        wanted = set(cols)
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # read_only parses lazily, so its warnings come here
-            for row in ws.iter_rows(min_col=min(cols), max_col=max(cols)):
-                for cell in row:
-                    col = getattr(cell, "column", None)
-                    if col in wanted and isinstance(cell.value, str) and cell.value.startswith("="):
-                        grid.formulas[(cell.row, col)] = cell.value
+        if self._zip is None:
+            self._zip = zipfile.ZipFile(self.path)
+        try:
+            grid.formulas.update(sheet_formulas(self._zip, part, set(cols)))
+        except Exception as exc:  # noqa: BLE001 - a malformed part: say so rather than guess
+            raise InputFileError(self.name, f"the sheet XML could not be read ({type(exc).__name__})",
+                                 sheet=grid.name) from None
+
+    def _fill_lost(self, grid: Grid, cols: set[int]) -> int:
         lost = 0
-        if plan.question:
-            for (row, col), formula in grid.formulas.items():
-                if col == plan.question and not grid.text(row, col):
-                    text = self.evaluate_lookup(grid.name, formula)
-                    if text:
-                        grid.cells.setdefault(row, {})[col] = text
-                        lost += 1
+        for (row, col), formula in grid.formulas.items():
+            if col in cols and not grid.text(row, col) and (row, col) not in grid.recovered:
+                text = self.evaluate_lookup(grid.name, formula)
+                if text:
+                    grid.cells.setdefault(row, {})[col] = text
+                    grid.recovered.add((row, col))
+                    lost += 1
         if lost:
             grid.notes.append(f"{lost} question cell(s) are formulas with no saved value: text looked up "
                               "from the sheets they reference")
+        return lost
 
     def evaluate_lookup(self, sheet: str, formula: str) -> str:
         """Recover a question cell's text when its cached value is gone (a file saved by a tool that

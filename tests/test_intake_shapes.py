@@ -1,0 +1,199 @@
+"""Intake on small workbooks built here, one per layout shape customers send."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from openpyxl import Workbook
+from openpyxl.worksheet.datavalidation import DataValidation
+from test_intake_helpers import (
+    control_list_workbook,
+    formula_workbook,
+    inject_cached,
+    multi_sheet_workbook,
+    protected_workbook,
+    split_workbook,
+    vendor_workbook,
+)
+
+from intake import LayoutOverrides, format_layout, read_questionnaire
+from trustfill.errors import InputFileError
+
+
+@pytest.fixture
+def vendor(tmp_path):
+    return read_questionnaire(vendor_workbook(tmp_path / "vendor.xlsx"))
+
+
+def test_header_after_title_block_and_comment_before_answer(vendor):
+    (sheet,) = vendor.layout.sheets
+    assert (sheet.header_row, sheet.question_col, sheet.answer_col, sheet.comment_col, sheet.id_col) == \
+        (7, "B", "D", "C", "A")
+    assert vendor.layout.skipped == {"Lists": "hidden sheet"}
+
+
+def test_only_question_rows_are_found(vendor):
+    # Not: title, form fields, instructions, merged section rows, the hidden row 15, the note row 17.
+    assert [q.row for q in vendor.questions] == [9, 10, 11, 13, 14, 16]
+    texts = [q.text for q in vendor.questions]
+    assert "Backups: how often are full backups taken?" in texts
+    assert "The vendor encrypts data at rest." in texts  # a control statement is a question
+    assert not any("hidden column" in t for t in texts)
+
+
+def test_cells_refs_sections_and_choices_from_hidden_list_sheet(vendor):
+    q = vendor.questions[0]
+    assert (q.ref, q.question_cell, q.answer_cell, q.comment_cell) == ("DSP-03.2", "B9", "D9", "C9")
+    assert q.section == "SECTION 1 - GOVERNANCE"
+    assert vendor.questions[3].section == "SECTION 2 - ACCESS"
+    assert q.answer_kind == "choice" and q.choices == ["Yes", "No", "Partial", "N/A"]
+    assert not q.prefilled and not q.locked
+
+
+def test_reviewer_notes_column_is_not_the_comment_column(vendor):
+    assert vendor.layout.sheets[0].comment_col == "C"  # not E "Reviewer Notes (internal use)"
+
+
+def test_split_yes_no_na_columns_two_row_header_and_category_merged_down(tmp_path):
+    intake = read_questionnaire(split_workbook(tmp_path / "caiq.xlsx"))
+    (sheet,) = intake.layout.sheets
+    assert sheet.split_answer_cols == {"Yes": "D", "No": "E", "Not Applicable": "F"}
+    assert sheet.question_col == "C" and sheet.comment_col == "G" and sheet.id_col == "B"
+    assert [q.row for q in intake.questions] == [5, 6, 7, 8, 9]
+    first, _, third, fourth, fifth = intake.questions
+    assert first.answer_kind == "split" and first.answer_cell is None
+    assert first.split_cells == {"Yes": "D5", "No": "E5", "Not Applicable": "F5"}
+    assert (first.existing_answer, first.prefilled, first.existing_comment) == ("Yes", True, "OWASP ASVS")
+    assert third.existing_answer == "No"
+    assert third.section == "Application & Interface Security"  # merged A5:A7
+    assert fourth.section == fifth.section == "Audit Assurance"
+    assert fifth.ref == "AAC-01.2"  # the ID column wins over the number inside the text
+    assert fifth.text == "Do you allow tenants to view your SOC 2 report?"
+    assert third.text == "Do you review code before release?"
+
+
+def test_several_question_sheets_beside_cover_instructions_and_hidden(tmp_path):
+    intake = read_questionnaire(multi_sheet_workbook(tmp_path / "multi.xlsx"))
+    assert [s.sheet for s in intake.layout.sheets] == ["Security", "Privacy"]
+    assert [(q.sheet, q.row) for q in intake.questions] == [
+        ("Security", 2), ("Security", 3), ("Privacy", 2), ("Privacy", 3), ("Privacy", 4)]
+    assert intake.layout.skipped["Old questions"] == "hidden sheet"
+    assert set(intake.layout.skipped) == {"Cover", "Instructions", "Old questions"}
+    assert all(q.answer_kind == "text" and q.comment_cell for q in intake.questions)
+
+
+def test_protected_sheet_marks_locked_answer_cells_and_prefilled(tmp_path):
+    intake = read_questionnaire(protected_workbook(tmp_path / "prot.xlsx"))
+    a1, a2, a3 = intake.questions
+    assert (a1.prefilled, a1.existing_answer, a1.existing_comment, a1.locked) == \
+        (True, "Yes", "Tested yearly", False)
+    assert (a2.prefilled, a2.locked) == (False, False)
+    assert a3.locked is True
+
+
+def test_uncached_vlookup_question_text_recovered_and_x14_choices(tmp_path):
+    intake = read_questionnaire(formula_workbook(tmp_path / "hecvat.xlsx"))
+    assert [q.text for q in intake.questions] == [
+        "Is data encrypted in transit?", "Is data encrypted at rest?", "Describe your key management process."]
+    d1, _, d3 = intake.questions
+    assert d1.choices == ["Yes", "No", "N/A"] and d1.answer_kind == "choice"
+    assert d3.answer_kind == "text" and d3.comment_cell == "D6"
+    notes = " ".join(intake.layout.sheets[0].notes)
+    assert "formula" in notes  # the mirrored GNRL-01 row (answer is a formula) is skipped and said so
+
+
+def test_cached_formula_value_is_what_is_read(tmp_path):
+    path = formula_workbook(tmp_path / "cached.xlsx")
+    inject_cached(path, "xl/worksheets/sheet1.xml", {"B4": "Cached: is data encrypted in transit?"})
+    intake = read_questionnaire(path)
+    assert intake.questions[0].text == "Cached: is data encrypted in transit?"
+    assert intake.questions[1].text == "Is data encrypted at rest?"
+
+
+def test_control_list_without_answer_column_reads_statements_and_says_so(tmp_path):
+    intake = read_questionnaire(control_list_workbook(tmp_path / "controls.xlsx"))
+    (sheet,) = intake.layout.sheets
+    assert sheet.answer_col is None and sheet.question_col == "C" and sheet.id_col == "A"
+    assert any("no answer column found" in n for n in sheet.notes)
+    assert [q.answer_kind for q in intake.questions] == ["none", "none"]
+    assert intake.questions[0].ref == "AC-1"
+
+
+def test_headings_and_instructions_in_the_question_column_are_not_questions(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    for rec in [["Question", "Answer"], ["Access Control", None], ["Do you enforce MFA?", None],
+                ["Vendor encrypts all data at rest.", None], ["Please answer every question below.", None],
+                ["BUSINESS CONTINUITY", None], ["Backups: how often are they tested?", None],
+                ["Copyright 2024 Example Corp", None]]:
+        ws.append(rec)
+    wb.save(tmp_path / "h.xlsx")
+    intake = read_questionnaire(tmp_path / "h.xlsx")
+    assert [q.row for q in intake.questions] == [3, 4, 7]
+    assert intake.questions[0].section == "Access Control"
+    assert intake.questions[2].section == "BUSINESS CONTINUITY"
+
+
+def test_numbered_parent_rows_are_headings(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    for rec in [["#", "Requirement", "Response"], ["1", "Governance"], ["1.1", "A security policy exists."],
+                ["1.2", "Is the policy reviewed yearly?"], ["2", "Operations"], ["2.1", "Do you patch monthly?"]]:
+        ws.append(rec)
+    wb.save(tmp_path / "n.xlsx")
+    intake = read_questionnaire(tmp_path / "n.xlsx")
+    assert [(q.row, q.ref, q.section) for q in intake.questions] == [
+        (3, "1.1", "Governance"), (4, "1.2", "Governance"), (6, "2.1", "Operations")]
+
+
+def test_whole_sheet_validation_range_is_not_expanded(tmp_path):
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Question", "Response"])
+    ws.append(["Do you encrypt data?"])
+    dv = DataValidation(type="list", formula1='"Yes,No"')
+    dv.add("A1:XFD1048576")
+    ws.add_data_validation(dv)
+    wb.save(tmp_path / "big.xlsx")
+    t0 = time.perf_counter()
+    intake = read_questionnaire(tmp_path / "big.xlsx")
+    assert time.perf_counter() - t0 < 5
+    assert intake.questions[0].choices == ["Yes", "No"]
+
+
+def test_overrides_correct_columns_header_and_force_a_sheet(tmp_path):
+    path = vendor_workbook(tmp_path / "v.xlsx")
+    fixed = read_questionnaire(path, LayoutOverrides(sheet="Questionnaire", answer_col="C", comment_col="D"))
+    sheet = fixed.layout.sheets[0]
+    assert (sheet.answer_col, sheet.comment_col) == ("C", "D")
+    assert fixed.questions[0].answer_cell == "C9"
+    forced = read_questionnaire(path, [LayoutOverrides(sheet="lists", header_row=1, question_col="A")])
+    assert "Lists" in [s.sheet for s in forced.layout.sheets] or "Lists" in forced.layout.skipped
+    header = read_questionnaire(path, LayoutOverrides(header_row=7))
+    assert [q.row for q in header.questions] == [9, 10, 11, 13, 14, 16]
+
+
+def test_bad_overrides_are_input_errors(tmp_path):
+    path = vendor_workbook(tmp_path / "v.xlsx")
+    with pytest.raises(InputFileError, match="no sheet named 'Nope'.*'Questionnaire'"):
+        read_questionnaire(path, LayoutOverrides(sheet="Nope"))
+    with pytest.raises(InputFileError, match="not a column letter"):
+        read_questionnaire(path, LayoutOverrides(answer_col="D4"))
+    with pytest.raises(InputFileError, match="outside the sheet"):
+        read_questionnaire(path, LayoutOverrides(header_row=5000))
+
+
+def test_format_layout_reads_at_a_glance(vendor):
+    text = format_layout(vendor.layout)
+    assert "vendor.xlsx (xlsx): 6 questions on 1 sheet" in text
+    assert "Sheet 'Questionnaire': header row 7, rows 9-16, 6 questions" in text
+    assert "question B, answer D, comment C, id A" in text
+    assert "'Lists': hidden sheet" in text
+    assert "--answer-col" in text
+
+
+def test_layout_round_trips_as_json(vendor):
+    from intake import WorkbookLayout
+    again = WorkbookLayout.model_validate_json(vendor.layout.model_dump_json())
+    assert again == vendor.layout
