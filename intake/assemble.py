@@ -77,12 +77,13 @@ def analyse(grids: list[Grid], skipped: dict[str, str], overrides: dict[str, Lay
             notes = [NO_ANSWER_NOTE, *notes]
         if not qs:
             computed = any("formula" in n for n in notes)
-            skipped[grid.name] = ("its answer cells are formulas filled in from other sheets (an evaluation "
-                                  "or report sheet)" if computed else "no questions found below the header")
+            why = ("its answer cells are formulas filled in from other sheets (an evaluation or report sheet)"
+                   if computed else "no questions found below the header")
             if grid.name not in forced:
+                skipped[grid.name] = why
                 continue
+            notes = [*notes, why]  # named by an override: show what was found there, even if nothing
         sheets.append(layout_for(grid, plan, qs, notes))
         questions.extend(qs)
-        skipped.pop(grid.name, None)
     layout = WorkbookLayout(path=path, format=fmt, sheets=sheets, skipped=skipped)  # type: ignore[arg-type]
     return Intake(layout=layout, questions=questions)

@@ -108,12 +108,14 @@ def split_workbook(path: Path) -> Path:
     ws.title = "CAIQ"
     ws["A1"] = "Consensus Assessments Initiative Questionnaire"
     ws.append([])
-    ws.append(["Control Domain", "Question ID", "Consensus Assessment Questions", "Consensus Assessment Answers",
+    ws.append(["Control Domain", "Question ID", "Consensus Assessment Questions",
+               "Consensus Assessment Answers",
                None, None, "Notes"])
     ws.merge_cells("D3:F3")
     ws.append([None, None, None, "Yes", "No", "Not Applicable", None])
     data = [
-        ("Application & Interface Security", "AIS-01.1", "Do you use industry standards to build in security?",
+        ("Application & Interface Security", "AIS-01.1",
+         "Do you use industry standards to build in security?",
          "X", None, None, "OWASP ASVS"),
         (None, "AIS-01.2", "Do you use an automated source code analysis tool?", None, None, None, None),
         (None, "AIS-01.3", "3.1.4 Do you review code before release?", None, "x", None, None),
@@ -141,7 +143,8 @@ def multi_sheet_workbook(path: Path) -> Path:
                               "2. Use the Notes column to explain your answer.",
                               "3. Return the completed workbook to us."], 1):
         ins.cell(i, 1, line)
-    for title, qs in (("Security", ["Do you encrypt data in transit?", "Do you run annual penetration tests?"]),
+    for title, qs in (("Security", ["Do you encrypt data in transit?",
+                                    "Do you run annual penetration tests?"]),
                       ("Privacy", ["Do you have a privacy officer?", "Where is personal data stored?",
                                    "Do you sell personal data?"])):
         ws = wb.create_sheet(title)

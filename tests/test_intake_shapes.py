@@ -95,7 +95,8 @@ def test_protected_sheet_marks_locked_answer_cells_and_prefilled(tmp_path):
 def test_uncached_vlookup_question_text_recovered_and_x14_choices(tmp_path):
     intake = read_questionnaire(formula_workbook(tmp_path / "hecvat.xlsx"))
     assert [q.text for q in intake.questions] == [
-        "Is data encrypted in transit?", "Is data encrypted at rest?", "Describe your key management process."]
+        "Is data encrypted in transit?", "Is data encrypted at rest?",
+        "Describe your key management process."]
     d1, _, d3 = intake.questions
     assert d1.choices == ["Yes", "No", "N/A"] and d1.answer_kind == "choice"
     assert d3.answer_kind == "text" and d3.comment_cell == "D6"
@@ -139,7 +140,8 @@ def test_numbered_parent_rows_are_headings(tmp_path):
     wb = Workbook()
     ws = wb.active
     for rec in [["#", "Requirement", "Response"], ["1", "Governance"], ["1.1", "A security policy exists."],
-                ["1.2", "Is the policy reviewed yearly?"], ["2", "Operations"], ["2.1", "Do you patch monthly?"]]:
+                ["1.2", "Is the policy reviewed yearly?"], ["2", "Operations"],
+                ["2.1", "Do you patch monthly?"]]:
         ws.append(rec)
     wb.save(tmp_path / "n.xlsx")
     intake = read_questionnaire(tmp_path / "n.xlsx")
@@ -168,8 +170,10 @@ def test_overrides_correct_columns_header_and_force_a_sheet(tmp_path):
     sheet = fixed.layout.sheets[0]
     assert (sheet.answer_col, sheet.comment_col) == ("C", "D")
     assert fixed.questions[0].answer_cell == "C9"
-    forced = read_questionnaire(path, [LayoutOverrides(sheet="lists", header_row=1, question_col="A")])
-    assert "Lists" in [s.sheet for s in forced.layout.sheets] or "Lists" in forced.layout.skipped
+    forced = read_questionnaire(path, [LayoutOverrides(sheet="lists", question_col="A")])
+    lists = {s.sheet: s for s in forced.layout.sheets}["Lists"]  # hidden, but named: read and shown
+    assert lists.question_count == 0 and "no questions found" in " ".join(lists.notes)
+    assert len(forced.questions) == 6
     header = read_questionnaire(path, LayoutOverrides(header_row=7))
     assert [q.row for q in header.questions] == [9, 10, 11, 13, 14, 16]
 
