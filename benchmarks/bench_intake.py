@@ -1,5 +1,6 @@
 """Intake benchmark: detected vs true question rows on the dev workbooks, and counts on the public
-questionnaires. Run: .venv/bin/python benchmarks/bench_intake.py [SHARED_DIR]"""
+questionnaires; with --big, time and memory on a 100,000-row sheet.
+Run: PYTHONPATH=. .venv/bin/python benchmarks/bench_intake.py [SHARED_DIR] [--big]"""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ from pathlib import Path
 
 from intake import read_questionnaire
 
-SHARED = Path(sys.argv[1]) if len(sys.argv) > 1 else Path(__file__).resolve().parents[2] / "shared"
+_ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
+SHARED = Path(_ARGS[0]) if _ARGS else Path(__file__).resolve().parents[2] / "shared"
 
 
 def dev() -> int:
@@ -62,8 +64,38 @@ def public() -> None:
             print(f"    skipped {sheet}: {why}")
 
 
+def big(rows: int = 100_000) -> None:
+    """A 100,000-row questionnaire: time and peak memory (max RSS of this process)."""
+    import resource
+    import tempfile
+
+    from openpyxl import Workbook
+    from openpyxl.worksheet.datavalidation import DataValidation
+
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "big.xlsx"
+        wb = Workbook(write_only=True)
+        ws = wb.create_sheet("Questions")
+        dv = DataValidation(type="list", formula1='"Yes,No,N/A"')
+        dv.add(f"C2:C{rows + 1}")
+        ws.data_validations.append(dv)
+        ws.append(["ID", "Question", "Response", "Comments"])
+        for i in range(1, rows + 1):
+            ws.append([f"Q-{i:06d}", f"Do you enforce control number {i} across all production systems?"])
+        wb.save(path)
+        before = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+        t0 = time.perf_counter()
+        intake = read_questionnaire(path)
+        s = time.perf_counter() - t0
+        after = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"Big sheet: {rows} rows -> {len(intake.questions)} questions in {s:.1f} s; "
+          f"max RSS {before:.0f} MB before, {after:.0f} MB after")
+
+
 if __name__ == "__main__":
     errors = dev()
     print(f"Dev total row errors (missed + extra): {errors}")
     if (SHARED / "questionnaires").is_dir():
         public()
+    if "--big" in sys.argv:
+        big()

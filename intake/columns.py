@@ -49,13 +49,13 @@ def row_roles(grid: Grid, row: int) -> dict[int, tuple[str, str]] | None:
         return None
     roles: dict[int, tuple[str, str]] = {}
     for col, text in cells.items():
-        if question_score(text) >= 2.5:
-            return None  # a question in the row: data, not a header
         role = header_role(text)
         if role:
             roles[col] = (role, norm(text))
     if len(roles) < 2 or len(roles) < 0.6 * len(cells):
         return None
+    if any(question_score(text) >= 2.5 for text in cells.values()):
+        return None  # a question in the row: data, not a header
     kinds = {r for r, _ in roles.values()}
     split_count = sum(1 for r, _ in roles.values() if r == "split")
     if not ({"question", "answer"} & kinds or split_count >= 2):

@@ -7,7 +7,6 @@ existing answer on the row count in its favour. Headings found on the way become
 
 from __future__ import annotations
 
-import re
 from dataclasses import dataclass
 
 from openpyxl.utils import column_index_from_string, get_column_letter
@@ -135,8 +134,9 @@ def _score_rows(grid: Grid, plan: Plan, rows: list[_Row]) -> None:
         if is_instruction(r.text):
             score -= 4.0
         nxt = rows[i + 1] if i + 1 < len(rows) else None
-        if r.ref and nxt and nxt.ref and re.match(rf"^{re.escape(r.ref.rstrip('.'))}[.\-_ ]", nxt.ref) \
-                and "?" not in r.text and len(words(r.text)) <= 8:
+        parent = r.ref.rstrip(".")
+        child = bool(r.ref and nxt and nxt.ref.startswith(parent) and nxt.ref[len(parent):][:1] in ".-_ ")
+        if child and "?" not in r.text and len(words(r.text)) <= 8:
             score -= 4.0  # "1 Governance" above "1.1 ...": a numbered heading
         r.score = score
 

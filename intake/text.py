@@ -65,12 +65,16 @@ SPLIT_LABEL_RE = re.compile(
     r"(?:\s*\(x\))?$", re.I)
 
 
+_SPACES = re.compile(r"\s+")
+_WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-/]*")
+
+
 def norm(text: str) -> str:
-    return re.sub(r"\s+", " ", text).strip()
+    return _SPACES.sub(" ", text).strip()
 
 
 def words(text: str) -> list[str]:
-    return re.findall(r"[A-Za-z0-9][A-Za-z0-9'’\-/]*", text)
+    return _WORD.findall(text)
 
 
 def header_role(text: str) -> str | None:
