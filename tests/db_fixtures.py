@@ -61,19 +61,38 @@ def db_url(request, tmp_path, monkeypatch):
     monkeypatch.setenv("TRUSTFILL_HOME", str(home))
     monkeypatch.delenv("TRUSTFILL_USER", raising=False)
     dispose_all()
-    dropped = None
-    if request.param == "sqlite":
-        url = f"sqlite:///{home / 'trustfill.db'}"
-    else:
-        admin_url = postgres_admin_url()
-        if not admin_url:
-            pytest.skip(f"{POSTGRES_ENV} is not set (run .ci/postgres.sh to start a throwaway cluster)")
-        url, dropped = _fresh_postgres(admin_url)
+    made: list[str] = []
+    url = _make_database(request.param, tmp_path / "trustfill.db", made)
     monkeypatch.setenv("TRUSTFILL_DATABASE_URL", url)
+    request.node.tf_backend = request.param
+    request.node.tf_made = made
     yield url
     dispose_all()  # close pooled connections first, or the database cannot be dropped
-    if dropped:
-        _drop_postgres(postgres_admin_url(), dropped)
+    for name in made:
+        _drop_postgres(postgres_admin_url(), name)
+
+
+def _make_database(backend: str, sqlite_path, made: list[str]) -> str:
+    if backend == "sqlite":
+        return f"sqlite:///{sqlite_path}"
+    admin_url = postgres_admin_url()
+    if not admin_url:
+        pytest.skip(f"{POSTGRES_ENV} is not set (run .ci/postgres.sh to start a throwaway cluster)")
+    url, name = _fresh_postgres(admin_url)
+    made.append(name)
+    return url
+
+
+@pytest.fixture
+def another_db(request, db_url, tmp_path):
+    """Factory: another fresh, empty database on the same backend as ``db_url`` (e.g. a restore target)."""
+    counter = iter(range(1, 1000))
+
+    def make() -> str:
+        return _make_database(request.node.tf_backend, tmp_path / f"other-{next(counter)}.db",
+                              request.node.tf_made)
+
+    return make
 
 
 @pytest.fixture
