@@ -135,7 +135,8 @@ def _score_rows(grid: Grid, plan: Plan, rows: list[_Row]) -> None:
             score -= 4.0
         nxt = rows[i + 1] if i + 1 < len(rows) else None
         parent = r.ref.rstrip(".")
-        child = bool(r.ref and nxt and nxt.ref.startswith(parent) and nxt.ref[len(parent):][:1] in ".-_ ")
+        child = bool(r.ref and nxt and len(nxt.ref) > len(parent) + 1 and nxt.ref.startswith(parent)
+                     and nxt.ref[len(parent)] in ".-_ ")
         if child and "?" not in r.text and len(words(r.text)) <= 8:
             score -= 4.0  # "1 Governance" above "1.1 ...": a numbered heading
         r.score = score
