@@ -1,0 +1,175 @@
+"""What every page of the app shares: the service for the signed-in user, the current questionnaire,
+cached question tables, and one way to show a user mistake (never a traceback).
+
+Pages stay thin: they read through ``Service`` and write through ``Service``; nothing a reviewer
+decides lives only in session state.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import sqlalchemy as sa
+import streamlit as st
+
+from trustfill.errors import Conflict, TrustfillError
+from trustfill.roles import Actor
+from trustfill.service import Service
+
+PAGES = {
+    "questionnaires": "app_pages/questionnaires.py",
+    "review": "app_pages/review.py",
+    "export": "app_pages/export.py",
+    "knowledge": "app_pages/knowledge.py",
+    "overview": "app_pages/overview.py",
+}
+
+# Where each question stands, in the order a reviewer works through them.
+STATES = ["suggested", "review", "unanswered", "edited", "approved", "rejected", "prefilled"]
+STATE_LABELS = {
+    "suggested": "suggested (confident)", "review": "to review", "unanswered": "unanswered",
+    "edited": "edited, not approved", "approved": "approved", "rejected": "rejected",
+    "prefilled": "pre-filled by customer",
+}
+
+
+# ---- the service
+def bind_service(actor: Actor) -> Service:
+    """Called once per run by app.py; pages (and their fragments) fetch it with ``service()``."""
+    svc = st.session_state.get("tf_service")
+    if svc is None or svc.actor != actor:
+        svc = Service(actor=actor)
+        st.session_state["tf_service"] = svc
+    return svc
+
+
+def service() -> Service:
+    svc = st.session_state.get("tf_service")
+    if svc is None:  # a page opened without app.py (should not happen; be safe)
+        from app_pages.auth import signed_in_actor
+
+        svc = bind_service(signed_in_actor())
+    return svc
+
+
+def attempt(action: Callable[..., Any], *args, **kwargs) -> Any:
+    """Run a service call; show a user mistake as an error box and return None instead of raising."""
+    try:
+        return action(*args, **kwargs)
+    except Conflict as exc:
+        st.warning(f"{exc}")
+        invalidate()
+    except TrustfillError as exc:
+        st.error(str(exc))
+    return None
+
+
+def succeeded(action: Callable[..., Any], *args, **kwargs) -> bool:
+    """Like ``attempt`` for actions that return nothing: True when it worked."""
+    done = []
+    attempt(lambda: done.append(action(*args, **kwargs)))
+    return bool(done)
+
+
+def flash(message: str, kind: str = "success") -> None:
+    """A message that survives the st.rerun() that follows an action."""
+    st.session_state.setdefault("tf_flash", []).append((kind, message))
+
+
+def show_flashes() -> None:
+    for kind, message in st.session_state.pop("tf_flash", []):
+        getattr(st, kind)(message)
+
+
+# ---- the current questionnaire (defaults to the newest, so a reopened tab lands where work was)
+def questionnaires(svc: Service) -> list[dict]:
+    return attempt(svc.list_questionnaires) or []
+
+
+def label(qn: dict) -> str:
+    who = f" — {qn['customer']}" if qn.get("customer") else ""
+    return f"#{qn['id']} {qn['name']}{who}"
+
+
+def current_qid(listing: list[dict]) -> int | None:
+    ids = [q["id"] for q in listing]
+    qid = st.session_state.get("tf_qid")
+    if qid in ids:
+        return qid
+    return ids[0] if ids else None
+
+
+def set_current(qid: int) -> None:
+    st.session_state["tf_qid"] = qid
+
+
+def pick_questionnaire(svc: Service, where: str = "main") -> dict | None:
+    """A selectbox of questionnaires bound to the shared current one; None when there are none."""
+    listing = questionnaires(svc)
+    if not listing:
+        st.info("No questionnaire yet. Upload one, or open the sample, on the **Questionnaires** page.")
+        st.page_link(PAGES["questionnaires"], label="Go to Questionnaires", icon=":material/folder_open:")
+        return None
+    by_id = {q["id"]: q for q in listing}
+    qid = current_qid(listing)
+    choice = st.selectbox("Questionnaire", list(by_id), index=list(by_id).index(qid),
+                          format_func=lambda i: label(by_id[i]), key=f"pick_{where}")
+    set_current(choice)
+    return by_id[choice]
+
+
+# ---- question tables, cached per questionnaire and database change
+def _fingerprint(svc: Service, qid: int) -> tuple:
+    """Changes whenever any question of ``qid`` changes: every write bumps that row's version.
+
+    (Composed here from the schema; a ``Service.questions_fingerprint`` would be the tidier home.)
+    """
+    from trustfill.db import questions as q_table
+
+    with svc.tx() as conn:
+        row = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(q_table.c.version), 0))
+                           .where(q_table.c.questionnaire_id == qid)).one()
+    return (str(svc.engine.url), qid, int(row[0]), int(row[1]), st.session_state.get("tf_epoch", 0))
+
+
+def state_of(row: dict) -> str:
+    if row["review_status"] in ("approved", "rejected"):
+        return row["review_status"]
+    if row["prefilled"]:
+        return "prefilled"
+    if row["origin"] in ("edited", "manual", "picked"):
+        return "edited"
+    return row["match_status"]
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _frame(_svc: Service, key: tuple) -> pd.DataFrame:
+    rows = _svc.questions(key[1])
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return df
+    df["state"] = [state_of(r) for r in rows]
+    df["score"] = df["score"].astype(float)
+    df["fact_id"] = df["fact_id"].fillna("")
+    df["section"] = df["section"].fillna("")
+    return df.drop(columns=["target"]).set_index("id", drop=False)
+
+
+def questions_frame(svc: Service, qid: int) -> pd.DataFrame:
+    """Every question of ``qid`` as a DataFrame indexed by question ID (fresh, but only refetched on change)."""
+    return _frame(svc, _fingerprint(svc, qid))
+
+
+def invalidate() -> None:
+    """Force the next read to refetch (after a Conflict, someone else's value must show)."""
+    st.session_state["tf_epoch"] = st.session_state.get("tf_epoch", 0) + 1
+
+
+def progress_counts(df: pd.DataFrame) -> dict[str, int]:
+    counts = {s: 0 for s in STATES}
+    if not df.empty:
+        for state, n in df["state"].value_counts().items():
+            counts[state] = int(n)
+    return counts

@@ -1,0 +1,348 @@
+"""The Streamlit app driven by AppTest against a real temporary state home (SQLite, real workbooks).
+
+Each test opens the app as a fresh session; decisions are checked in the database through the
+service, which is what survives a closed tab or a server restart.
+"""
+
+from __future__ import annotations
+
+import io
+from pathlib import Path
+
+import openpyxl
+import pytest
+from streamlit.testing.v1 import AppTest
+
+from knowledge.service import SAMPLE_FACTS
+from trustfill.service import Service
+
+REPO = Path(__file__).resolve().parent.parent
+APP = str(REPO / "app.py")
+SAMPLE_XLSX = SAMPLE_FACTS.parent / "sample_questionnaire.xlsx"
+
+
+def new_session() -> AppTest:
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def open_page(at: AppTest, page: str) -> AppTest:
+    at.switch_page(f"app_pages/{page}.py").run()
+    assert not at.exception, at.exception
+    return at
+
+
+def no_errors(at: AppTest) -> None:
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+
+
+@pytest.fixture
+def matched(tf_home):
+    """The sample knowledge base and the sample questionnaire, uploaded and matched."""
+    svc = Service()
+    svc.ensure_sample_loaded()
+    qid = svc.upload_questionnaire(SAMPLE_XLSX, product="planner", customer="Acme")
+    svc.run_matching(qid)
+    return svc, qid
+
+
+def editor_key(at: AppTest, qid: int):
+    meta = at.session_state["rev_meta"][qid]
+    return meta.key, meta.ids
+
+
+# ---- first run and the questionnaires page
+def test_first_run_loads_sample_kb_and_sample_questionnaire_opens_in_one_click(tf_home):
+    at = new_session()
+    assert any("sample knowledge base" in i.value for i in at.info)
+    assert Service().fact_count() > 0
+    at.button(key="open_sample").click().run()
+    no_errors(at)
+    assert at.title[0].value == "Review"
+    listing = Service().list_questionnaires()
+    assert len(listing) == 1 and listing[0]["matched_at"] is not None
+    qid = listing[0]["id"]
+    assert len(at.data_editor[0].value) == len(Service().questions(qid))
+    # A second click opens the same questionnaire instead of uploading it again.
+    at = new_session()
+    at.button(key="open_sample").click().run()
+    assert len(Service().list_questionnaires()) == 1
+
+
+def test_questionnaire_list_shows_progress(matched):
+    svc, qid = matched
+    at = new_session()
+    table = at.dataframe[0].value
+    row = table[table["ID"] == qid].iloc[0]
+    p = svc.progress(qid)
+    assert (row["Customer"], row["Questions"], row["Suggested"], row["Unanswered"]) == (
+        "Acme", p.total, p.suggested, p.unanswered)
+
+
+def test_upload_shows_layout_accepts_a_correction_then_matches(tf_home):
+    Service().ensure_sample_loaded()
+    at = new_session()
+    at.file_uploader[0].set_value((SAMPLE_XLSX.name, SAMPLE_XLSX.read_bytes(), "application/octet-stream"))
+    at.run()
+    no_errors(at)
+    preview = at.dataframe[0].value
+    assert "B (question)" in preview.columns and "C (answer)" in preview.columns
+    # The person says the answers go in column E: intake re-detects with that override.
+    answer_input = next(t for t in at.text_input if t.label == "Answer column")
+    answer_input.set_value("E").run()
+    at.button(key=next(b.key for b in at.button if b.key and b.key.endswith("_apply"))).click().run()
+    no_errors(at)
+    assert "E (answer)" in at.dataframe[0].value.columns
+    at.selectbox(key="up_product").set_value("planner")
+    at.text_input(key="up_customer").set_value("Globex")
+    at.button(key="up_go").click().run()
+    no_errors(at)
+    assert at.title[0].value == "Review"
+    qn = Service().list_questionnaires()[0]
+    assert (qn["customer"], qn["product"], qn["original_filename"]) == ("Globex", "planner", SAMPLE_XLSX.name)
+    assert qn["matched_at"] is not None
+    rows = Service().questions(qn["id"])
+    assert rows and all(r["target"]["answer_cell"].startswith("E") for r in rows if r["target"]["answer_cell"])
+
+
+def test_upload_of_a_non_workbook_shows_an_error_not_a_traceback(tf_home):
+    at = new_session()
+    at.file_uploader[0].set_value(("notes.csv", b"\x00\x01\x02 not a questionnaire", "text/csv")).run()
+    assert not at.exception
+    at.button(key="up_go").click().run() if any(b.key == "up_go" for b in at.button) else None
+    assert not at.exception
+    assert at.error or at.warning or not any(b.key == "up_go" for b in at.button)
+    assert Service().list_questionnaires() == []
+
+
+# ---- review
+def test_table_edits_and_decisions_are_saved_at_once_and_survive_a_new_session(matched):
+    svc, qid = matched
+    at = open_page(new_session(), "review")
+    key, ids = editor_key(at, qid)
+    at.session_state[key] = {"edited_rows": {0: {"answer": "Yes, typed in the table"}, 1: {"decision": "approved"},
+                                             2: {"decision": "rejected"}},
+                             "added_rows": [], "deleted_rows": []}
+    at.run()
+    no_errors(at)
+    first, second, third = (svc.question(i) for i in ids[:3])
+    assert (first["answer"], first["origin"], first["review_status"]) == ("Yes, typed in the table", "edited",
+                                                                         "pending")
+    assert second["review_status"] == "approved" and third["review_status"] == "rejected"
+    # Re-running with the same editor state must not save again (versions stay where they are).
+    versions = [svc.question(i)["version"] for i in ids[:3]]
+    at.run()
+    assert [svc.question(i)["version"] for i in ids[:3]] == versions
+    # A new session (closed tab, restarted server) shows the saved values from the database.
+    fresh = open_page(new_session(), "review")
+    table = fresh.data_editor[0].value
+    assert table.loc[0, "answer"] == "Yes, typed in the table"
+    assert list(table.loc[1:2, "decision"]) == ["approved", "rejected"]
+
+
+def test_filters_narrow_the_table(matched):
+    svc, qid = matched
+    at = open_page(new_session(), "review")
+    rows = svc.questions(qid)
+    at.multiselect(key=f"rev_states_{qid}").set_value(["unanswered"]).run()
+    unanswered = [r for r in rows if r["match_status"] == "unanswered" and r["review_status"] == "pending"]
+    assert len(at.data_editor[0].value) == len(unanswered)
+    at.multiselect(key=f"rev_states_{qid}").set_value([]).run()
+    at.text_input(key=f"rev_search_{qid}").set_value("encrypt").run()
+    expected = [r for r in rows if "encrypt" in (r["ref"] + " " + r["text"] + " " + r["answer"] + " "
+                                                 + r["comment"] + " " + (r["fact_id"] or "")).lower()]
+    assert 0 < len(at.data_editor[0].value) == len(expected)
+    at.text_input(key=f"rev_search_{qid}").set_value("").run()
+    at.slider(key=f"rev_band_{qid}").set_value((90, 100)).run()
+    assert len(at.data_editor[0].value) == sum(1 for r in rows if 90 <= r["score"] <= 100)
+
+
+def test_bulk_approve_above_a_confidence(matched):
+    svc, qid = matched
+    at = open_page(new_session(), "review")
+    threshold = 80
+    expected = {r["id"] for r in svc.questions(qid)
+                if r["match_status"] == "suggested" and r["score"] >= threshold and r["answer"]}
+    assert expected
+    at.number_input(key=f"rev_min_{qid}").set_value(threshold).run()
+    at.button(key=f"rev_bulk_{qid}").click().run()
+    no_errors(at)
+    approved = {r["id"] for r in svc.questions(qid) if r["review_status"] == "approved"}
+    assert approved == expected
+    assert any(f"Approved {len(expected)}" in s.value for s in at.success)
+
+
+def test_detail_panel_edit_approve_pick_and_search(matched):
+    svc, qid = matched
+    at = open_page(new_session(), "review")
+    _, ids = editor_key(at, qid)
+    target = ids[0]
+    at.selectbox(key="rev_detail_pick").set_value(target).run()
+    version = svc.question(target)["version"]
+    at.text_area(key=f"det_answer_{target}_{version}").set_value("Yes (edited in the panel)")
+    at.button(key=next(b.key for b in at.button if b.label == "Save and approve")).click().run()
+    no_errors(at)
+    row = svc.question(target)
+    assert (row["answer"], row["review_status"], row["origin"]) == ("Yes (edited in the panel)", "approved",
+                                                                   "edited")
+    # The table beside the panel shows the result of the same click.
+    assert at.data_editor[0].value.loc[0, "decision"] == "approved"
+
+    # Search the knowledge base by hand and pick a fact for an unanswered question.
+    gap = next(r for r in svc.questions(qid) if r["match_status"] == "unanswered")
+    at.selectbox(key="rev_detail_pick").set_value(gap["id"]).run()
+    at.text_input(key=f"det_search_{gap['id']}").set_value("encrypt").run()
+    wanted = svc.facts(product="planner", search="encrypt")[0]
+    at.button(key=f"det_pick_{gap['id']}_0").click().run()
+    no_errors(at)
+    picked = svc.question(gap["id"])
+    assert (picked["fact_id"], picked["answer"], picked["origin"]) == (wanted.id, wanted.answer, "picked")
+
+
+def test_detail_panel_shows_alternatives_and_uses_one(matched):
+    svc, qid = matched
+    row = next(r for r in svc.questions(qid)
+               if any(a["fact_id"] != r["fact_id"] for a in r["alternatives"]))
+    alt = next(a for a in row["alternatives"] if a["fact_id"] != row["fact_id"])
+    at = open_page(new_session(), "review")
+    at.selectbox(key="rev_detail_pick").set_value(row["id"]).run()
+    assert any(alt["fact_id"] in m.value and (alt.get("reason") or "") in m.value for m in at.markdown)
+    at.button(key=f"det_alt_{row['id']}_0").click().run()
+    no_errors(at)
+    assert svc.question(row["id"])["fact_id"] == alt["fact_id"]
+
+
+def test_someone_elses_change_is_a_conflict_not_an_overwrite(matched):
+    svc, qid = matched
+    at = open_page(new_session(), "review")
+    _, ids = editor_key(at, qid)
+    target = ids[0]
+    at.selectbox(key="rev_detail_pick").set_value(target).run()
+    # Another reviewer edits the same question after this page was drawn.
+    svc.edit_answer(target, answer="Their answer", comment="theirs")
+    at.button(key=f"det_approve_{target}").click().run()
+    assert not at.exception
+    assert any("changed by" in w.value for w in at.warning)
+    assert svc.question(target)["review_status"] == "pending"
+    # After the reload the panel shows their value.
+    version = svc.question(target)["version"]
+    assert at.text_area(key=f"det_answer_{target}_{version}").value == "Their answer"
+
+
+# ---- export
+def test_export_writes_approved_answers_into_the_customers_workbook(matched):
+    svc, qid = matched
+    # Answers that are one of the cell's drop-down choices go in exactly as they are.
+    rows = [r for r in svc.questions(qid) if r["match_status"] == "suggested" and r["target"]["answer_cell"]
+            and (r["target"]["answer_kind"] == "text" or r["answer"] in r["target"]["choices"])]
+    chosen = rows[0]
+    svc.approve(chosen["id"])
+    unapproved = rows[1]
+    at = open_page(new_session(), "export")
+    at.button(key="exp_prepare").click().run()
+    no_errors(at)
+    assert at.success and "cell(s) written" in at.success[0].value
+    assert [d.key for d in at.get("download_button")] == ["exp_download"]
+    data = at.session_state["exp_file"][1]
+    wb = openpyxl.load_workbook(io.BytesIO(data))
+    ws = wb[chosen["sheet"]]
+    assert ws[chosen["target"]["answer_cell"]].value == chosen["answer"]
+    assert not ws[unapproved["target"]["answer_cell"]].value  # approved only, by default
+
+    at.radio(key="exp_fill").set_value("suggested").run()
+    at.button(key="exp_prepare").click().run()
+    wb = openpyxl.load_workbook(io.BytesIO(at.session_state["exp_file"][1]))
+    assert wb[unapproved["sheet"]][unapproved["target"]["answer_cell"]].value == unapproved["answer"]
+
+    at.radio(key="exp_report_kind").set_value(".csv").run()
+    at.button(key="exp_report_prepare").click().run()
+    no_errors(at)
+    report = at.session_state["exp_report"][2].decode("utf-8-sig")
+    assert chosen["text"][:40] in report and len(report.strip().splitlines()) >= len(svc.questions(qid))
+
+
+# ---- knowledge base
+def test_knowledge_base_edit_add_and_mark_reviewed(matched):
+    svc, _ = matched
+    at = open_page(new_session(), "knowledge")
+    no_errors(at)
+    fact = svc.facts()[0]
+    at.selectbox(key="kb_pick").set_value(fact.id).run()
+    form = f"kb_edit_{fact.id}_{fact.version}"
+    at.text_input(key=f"{form}_answer").set_value("Yes (updated)")
+    at.button(key=f"{form}_save").click().run()
+    no_errors(at)
+    saved = svc.fact(fact.id)
+    assert (saved.answer, saved.version) == ("Yes (updated)", fact.version + 1)
+
+    at.text_area(key="kb_add_question").set_value("Do you run a bug bounty programme?")
+    at.text_input(key="kb_add_answer").set_value("Yes")
+    at.text_input(key="kb_add_product").set_value("planner")
+    at.button(key="kb_add_save").click().run()
+    no_errors(at)
+    added = svc.fact("do-you-run-a-bug-bounty-programme")
+    assert (added.answer, added.product, added.status) == ("Yes", "planner", "active")
+
+
+def test_knowledge_base_stale_facts_and_search(matched):
+    svc, _ = matched
+    fact = svc.facts()[0]
+    old = svc.save_fact(fact.model_copy(update={"last_reviewed": fact.last_reviewed.replace(year=2001)
+                                                if fact.last_reviewed else None}),
+                        expected_version=fact.version)
+    at = open_page(new_session(), "knowledge")
+    at.toggle(key="kb_stale").set_value(True).run()
+    shown = set(at.dataframe[0].value["ID"])
+    assert old.id in shown and shown == {f.id for f in svc.facts(statuses=("active", "proposed")) if f.is_stale()}
+    at.selectbox(key="kb_pick").set_value(old.id).run()
+    at.button(key="kb_reviewed").click().run()
+    no_errors(at)
+    assert not svc.fact(old.id).is_stale()
+    at.toggle(key="kb_stale").set_value(False).run()
+    at.text_input(key="kb_search").set_value("backup").run()
+    assert set(at.dataframe[0].value["ID"]) == {f.id for f in svc.facts(search="backup",
+                                                                         statuses=("active", "proposed"))}
+
+
+def test_knowledge_base_import_and_export(matched):
+    svc, _ = matched
+    at = open_page(new_session(), "knowledge")
+    csv_bytes = (b"ID,Question,Answer,Comment,Category,Product,Alternate Questions\n"
+                 b"pen-test,Do you run annual penetration tests?,Yes,By an outside firm,Testing,,Pentest?\n")
+    at.file_uploader(key="kb_upload_0").set_value(("more.csv", csv_bytes, "text/csv")).run()
+    at.button(key="kb_import").click().run()
+    no_errors(at)
+    assert svc.fact("pen-test").comment == "By an outside firm"
+    assert any("more.csv" in s.value for s in at.success)
+    at.selectbox(key="kb_export_kind").set_value(".csv").run()
+    at.button(key="kb_export").click().run()
+    no_errors(at)
+    exported = at.session_state["kb_export_data"][1].decode("utf-8-sig")
+    assert "pen-test" in exported and exported.count("\n") >= svc.fact_count()
+
+    bad = b"ID,Question,Answer\nx,,\n"
+    at.file_uploader(key="kb_upload_1").set_value(("bad.csv", bad, "text/csv")).run()
+    at.button(key="kb_import").click().run()
+    assert not at.exception and at.error and "row" in at.error[0].value
+
+
+# ---- overview
+def test_overview_counts_how_answers_were_approved_and_the_gaps(matched):
+    svc, qid = matched
+    rows = [r for r in svc.questions(qid) if r["match_status"] == "suggested"]
+    svc.approve(rows[0]["id"])
+    svc.approve(rows[1]["id"])
+    edited = svc.edit_answer(rows[2]["id"], answer="Yes, with changes", comment="")
+    svc.approve(rows[2]["id"], expected_version=edited["version"])
+    at = open_page(new_session(), "overview")
+    no_errors(at)
+    summary = at.dataframe[0].value.iloc[0]
+    assert (summary["Approved"], summary["Automatically"], summary["After edits"], summary["By hand"]) == (3, 2, 1, 0)
+    gaps = at.dataframe[2].value
+    unanswered = [r for r in svc.questions(qid) if r["match_status"] == "unanswered"]
+    assert sum(gaps["times"]) == len(unanswered)
+    used = at.dataframe[1].value
+    assert set(used["fact_id"]) >= {rows[0]["fact_id"], rows[1]["fact_id"]}
