@@ -86,3 +86,13 @@ def check_zip(path: Path, name: str, limits: Limits) -> None:
         hint = " (it looks like a Word document)" if "word/document.xml" in names else ""
         raise InputFileError(name, f"this zip file is not an Excel workbook{hint}; save the questionnaire "
                                    "as .xlsx in Excel")
+
+
+def check_workbook(path: Path, name: str, limits: Limits) -> None:
+    """Everything an .xlsx/.xlsm must pass before openpyxl (or anything else) opens it."""
+    head = check_file(path, name, limits)
+    if head.startswith(OLE2_MAGIC):
+        refuse_ole2(path, name)
+    if not head.startswith(ZIP_MAGIC):
+        raise InputFileError(name, describe_non_workbook(head))
+    check_zip(path, name, limits)

@@ -17,7 +17,7 @@ from intake.assemble import analyse, resolve_overrides
 from intake.columns import Plan
 from intake.grid import Grid
 from intake.model import Intake, LayoutOverrides
-from intake.safety import OLE2_MAGIC, ZIP_MAGIC, check_file, check_zip, describe_non_workbook, refuse_ole2
+from intake.safety import check_workbook
 from intake.validations import (
     cell_text,
     resolve_ref,
@@ -37,12 +37,7 @@ class XlsxReader:
     def read(self, path: Path, overrides: list[LayoutOverrides], limits: Limits, *,
              display_name: str | None = None) -> Intake:
         name = display_name or path.name
-        head = check_file(path, name, limits)
-        if head.startswith(OLE2_MAGIC):
-            refuse_ole2(path, name)
-        if not head.startswith(ZIP_MAGIC):
-            raise InputFileError(name, describe_non_workbook(head))
-        check_zip(path, name, limits)
+        check_workbook(path, name, limits)
         fmt = "xlsm" if Path(name).suffix.lower() == ".xlsm" or path.suffix.lower() == ".xlsm" else "xlsx"
         wb = _load(path, name, data_only=True, read_only=False)
         try:

@@ -114,9 +114,9 @@ def _rows_from_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
 
 
 def _rows_from_xlsx(path: Path, limits: Limits) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    from trustfill.safety import check_zip  # zip-bomb and container checks shared with intake
+    from intake.safety import check_workbook  # the same hostile-file checks as questionnaire intake
 
-    check_zip(path, limits)
+    check_workbook(path, str(path), limits)
     import openpyxl  # local: only xlsx imports pay for it
 
     try:
