@@ -45,7 +45,7 @@ def answer(questionnaire, product, output, report, fill, mark_unreviewed, overwr
                f"{progress.review} to review, {progress.unanswered} unanswered, {progress.prefilled} pre-filled.")
     click.echo(f"Wrote {result.written} cell(s) to {result.path}" + (f"; report {report}" if report else ""))
     for where, why in result.skipped[:20]:
-        click.echo(f"  not written {where}: {why}")
+        click.echo(f"  note {where}: {why}")
 
 
 @click.command()

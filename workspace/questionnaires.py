@@ -26,6 +26,8 @@ from trustfill.errors import InputFileError, NotFound, TrustfillError
 from workspace.matching import engine_for
 
 SUPPORTED = (".xlsx", ".xlsm", ".csv")
+# A person wrote or chose these answers: a re-run of matching never replaces them.
+KEEP_ORIGINS = ("edited", "manual", "prefilled", "picked")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 
 
@@ -219,7 +221,7 @@ class QuestionnaireOps:
                 values = dict(fact_id=match.fact_id, score=round(float(match.score), 1),
                               match_status=match.status,
                               alternatives=[c.model_dump(mode="json") for c in match.alternatives])
-                keep = row["review_status"] == "approved" or row["origin"] in ("edited", "manual", "prefilled", "picked")
+                keep = row["review_status"] == "approved" or row["origin"] in KEEP_ORIGINS
                 if not keep:
                     fact = by_id.get(match.fact_id) if match.fact_id else None
                     values.update(answer=fact.answer if fact else "", comment=fact.comment if fact else "",
