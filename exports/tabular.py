@@ -17,32 +17,36 @@ from exports.atomic import atomic_output, check_paths
 from exports.cells import parse_ref
 from exports.model import CellWrite, SkippedWrite, WriteResult
 from exports.text import neutralise
+from intake.csv_reader import sniff_delimiter
 from trustfill.config import Limits
 from trustfill.errors import InputFileError, LimitExceeded
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r|$)")
 
 
-def _decode(path: Path, raw: bytes) -> tuple[str, str]:
-    if raw.startswith(b"\xef\xbb\xbf"):
-        return raw[3:].decode("utf-8", errors="strict"), "utf-8-sig"
+def _decode(path: Path, raw: bytes) -> tuple[str, str, bytes]:
+    """Text, codec and byte-order mark, decoded the way intake read it so cell addresses agree."""
+    for bom, codec in ((b"\xef\xbb\xbf", "utf-8"), (b"\xff\xfe", "utf-16-le"), (b"\xfe\xff", "utf-16-be")):
+        if raw.startswith(bom):
+            try:
+                return raw[len(bom):].decode(codec), codec, bom
+            except UnicodeDecodeError as exc:
+                raise InputFileError(path, f"the CSV is not valid {codec} text. Save it as CSV UTF-8 "
+                                           "and try again.") from exc
     try:
-        return raw.decode("utf-8"), "utf-8"
+        return raw.decode("utf-8"), "utf-8", b""
     except UnicodeDecodeError:
         pass
     try:
-        return raw.decode("cp1252"), "cp1252"
-    except UnicodeDecodeError as exc:
-        raise InputFileError(path, "the CSV is neither UTF-8 nor Windows-1252 text. Save it as CSV UTF-8 "
-                                   "and try again.") from exc
+        return raw.decode("cp1252"), "cp1252", b""
+    except UnicodeDecodeError:
+        # Bytes cp1252 leaves undefined: latin-1 maps every byte, so unchanged records survive exactly.
+        return raw.decode("latin-1"), "latin-1", b""
 
 
-def _dialect(text: str) -> type[csv.Dialect] | csv.Dialect:
-    sample = text[:64_000]
-    try:
-        return csv.Sniffer().sniff(sample, delimiters=",;\t|")
-    except csv.Error:
-        return csv.excel
+def _dialect(text: str) -> type[csv.excel]:
+    """The excel dialect with the delimiter intake detected (intake reads with that and nothing else)."""
+    return type("QuestionnaireDialect", (csv.excel,), {"delimiter": sniff_delimiter(text)})
 
 
 def _records(text: str, dialect) -> list[tuple[list[str], str]]:
@@ -89,7 +93,7 @@ def write_csv_cells(src: Path, dest: Path, writes: Sequence[CellWrite], *,
     if size > limits.max_upload_bytes:
         raise LimitExceeded(src, f"file is {size:,} bytes, over the upload limit of "
                                  f"{limits.max_upload_bytes:,} bytes (setting max_upload_bytes).")
-    text, encoding = _decode(src, src.read_bytes())
+    text, encoding, bom = _decode(src, src.read_bytes())
     dialect = _dialect(text)
     try:
         records = _records(text, dialect)
@@ -144,7 +148,7 @@ def write_csv_cells(src: Path, dest: Path, writes: Sequence[CellWrite], *,
         pieces.append(_serialise(fields, dialect, quoting, _line_ending(raw, default_end)))
         if index == len(records) and not final_newline:
             pieces[-1] = pieces[-1].rstrip("\r\n")
-    data = "".join(pieces).encode(encoding)
+    data = bom + "".join(pieces).encode(encoding)
     with atomic_output(dest) as fh:
         fh.write(data)
     return result
