@@ -28,6 +28,7 @@ class WriteResult(BaseModel):
     dest: Path
     written: list[CellWrite] = Field(default_factory=list)
     skipped: list[SkippedWrite] = Field(default_factory=list)
+    notes: list[str] = Field(default_factory=list)  # about the file as a whole
 
     @property
     def ok(self) -> bool:

@@ -186,6 +186,8 @@ def _parse_cells(xml: str, t: _Tags, start: int, end: int) -> tuple[list[_Cell],
             q += 1
         m = t.cell.match(xml, q, end)
         if not m:
+            if q < end and not xml.startswith(f"<{t.p}extLst", q):
+                raise ValueError("this row holds something other than cells")
             return cells, after
         a = _attrs(m.group(1))
         pos = parse_ref(a.get("r", ""))
@@ -342,6 +344,8 @@ def edit_sheet(xml: str, targets: dict[tuple[int, int], str], *, locked_styles: 
     body_end = xml.find(f"</{t.p}sheetData>", sd.end())
     if body_end < 0:
         raise SheetProblem("the sheet's cell data section is not closed")
+    if xml.find("<!--", sd.end(), body_end) >= 0 or xml.find("<?", sd.end(), body_end) >= 0:
+        raise SheetProblem("the sheet's cell data holds XML comments or instructions Excel never writes")
     chunks: list[str] = []
     last = pos = sd.end()
     prev = 0

@@ -11,6 +11,7 @@ may differ, which no reader can tell apart.
 from __future__ import annotations
 
 import posixpath
+import re
 import zipfile
 import zlib
 from collections.abc import Sequence
@@ -91,6 +92,37 @@ def _read(src: Path, zf: zipfile.ZipFile, name: str) -> bytes:
                                   "new copy, or open and re-save it in Excel.") from exc
 
 
+_CALC_PR = re.compile(r"<((?:\w+:)?)calcPr\b[^>]*?(/?)>")
+# Elements that follow calcPr in CT_Workbook; a missing calcPr goes before the first of them.
+_AFTER_CALC_PR = ("oleSize", "customWorkbookViews", "pivotCaches", "smartTagPr", "smartTagTypes",
+                  "webPublishing", "fileRecoveryPr", "webPublishObjects", "extLst")
+
+
+def full_calc_on_load(xml: str) -> str:
+    """workbook.xml asking Excel/LibreOffice to recalculate every formula when the file is opened.
+
+    Without it, formulas that depend on the answers (HECVAT guidance and scoring) show the values
+    cached before filling until someone recalculates.
+    """
+    m = _CALC_PR.search(xml)
+    if m:
+        tag = m.group(0)
+        if re.search(r"\sfullCalcOnLoad=", tag):
+            new = re.sub(r"""\sfullCalcOnLoad=("[^"]*"|'[^']*')""", ' fullCalcOnLoad="1"', tag)
+        else:
+            new = re.sub(r"\s*(/?)>$", r' fullCalcOnLoad="1"\1>', tag)
+        return xml[:m.start()] + new + xml[m.end():]
+    root = re.search(r"<((?:\w+:)?)workbook[\s>]", xml)
+    p = root.group(1) if root else ""
+    for name in _AFTER_CALC_PR:
+        i = xml.find(f"<{p}{name}")
+        if i >= 0:
+            break
+    else:
+        i = xml.rfind(f"</{p}workbook>")
+    return xml[:i] + f'<{p}calcPr fullCalcOnLoad="1"/>' + xml[i:]
+
+
 def _find_sheet(sheets: list[SheetPart], name: str) -> SheetPart | None:
     for s in sheets:
         if s.name == name:
@@ -99,13 +131,14 @@ def _find_sheet(sheets: list[SheetPart], name: str) -> SheetPart | None:
     return next((s for s in sheets if s.name.casefold() == folded), None)
 
 
-def write_cells(src: Path, dest: Path, writes: Sequence[CellWrite], *,
-                limits: Limits | None = None) -> WriteResult:
+def write_cells(src: Path, dest: Path, writes: Sequence[CellWrite], *, limits: Limits | None = None,
+                recalculate_on_open: bool = False) -> WriteResult:
     """Copy ``src`` to ``dest`` with ``writes`` made, losing nothing else; atomic; ``src`` is never changed.
 
     Values are neutralised (see exports.text.neutralise). Writes that cannot be made safely (formula
     cells, locked cells of protected sheets, cells hidden in merged ranges, unknown sheets) are listed
-    in ``WriteResult.skipped`` with the reason.
+    in ``WriteResult.skipped`` with the reason. ``recalculate_on_open`` also sets ``fullCalcOnLoad`` in
+    workbook.xml (the one change outside the sheets), so formulas fed by the answers are refreshed.
     """
     src, dest = Path(src), Path(dest)
     check_paths(src, dest)
@@ -185,6 +218,13 @@ def write_cells(src: Path, dest: Path, writes: Sequence[CellWrite], *,
             for row, col, value, why in edit.skipped:
                 result.skipped.append(SkippedWrite(sheet=sheet.name, cell=ref(row, col), value=value,
                                                    reason=why))
+
+        if recalculate_on_open and result.written:
+            try:
+                text = _read(src, zf, wb_part).decode("utf-8")
+                new_parts[wb_part] = full_calc_on_load(text).encode("utf-8")
+            except UnicodeDecodeError:
+                result.notes.append("workbook.xml is not UTF-8: recalculation on open was not requested")
 
         with atomic_output(dest) as fh, zipfile.ZipFile(fh, "w", allowZip64=True) as out:
             for info in zf.infolist():

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import pytest
+from conftest import DEV, needs_shared
 
-from exports import CellWrite, fit_answer
+from exports import CellWrite, fit_answer, write_cells
 from exports.fit import split_answer
+from intake import read_questionnaire
 from intake.model import DetectedQuestion
 
 YNA = ["Yes", "No", "N/A"]
@@ -119,3 +121,28 @@ def test_draft_marker_is_shown_in_the_comment_or_else_the_free_text():
 def test_question_without_answer_cell_puts_the_answer_in_the_comment():
     r = fit_answer(q("none", comment_cell="D10"), "Yes", "All of it.")
     assert cells(r) == {"D10": "Yes. All of it."}
+
+
+@needs_shared
+@pytest.mark.filterwarnings("ignore::UserWarning")
+@pytest.mark.parametrize("name", ["Contoso", "Fabrikam", "Tailspin"])
+def test_intake_fit_and_write_round_trip_on_dev_workbooks(tmp_path, name):
+    """Questions detected by intake, answers fitted and written, then intake reads them back as answered."""
+    src = next(DEV.glob(f"{name}_*.xlsx"))
+    questions = read_questionnaire(src).questions
+    answers = ["Yes (AES-256)", "No, not yet", "Not applicable", "We review access quarterly."]
+    writes, expected = [], {}
+    for i, question in enumerate(questions):
+        fitted = fit_answer(question, answers[i % 4], "See our trust portal.", marker="[DRAFT]")
+        writes += fitted.writes
+        if question.answer_kind == "choice" and question.answer_cell and not fitted.note:
+            expected[(question.sheet, question.row)] = fitted.writes[0].value
+    assert len(expected) > len(questions) / 2
+    dest = tmp_path / "filled.xlsx"
+    result = write_cells(src, dest, writes)
+    assert not result.skipped
+    again = {(q.sheet, q.row): q for q in read_questionnaire(dest).questions}
+    assert len(again) == len(questions)
+    for key, value in expected.items():
+        assert again[key].prefilled and again[key].existing_answer == value, key
+        assert again[key].existing_comment.startswith("[DRAFT] ")

@@ -322,3 +322,40 @@ def test_not_a_workbook_is_an_input_error(tmp_path):
     src.write_bytes(b"just text")
     with pytest.raises(InputFileError, match="not an .xlsx"):
         write_cells(src, tmp_path / "out.xlsx", [])
+
+
+@pytest.mark.parametrize(("workbook_xml", "expected"), [
+    (f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets>'
+     '<calcPr calcId="191029"/></workbook>', '<calcPr calcId="191029" fullCalcOnLoad="1"/>'),
+    (f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets>'
+     '<calcPr fullCalcOnLoad="0" calcId="1"></calcPr></workbook>', '<calcPr fullCalcOnLoad="1" calcId="1">'),
+    (f'<workbook xmlns="{MAIN}" xmlns:r="{REL}"><sheets><sheet name="S" sheetId="1" r:id="rId1"/></sheets>'
+     '<extLst/></workbook>', '</sheets><calcPr fullCalcOnLoad="1"/><extLst/>'),
+])
+def test_recalculate_on_open_sets_full_calc_on_load_only_when_asked(tmp_path, workbook_xml, expected):
+    src = build(tmp_path / "in.xlsx", {"S": sheet_xml("")})
+    with zipfile.ZipFile(src) as zf:
+        parts = {i.filename: zf.read(i.filename) for i in zf.infolist()}
+    parts["xl/workbook.xml"] = workbook_xml.encode()
+    with zipfile.ZipFile(src, "w") as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    plain, _ = fill(tmp_path, src, ("S", "A1", "x"))
+    assert part(plain, "xl/workbook.xml") == workbook_xml
+    dest = tmp_path / "recalc.xlsx"
+    write_cells(src, dest, [CellWrite(sheet="S", cell="A1", value="x")], recalculate_on_open=True)
+    assert expected in part(dest, "xl/workbook.xml")
+    assert openpyxl.load_workbook(dest).calculation.fullCalcOnLoad is True
+
+
+def test_unexpected_markup_in_cell_data_is_refused_rather_than_guessed(tmp_path):
+    src = build(tmp_path / "in.xlsx", {"S": sheet_xml('<row r="1"><c r="A1"/><!-- note --><c r="B1"/></row>')})
+    dest, result = fill(tmp_path, src, ("S", "B1", "x"))
+    assert [s.reason for s in result.skipped] == [
+        "the sheet's cell data holds XML comments or instructions Excel never writes"]
+    assert part(dest) == part(src)
+    src = build(tmp_path / "in2.xlsx", {"S": sheet_xml('<row r="1"><c r="A1"/><odd/><c r="B1"/></row>')})
+    dest, result = fill(tmp_path, src, ("S", "B1", "x"))
+    assert [s.reason for s in result.skipped] == [
+        "this row holds something other than cells; the row was left as it is"]
+    assert part(dest) == part(src)
