@@ -35,7 +35,13 @@ def _fresh_postgres(admin_url: str) -> tuple[str, str]:
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     try:
         with admin.connect() as conn:
-            conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
+            try:
+                # A production-like collation (en-US, not bytewise C): ORDER BY on text then
+                # differs from SQLite's, and tests catch code that depends on database order.
+                conn.execute(sa.text(f"CREATE DATABASE \"{name}\" TEMPLATE template0 LOCALE_PROVIDER icu "
+                                     "ICU_LOCALE 'en-US' LOCALE 'C.UTF-8' ENCODING 'UTF8'"))
+            except sa.exc.DBAPIError:  # PostgreSQL < 15 or built without ICU
+                conn.execute(sa.text(f'CREATE DATABASE "{name}"'))
     finally:
         admin.dispose()
     url = sa.engine.make_url(admin_url).set(database=name)
