@@ -61,3 +61,18 @@ def kb_show(fact_id: str) -> None:
         if isinstance(value, list):
             value = " | ".join(value)
         click.echo(f"{name:>22}: {value}")
+
+
+@kb.command("lint")
+@click.option("--today", type=click.DateTime(["%Y-%m-%d"]), help="Check as of this date (default: today).")
+@click.option("--threshold", type=click.FloatRange(0, 100), default=90, show_default=True,
+              help="token_set_ratio at or above which two facts' questions count as the same question.")
+@click.option("--strict", is_flag=True, help="Exit with an error when anything is found (for CI).")
+def kb_lint(today, threshold: float, strict: bool) -> None:
+    """Report stale facts, conflicting near-duplicate questions and facts never used."""
+    from trustfill.errors import TrustfillError
+
+    report = service().kb_lint(today=today.date() if today else None, threshold=threshold)
+    click.echo(report.as_text())
+    if strict and report.problems:
+        raise TrustfillError(f"kb lint found {report.problems} problem(s).")

@@ -8,6 +8,7 @@ its PostgreSQL credentials) can do anything: protect it like the data it holds.
 
 from __future__ import annotations
 
+import os
 import re
 
 import bcrypt
@@ -105,8 +106,10 @@ def actor_for_cli(username: str | None, database_url: str | None = None,
                   password: str | None = None) -> Actor:
     """Before any account exists the CLI acts in single-user mode; after, TRUSTFILL_USER must name one.
 
-    With ``password`` (TRUSTFILL_PASSWORD) the account's password is checked too.
+    With ``password`` (default: TRUSTFILL_PASSWORD when set) the account's password is checked too.
     """
+    if password is None:
+        password = os.environ.get("TRUSTFILL_PASSWORD") or None
     with get_engine(database_url).begin() as conn:
         if count(conn) == 0:
             return LOCAL_ADMIN

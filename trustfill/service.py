@@ -18,6 +18,7 @@ from trustfill.config import Limits
 from trustfill.db import get_engine
 from trustfill.lifecycle import LifecycleOps
 from trustfill.roles import LOCAL_ADMIN, Actor
+from trustfill.team import TeamOps
 from workspace.export import ExportOps
 from workspace.questionnaires import QuestionnaireOps
 from workspace.review import ReviewOps
@@ -48,5 +49,5 @@ class ServiceBase:
             return audit.query(conn, **filters)
 
 
-class Service(LifecycleOps, KnowledgeOps, QuestionnaireOps, ReviewOps, ExportOps, ServiceBase):
+class Service(LifecycleOps, TeamOps, KnowledgeOps, QuestionnaireOps, ReviewOps, ExportOps, ServiceBase):
     """Everything Trustfill does, as the given actor."""
