@@ -34,15 +34,25 @@ class Fact(BaseModel):
     answer: str = Field(min_length=1)
     comment: str = ""
     alternate_questions: list[str] = Field(default_factory=list)
-    category: str = ""
-    product: str = ""  # empty: applies to every product
+    category: str = Field("", max_length=200)
+    product: str = Field("", max_length=200)  # empty: applies to every product
     tags: list[str] = Field(default_factory=list)
-    owner: str = ""
+    owner: str = Field("", max_length=200)
     source: str = ""  # evidence link or document
     last_reviewed: dt.date | None = None
     review_interval_days: int = 365
     status: str = "active"  # active | proposed | retired
     version: int = 1  # optimistic-locking counter, bumped by the store on every change
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _no_nul(cls, value):
+        # NUL never means anything in a fact, and PostgreSQL text cannot hold it.
+        if isinstance(value, str):
+            return value.replace("\x00", "")
+        if isinstance(value, list):
+            return [v.replace("\x00", "") if isinstance(v, str) else v for v in value]
+        return value
 
     @field_validator("id")
     @classmethod

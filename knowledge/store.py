@@ -41,7 +41,7 @@ def find_fact(conn: Connection, fact_id: str) -> Fact | None:
 def list_facts(conn: Connection, *, product: str | None = None, category: str | None = None,
                statuses: Sequence[str] | None = ("active",), search: str | None = None) -> list[Fact]:
     """Facts in ID order. ``product`` keeps that product's facts and the product-less ones."""
-    stmt = sa.select(facts_table).order_by(facts_table.c.id)
+    stmt = sa.select(facts_table)
     if statuses:
         stmt = stmt.where(facts_table.c.status.in_(list(statuses)))
     if product:
@@ -49,7 +49,8 @@ def list_facts(conn: Connection, *, product: str | None = None, category: str | 
                                  sa.func.lower(facts_table.c.product) == product.lower()))
     if category:
         stmt = stmt.where(facts_table.c.category == category)
-    result = [_row_to_fact(r) for r in conn.execute(stmt)]
+    # Sorted here, not by ORDER BY: collations differ between SQLite and PostgreSQL.
+    result = sorted((_row_to_fact(r) for r in conn.execute(stmt)), key=lambda f: f.id)
     if search:
         needle = search.lower()
         result = [f for f in result if needle in " ".join(

@@ -106,6 +106,9 @@ class QuestionnaireOps:
             raise InputFileError(display, f"unsupported file type '{suffix or '(none)'}'. "
                                           f"Upload one of {', '.join(SUPPORTED)}.")
         product = self.check_product(product)
+        for label, value, limit in (("customer", customer, 300), ("name", name, 300), ("owner", owner, 200)):
+            if len(value or "") > limit:
+                raise TrustfillError(f"The {label} is {len(value)} characters long; keep it under {limit}.")
         intake = read_questionnaire(src, overrides or None, self.limits, display_name=display)
         if not intake.questions:
             raise InputFileError(display, "no questions were found. Run `trustfill inspect` on it and "
@@ -134,10 +137,11 @@ class QuestionnaireOps:
         rows = []
         for pos, q in enumerate(detected):
             rows.append(dict(
-                questionnaire_id=qid, position=pos, sheet=q.sheet, row=q.row, ref=q.ref, section=q.section,
-                text=q.text, target=q.model_dump(mode="json"), prefilled=q.prefilled,
-                answer=q.existing_answer if q.prefilled else "",
-                comment=q.existing_comment if q.prefilled else "",
+                questionnaire_id=qid, position=pos, sheet=q.sheet, row=q.row, ref=_clean(q.ref),
+                section=_clean(q.section),
+                text=_clean(q.text), target=q.model_dump(mode="json"), prefilled=q.prefilled,
+                answer=_clean(q.existing_answer) if q.prefilled else "",
+                comment=_clean(q.existing_comment) if q.prefilled else "",
                 origin="prefilled" if q.prefilled else "auto", updated_at=utcnow()))
         if rows:
             conn.execute(questions_table.insert(), rows)
@@ -247,6 +251,11 @@ class QuestionnaireOps:
         (config.uploads_dir() / qn["stored_file"]).unlink(missing_ok=True)
         for f in config.exports_dir().glob(f"q{qid}-*"):
             f.unlink(missing_ok=True)
+
+
+def _clean(text: str) -> str:
+    """PostgreSQL text cannot hold NUL; a customer's file may."""
+    return (text or "").replace("\x00", "")
 
 
 def as_detected(row: dict) -> DetectedQuestion:
