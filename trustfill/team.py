@@ -155,22 +155,22 @@ class TeamOps:
             recent = audit.query(conn, actor=name, action="sign_in_failed",
                                  since=utcnow() - FAILED_SIGN_IN_WINDOW)
         if len(recent) >= FAILED_SIGN_IN_LIMIT:
-            with self.tx() as conn:
-                audit.record(conn, name, "sign_in_failed", "user", name, method="password", reason="locked")
+            self._failed(name, "password", "locked")
             minutes = int(FAILED_SIGN_IN_WINDOW.total_seconds() // 60)
             raise PermissionDenied(f"Too many failed sign-ins for '{name}'; wait {minutes} minutes "
                                    "or ask an admin.")
         with self.tx() as conn:
             row = accounts.get_user(conn, name) if name else None
         ok = accounts.verify_password(password or "", row["password_hash"] if row else None)
+        # The failure is recorded in its own committed transaction, *then* raised: raising inside
+        # the transaction would roll the audit row back.
+        if not ok or row is None:
+            self._failed(name, "password", "unknown user" if row is None else "wrong password")
+            raise wrong
+        if row["disabled"]:
+            self._failed(name, "password", "disabled")
+            raise PermissionDenied(f"Account '{name}' is disabled. Ask an admin.")
         with self.tx() as conn:
-            if not ok or row is None:
-                audit.record(conn, name, "sign_in_failed", "user", name, method="password",
-                             reason="unknown user" if row is None else "wrong password")
-                raise wrong
-            if row["disabled"]:
-                audit.record(conn, name, "sign_in_failed", "user", name, method="password", reason="disabled")
-                raise PermissionDenied(f"Account '{name}' is disabled. Ask an admin.")
             audit.record(conn, name, "sign_in", "user", name, method="password")
         return accounts.actor_of(row)
 
@@ -179,17 +179,21 @@ class TeamOps:
         email = (email or "").strip().lower()
         with self.tx() as conn:
             row = accounts.get_user_by_email(conn, email) if email else None
-            if row is None:
-                audit.record(conn, email or "(no email)", "sign_in_failed", "user", email, method="sso",
-                             reason="no account with this email")
-                raise NotFound(f"No Trustfill account has the email {email or '(none given)'}. "
-                               "Ask an admin to add you (`trustfill users add NAME --email ...`).")
-            if row["disabled"]:
-                audit.record(conn, row["username"], "sign_in_failed", "user", row["username"], method="sso",
-                             reason="disabled")
-                raise PermissionDenied(f"Account '{row['username']}' is disabled. Ask an admin.")
+        if row is None:
+            self._failed(email or "(no email)", "sso", "no account with this email", object_id=email)
+            raise NotFound(f"No Trustfill account has the email {email or '(none given)'}. "
+                           "Ask an admin to add you (`trustfill users add NAME --email ...`).")
+        if row["disabled"]:
+            self._failed(row["username"], "sso", "disabled")
+            raise PermissionDenied(f"Account '{row['username']}' is disabled. Ask an admin.")
+        with self.tx() as conn:
             audit.record(conn, row["username"], "sign_in", "user", row["username"], method="sso", email=email)
         return accounts.actor_of(row)
+
+    def _failed(self, who: str, method: str, reason: str, object_id: str | None = None) -> None:
+        with self.tx() as conn:
+            audit.record(conn, who, "sign_in_failed", "user", who if object_id is None else object_id,
+                         method=method, reason=reason)
 
     def record_sign_out(self) -> None:
         with self.tx() as conn:
