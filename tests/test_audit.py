@@ -60,7 +60,7 @@ def test_every_action_leaves_a_row_saying_who_did_what(db_url, tmp_path):
     approver.export_audit(tmp_path / "audit.csv")
 
     log = admin.audit_log()
-    assert REQUIRED <= {r["action"] for r in log}, REQUIRED - {r["action"] for r in log}
+    assert {r["action"] for r in log} >= REQUIRED, REQUIRED - {r["action"] for r in log}
     assert all(r["at"] is not None and r["actor"] for r in log)
 
     def one(action, **match):
@@ -130,7 +130,8 @@ def test_audit_export_is_filtered_and_spreadsheet_safe(db_url, tmp_path):
     approver.save_fact(Fact(id="=HYPERLINK(1)", question="=cmd|' /C calc'!A0", answer="Yes"),
                        expected_version=None)
     dest = approver.export_audit(tmp_path / "audit.csv", action="fact_create")
-    rows = list(csv.reader(Path(dest).open(encoding="utf-8")))
+    with Path(dest).open(encoding="utf-8") as fh:
+        rows = list(csv.reader(fh))
     assert rows[0] == ["id", "at", "actor", "action", "object_type", "object_id", "details"]
     assert len(rows) == 2 and rows[1][2:5] == ["approver1", "fact_create", "fact"]
     assert rows[1][5] == "'=HYPERLINK(1)"
