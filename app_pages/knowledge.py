@@ -22,7 +22,7 @@ st.title("Knowledge base")
 
 products = common.attempt(svc.products) or []
 categories = common.attempt(svc.categories) or []
-f = st.columns([2, 2, 3, 2, 1], vertical_alignment="bottom")
+f = st.columns([2, 2, 3, 2.4, 1.2], vertical_alignment="bottom")
 product = f[0].selectbox("Product", ["", *products], format_func=lambda p: p or "All products", key="kb_product")
 category = f[1].selectbox("Category", ["", *categories], format_func=lambda c: c or "All categories",
                           key="kb_category")
@@ -69,7 +69,8 @@ def fact_form(fact: Fact | None, key: str) -> Fact | None:
     base = fact or Fact(id="new", question="?", answer="?", last_reviewed=dt.date.today())
     with st.form(key):
         c = st.columns([2, 1])
-        new_id = c[0].text_input("ID", value="" if fact is None else fact.id, disabled=fact is not None, key=f"{key}_id",
+        new_id = c[0].text_input("ID", value="" if fact is None else fact.id, disabled=fact is not None,
+                                 key=f"{key}_id",
                                  help="Leave empty to derive it from the question.")
         status = c[1].selectbox("Status", STATUSES, index=STATUSES.index(base.status), key=f"{key}_status")
         question = st.text_area("Canonical question", value="" if fact is None else base.question, height=68,

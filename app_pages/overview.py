@@ -42,7 +42,7 @@ st.dataframe(summary, hide_index=True, width="stretch", column_config={
 chart = summary.set_index("Questionnaire")[["Automatically", "After edits", "By hand", "Pre-filled"]]
 if chart.to_numpy().sum():
     st.bar_chart(chart, horizontal=True, stack="normalize", height=max(160, 48 * len(chart)),
-                 x_label="Share of approved answers")
+                 x_label="", y_label="Share of approved answers")
 else:
     st.caption("No approved answers yet.")
 

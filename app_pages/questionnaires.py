@@ -58,7 +58,8 @@ def open_sample() -> None:
 listing = common.questionnaires(svc)
 top = st.columns([3, 1])
 top[0].caption("Every decision is saved the moment it is made: close the tab and come back any time.")
-if top[1].button("Open the sample questionnaire", icon=":material/science:", type="primary" if not listing else "secondary",
+if top[1].button("Open the sample questionnaire", icon=":material/science:",
+                 type="primary" if not listing else "secondary",
                  width="stretch", key="open_sample"):
     open_sample()
 
@@ -84,17 +85,17 @@ if listing:
         open_in_review(chosen)
     if row[2].button("Export", icon=":material/download:", width="stretch", key="q_export"):
         st.switch_page(common.PAGES["export"])
-    if row[3].button("Re-run matching", width="stretch", key="q_rematch",
-                     help="After knowledge-base changes. Approved and edited answers are kept."):
-        if match_with_progress(chosen):
-            st.rerun()
+    rematch = row[3].button("Re-run matching", width="stretch", key="q_rematch",
+                            help="After knowledge-base changes. Approved and edited answers are kept.")
+    if rematch and match_with_progress(chosen):
+        st.rerun()
     if svc.actor.can("delete_questionnaire"):
         with row[4].popover("Delete", icon=":material/delete:", width="stretch"):
             st.write(f"Delete **{common.label(by_id[chosen])}**, its answers and decisions?")
-            if st.button("Delete for good", type="primary", key="q_delete"):
-                if common.succeeded(svc.delete_questionnaire, chosen):
-                    common.flash(f"Deleted questionnaire {chosen}.")
-                    st.rerun()
+            delete = st.button("Delete for good", type="primary", key="q_delete")
+            if delete and common.succeeded(svc.delete_questionnaire, chosen):
+                common.flash(f"Deleted questionnaire {chosen}.")
+                st.rerun()
 else:
     st.info("No questionnaire yet. Open the sample to see how it works, or upload a customer's file below.")
 

@@ -85,7 +85,8 @@ def workspace() -> None:
     b = st.columns([2, 2, 3], vertical_alignment="bottom")
     min_score = b[0].number_input("Bulk approve at confidence ≥", 0, 100, 90, step=5, key=f"rev_min_{qid}")
     eligible = int(((df["state"] == "suggested") & (df["score"] >= min_score) & (df["answer"] != "")).sum())
-    b[1].button(f"Approve {eligible} suggested", icon=":material/check:", disabled=not eligible or not svc.actor.can("approve"),
+    b[1].button(f"Approve {eligible} suggested", icon=":material/check:",
+                disabled=not eligible or not svc.actor.can("approve"),
                 on_click=bulk_approve, args=(float(min_score),), key=f"rev_bulk_{qid}", width="stretch")
     b[2].caption("Edits in the table are saved as soon as you leave the cell. Tick **Details** on a row to "
                  "see its alternatives, pick another fact, or search the knowledge base.")

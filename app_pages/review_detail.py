@@ -83,12 +83,14 @@ def detail_panel(svc: Service, qn: dict, df: pd.DataFrame, ids: list[int], meta:
     if st.session_state.get(PICK) not in ids:
         st.session_state[PICK] = meta.detail if meta.detail in ids else ids[0]
     nav = st.columns([1, 6, 1], vertical_alignment="bottom")
-    nav[0].button("", icon=":material/chevron_left:", key="det_prev", on_click=_step, args=(ids, -1), help="Previous question")
+    nav[0].button("", icon=":material/chevron_left:", key="det_prev", on_click=_step, args=(ids, -1),
+                  help="Previous question")
     texts = df["text"].to_dict()
     refs = df["ref"].to_dict()
     nav[1].selectbox("Question in detail", ids, key=PICK, label_visibility="collapsed",
                      format_func=lambda i: f"{refs.get(i) or '#' + str(i)} — {texts.get(i, '')[:70]}")
-    nav[2].button("", icon=":material/chevron_right:", key="det_next", on_click=_step, args=(ids, 1), help="Next question")
+    nav[2].button("", icon=":material/chevron_right:", key="det_next", on_click=_step, args=(ids, 1),
+                  help="Next question")
     q = df.loc[st.session_state[PICK]]
     qid, version = int(q["id"]), int(q["version"])
 

@@ -1,0 +1,37 @@
+"""`trustfill app`: the command that starts the review app (the browser test runs it for real)."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from click.testing import CliRunner
+
+from cli.app import SAFE_FLAGS, app_folder, streamlit_command
+from cli.main import cli
+
+REPO = Path(__file__).resolve().parent.parent
+
+
+def test_app_is_a_trustfill_command():
+    result = CliRunner().invoke(cli, ["app", "--help"])
+    assert result.exit_code == 0 and "--port" in result.output
+
+
+def test_runs_streamlit_headless_from_the_folder_with_the_config():
+    folder = app_folder()
+    assert folder == REPO and (folder / ".streamlit" / "config.toml").is_file()
+    cmd = streamlit_command(folder, 8600, "127.0.0.1", ("--server.runOnSave", "false"))
+    assert cmd[:5] == [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py")]
+    joined = " ".join(cmd)
+    assert "--server.headless true" in joined and "--server.port 8600" in joined
+    assert "--server.address 127.0.0.1" in joined and cmd[-2:] == ["--server.runOnSave", "false"]
+    # The config file supplies the privacy settings, so they are not repeated as flags.
+    assert "--browser.gatherUsageStats" not in cmd
+
+
+def test_without_a_config_file_the_privacy_settings_are_passed_as_flags(tmp_path):
+    (tmp_path / "app.py").write_text("")
+    cmd = streamlit_command(tmp_path, 8501, "localhost", ())
+    assert cmd[-len(SAFE_FLAGS):] == SAFE_FLAGS
+    assert "--browser.gatherUsageStats" in cmd and "--client.showErrorDetails" in cmd
