@@ -59,11 +59,15 @@ class Answerer:
     """Base class of every answerer. Subclasses set ``name`` and implement ``rescore``.
 
     ``recall`` answerers can search the whole library cheaply and propose candidates; the others
-    (rapidfuzz) only re-score a shortlist when run by the engine.
+    (rapidfuzz) only re-score a shortlist when run by the engine. ``standalone`` ones can rank facts
+    on their own; the others are fusion signals.
     """
 
     name: ClassVar[str] = ""
     recall: ClassVar[bool] = False
+    # False for signals that only mean something next to others (the answer/comment field, the
+    # coverage of a question): the engine fuses them, but alone they do not rank phrasings.
+    standalone: ClassVar[bool] = True
 
     def __init__(self, **options: object) -> None:
         self.options = options
@@ -93,6 +97,15 @@ class Answerer:
     def rescore(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[list[Hit]]:
         """Score each question against the given fact indices only (same order)."""
         raise NotImplementedError
+
+    def rescore_scores(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[np.ndarray]:
+        """Scores only, as arrays aligned with each shortlist (the engine's fast path)."""
+        return [np.array([h.score for h in hits], dtype=np.float64) for hits in self.rescore(questions, shortlist)]
+
+    def best_phrasing(self, questions: Sequence[str], qi: int, fact: int) -> int:
+        """Which of the fact's phrasings matched ``questions[qi]`` best (after a rescore of ``questions``)."""
+        [[hit]] = self.rescore([questions[qi]], [[fact]])
+        return hit.variant
 
     def search(self, questions: Sequence[str], product: str | None, top_k: int) -> list[list[Hit]]:
         """Best ``top_k`` in-scope facts per question, best first. Default: rescore everything."""

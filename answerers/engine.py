@@ -18,7 +18,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-from answerers.base import Answerer, Candidate, Hit, Match, available_answerers, reason_text
+from answerers.base import Answerer, Candidate, Match, available_answerers, reason_text
 from knowledge.model import Fact
 
 _FUSION = Path(__file__).with_name("fusion.json")
@@ -94,55 +94,58 @@ class MatchingEngine:
         return out
 
     # -- internals -------------------------------------------------------------------------------
+    def features(
+        self, questions: Sequence[str], product: str | None = None
+    ) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Per question: (shortlisted fact indices, facts x answerers score matrix), fact order."""
+        texts = [q if isinstance(q, str) else "" for q in questions]
+        shortlists: list[np.ndarray] = [np.zeros(0, dtype=np.int64) for _ in texts]
+        recallers = [a for a in self.answerers if a.recall]
+        for a in recallers:
+            found = a.shortlist(texts, product, SHORTLIST)
+            shortlists = [np.union1d(s, f) for s, f in zip(shortlists, found, strict=True)]
+        if not recallers and self.answerers:
+            # Only re-scoring answerers (rapidfuzz alone): every in-scope fact is a candidate.
+            everyone = np.flatnonzero(self.answerers[0].in_scope(product))
+            shortlists = [everyone if q.strip() else np.zeros(0, dtype=np.int64) for q in texts]
+        shortlists = [s.astype(np.int64) for s in shortlists]
+        columns = [a.rescore_scores(texts, shortlists) for a in self.answerers]
+        return [
+            (facts, np.column_stack([c[qi] for c in columns]) if columns else np.zeros((len(facts), 0)))
+            for qi, facts in enumerate(shortlists)
+        ]
+
     def ranked(
         self, questions: Sequence[str], product: str | None = None
     ) -> list[list[tuple[int, float, dict]]]:
-        """Per question: (fact index, fused score, per-answerer hits) best first, whole shortlist."""
-        texts = [q if isinstance(q, str) else "" for q in questions]
-        shortlists: list[set[int]] = [set() for _ in texts]
-        for a in self.answerers:
-            if a.recall:
-                for sl, found in zip(shortlists, a.shortlist(texts, product, SHORTLIST), strict=True):
-                    sl.update(found.tolist())
-        if not any(a.recall for a in self.answerers) and self.answerers:
-            # Only re-scoring answerers (rapidfuzz alone): every in-scope fact is a candidate.
-            everyone = set(np.flatnonzero(self.answerers[0].in_scope(product)).tolist())
-            shortlists = [set(everyone) if q.strip() else set() for q in texts]
-        ordered = [sorted(s) for s in shortlists]
-        per_answerer: dict[str, list[list[Hit]]] = {a.name: a.rescore(texts, ordered) for a in self.answerers}
-        for a in self.answerers:
-            clear = getattr(a, "clear_memo", None)
-            if clear:
-                clear()
-        result = []
-        for qi, facts in enumerate(ordered):
-            rows = []
-            for j, f in enumerate(facts):
-                hits = {name: per_answerer[name][qi][j] for name in per_answerer}
-                fused = sum(self.weights[n] * h.score for n, h in hits.items())
-                rows.append((f, fused, hits))
-            rows.sort(key=lambda r: (-r[1], r[0]))
-            result.append(rows)
-        return result
+        """Per question: (fact index, fused score, per-answerer scores) best first, whole shortlist."""
+        names = [a.name for a in self.answerers]
+        w = np.array([self.weights[n] for n in names])
+        out = []
+        for facts, X in self.features(questions, product):
+            fused = X @ w if len(facts) else np.zeros(0)
+            order = np.lexsort((facts, -fused))
+            out.append([(int(facts[i]), float(fused[i]), dict(zip(names, X[i].tolist(), strict=True))) for i in order])
+        return out
 
-    def confidence(self, fused: float, margin: float) -> float:
-        c = self.calibration
-        z = c["bias"] + c["fused"] * fused + c["margin"] * margin
+    def confidence(self, fused: float, margin: float, **extra: float) -> float:
+        z = calibration_logit(self.calibration, fused=fused, margin=margin, **extra)
         return 100.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
     def _match_chunk(self, questions: list[str], product: str | None) -> list[Match]:
+        names = [a.name for a in self.answerers]
+        w = np.array([self.weights[n] for n in names])
         matches = []
-        for q, rows in zip(questions, self.ranked(questions, product), strict=True):
-            rows = [r for r in rows if r[1] > 0]
-            if not rows:
+        for qi, (facts, X) in enumerate(self.features(questions, product)):
+            order, feats = calibration_features(X, w, names)
+            order = [i for i in order if feats["fused"][i] > 0]
+            if not order:
                 matches.append(Match(fact_id=None, score=0.0, status="unanswered", alternatives=[]))
                 continue
-            top = rows[0][1]
-            runner_up = rows[1][1] if len(rows) > 1 else 0.0
             alts = []
-            for i, (f, fused, hits) in enumerate(rows[:ALTERNATIVES]):
-                margin = fused - (runner_up if i == 0 else top)
-                alts.append(self._candidate(q, f, self.confidence(fused, margin), hits))
+            for i in order[:ALTERNATIVES]:
+                conf = self.confidence(**{k: float(v[i]) for k, v in feats.items()})
+                alts.append(self._candidate(questions, qi, int(facts[i]), conf))
             conf = alts[0].score
             s = self.settings
             status = (
@@ -160,17 +163,53 @@ class MatchingEngine:
                     alternatives=alts,
                 )
             )
+        for a in self.answerers:
+            clear = getattr(a, "clear_memo", None)
+            if clear:
+                clear()
         return matches
 
-    def _candidate(self, question: str, f: int, conf: float, hits: dict[str, Hit]) -> Candidate:
+    def _candidate(self, questions: list[str], qi: int, f: int, conf: float) -> Candidate:
         fact = self.facts[f]
-        lead = hits.get("terms") or max(hits.values(), key=lambda h: h.score)
+        lead = next((a for a in self.answerers if a.name == "terms"), None) or next(
+            (a for a in self.answerers if a.recall), self.answerers[0]
+        )
+        variant = lead.best_phrasing(questions, qi, f)
         texts = fact.all_questions
-        matched = texts[lead.variant] if 0 <= lead.variant < len(texts) else fact.question
-        terms = next((h.terms for h in hits.values() if h.terms), ())
-        explainer = next((a for a in self.answerers if a.name == "terms"), None)
-        if not terms and explainer is not None and "terms" in hits:
-            terms = explainer.explain(question, f, lead.variant)
+        matched = texts[variant] if 0 <= variant < len(texts) else fact.question
+        explain = getattr(lead, "explain", None)
+        terms = explain(questions[qi], f, variant) if explain else ()
         return Candidate(
             fact_id=fact.id, score=round(conf, 2), reason=reason_text(terms, matched), matched_text=matched
         )
+
+
+def calibration_logit(cal: dict, **features: float) -> float:
+    return cal.get("bias", 0.0) + sum(cal.get(k, 0.0) * v for k, v in features.items())
+
+
+def calibration_features(X: np.ndarray, w: np.ndarray, names: list[str]) -> tuple[list[int], dict[str, np.ndarray]]:
+    """Fused ranking of one question's shortlist and, per row, what the confidence is computed from.
+
+    fused: the weighted score; margin: its lead over the best other row (negative below the top);
+    coverage: share of the question the fact mentions anywhere; agree: share of the answerers that
+    rank this row first. Shared with benchmarks/bench_matching_fit.py so fit and use agree.
+    """
+    n = len(X)
+    fused = X @ w if n else np.zeros(0)
+    order = np.lexsort((np.arange(n), -fused)).tolist()
+    feats: dict[str, np.ndarray] = {"fused": fused}
+    if n:
+        top = fused[order[0]]
+        runner_up = fused[order[1]] if n > 1 else 0.0
+        feats["margin"] = np.where(np.arange(n) == order[0], top - runner_up, fused - top)
+        feats["coverage"] = X[:, names.index("coverage")] if "coverage" in names else np.zeros(n)
+        voters = [j for j, name in enumerate(names) if name != "coverage"]
+        if voters:
+            firsts = X[:, voters].argmax(axis=0)
+            feats["agree"] = np.bincount(firsts, minlength=n)[:n] / len(voters)
+        else:
+            feats["agree"] = np.zeros(n)
+    else:
+        feats.update(margin=np.zeros(0), coverage=np.zeros(0), agree=np.zeros(0))
+    return order, feats

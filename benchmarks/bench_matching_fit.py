@@ -23,65 +23,79 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_matching_data import DevQuestion, load_dev, load_library  # noqa: E402
 
 from answerers import MatchingEngine, MatchSettings  # noqa: E402
-from answerers.engine import _FUSION  # noqa: E402
+from answerers.engine import _FUSION, calibration_features  # noqa: E402
 
 TARGET_PRECISION = 0.97
 ABSTAIN_GOAL = 0.88  # the 0.85 target plus slack for new questionnaire styles
 
 
+FEATURES = ("fused", "margin", "coverage", "agree")
+
+
 def collect(engine: MatchingEngine, dev: list[DevQuestion]) -> list[dict]:
     """Per question: shortlist feature rows (one column per answerer) and which rows are right."""
-    names = [a.name for a in engine.answerers]
     out = []
     by_product: dict[str, list[DevQuestion]] = {}
     for d in dev:
         by_product.setdefault(d.product, []).append(d)
     for product, items in sorted(by_product.items()):
-        for d, rows in zip(items, engine.ranked([d.question for d in items], product), strict=True):
-            feats = np.array([[r[2][n].score for n in names] for r in rows]).reshape(len(rows), len(names))
-            right = np.array([engine.facts[r[0]].id in d.expected for r in rows], dtype=bool)
-            out.append({"q": d, "X": feats, "y": right})
+        for d, (facts, X) in zip(items, engine.features([d.question for d in items], product), strict=True):
+            right = np.array([engine.facts[f].id in d.expected for f in facts], dtype=bool)
+            out.append({"q": d, "X": X, "y": right})
     return out
 
 
-def fit_weights(data: list[dict]) -> np.ndarray:
-    from sklearn.linear_model import LogisticRegression
+def fit_weights(data: list[dict], l2: float = 0.01) -> np.ndarray:
+    """Listwise fit (conditional logit): per answerable question, the softmax over its shortlist of
+    the fused scores should put its mass on the right fact(s). This optimises ranking directly, which
+    a per-row classifier does not. Weights are non-negative (a signal may be useless, never inverted)
+    and rescaled to sum to one; the calibration absorbs the scale."""
+    from scipy.optimize import minimize
 
-    X = np.vstack([d["X"] for d in data if d["q"].expected and len(d["X"])])
-    y = np.concatenate([d["y"] for d in data if d["q"].expected and len(d["X"])])
-    clf = LogisticRegression(C=1.0, max_iter=2000, class_weight="balanced").fit(X / 100.0, y)
-    w = np.clip(clf.coef_[0], 0.0, None)  # a signal may be useless, never inverted
-    return w / w.sum()
+    groups = [(d["X"] / 10.0, d["y"]) for d in data if d["q"].expected and d["y"].any()]
+    k = groups[0][0].shape[1]
+
+    def loss(w: np.ndarray) -> tuple[float, np.ndarray]:
+        total, grad = 0.0, np.zeros(k)
+        for X, y in groups:
+            z = X @ w
+            p = np.exp(z - z.max())
+            p /= p.sum()
+            q = p * y
+            q /= q.sum()
+            total -= np.log(p[y].sum())
+            grad += p @ X - q @ X
+        n = len(groups)
+        return total / n + l2 * float(w @ w), grad / n + 2 * l2 * w
+
+    res = minimize(loss, np.full(k, 0.5), jac=True, method="L-BFGS-B", bounds=[(0.0, None)] * k)
+    return res.x / max(res.x.sum(), 1e-12)
 
 
-def top_two(data: list[dict], w: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Fused top score, margin, whether the top is right, whether the question is answerable."""
-    tops, margins, right, answerable = [], [], [], []
+def top_rows(data: list[dict], w: np.ndarray, names: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Calibration features of each question's top row, whether it is right, whether answerable."""
+    feats, right, answerable = [], [], []
     for d in data:
-        fused = d["X"] @ w if len(d["X"]) else np.zeros(0)
-        order = np.lexsort((np.arange(len(fused)), -fused))
-        t = fused[order[0]] if len(order) else 0.0
-        m = t - (fused[order[1]] if len(order) > 1 else 0.0)
-        tops.append(t)
-        margins.append(m)
-        right.append(bool(len(order)) and bool(d["y"][order[0]]))
+        order, f = calibration_features(d["X"], w, names)
+        if order and f["fused"][order[0]] > 0:
+            feats.append([float(f[k][order[0]]) for k in FEATURES])
+            right.append(bool(d["y"][order[0]]))
+        else:
+            feats.append([0.0] * len(FEATURES))
+            right.append(False)
         answerable.append(bool(d["q"].expected))
-    return np.array(tops), np.array(margins), np.array(right), np.array(answerable)
+    return np.array(feats), np.array(right), np.array(answerable)
 
 
-def fit_calibration(tops: np.ndarray, margins: np.ndarray, right: np.ndarray) -> dict:
+def fit_calibration(F: np.ndarray, right: np.ndarray) -> dict:
     from sklearn.linear_model import LogisticRegression
 
-    clf = LogisticRegression(C=10.0, max_iter=2000).fit(np.c_[tops, margins], right)
-    return {
-        "bias": float(clf.intercept_[0]),
-        "fused": float(clf.coef_[0][0]),
-        "margin": float(clf.coef_[0][1]),
-    }
+    clf = LogisticRegression(C=1.0, max_iter=5000).fit(F, right)
+    return {"bias": float(clf.intercept_[0]), **{k: float(c) for k, c in zip(FEATURES, clf.coef_[0], strict=True)}}
 
 
-def confidence(cal: dict, tops: np.ndarray, margins: np.ndarray) -> np.ndarray:
-    z = cal["bias"] + cal["fused"] * tops + cal["margin"] * margins
+def confidence(cal: dict, F: np.ndarray) -> np.ndarray:
+    z = cal["bias"] + F @ np.array([cal.get(k, 0.0) for k in FEATURES])
     return 100.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
 
@@ -115,11 +129,11 @@ def figures(conf: np.ndarray, right: np.ndarray, answerable: np.ndarray, th: dic
     }
 
 
-def fit(data: list[dict]) -> tuple[np.ndarray, dict, dict]:
+def fit(data: list[dict], names: list[str]) -> tuple[np.ndarray, dict, dict]:
     w = fit_weights(data)
-    tops, margins, right, answerable = top_two(data, w)
-    cal = fit_calibration(tops, margins, right)
-    th = choose_thresholds(confidence(cal, tops, margins), right, answerable)
+    F, right, answerable = top_rows(data, w, names)
+    cal = fit_calibration(F, right)
+    th = choose_thresholds(confidence(cal, F), right, answerable)
     return w, cal, th
 
 
@@ -137,8 +151,8 @@ def main() -> None:
             print("semantic answerer not installed; semantic profile left as it is")
             continue
         data = collect(engine, dev)
-        w, cal, th = fit(data)
-        tops, margins, right, answerable = top_two(data, w)
+        w, cal, th = fit(data, names)
+        F, right, answerable = top_rows(data, w, names)
         print(
             f"[{profile}] weights",
             dict(zip(names, np.round(w, 3).tolist(), strict=True)),
@@ -149,7 +163,7 @@ def main() -> None:
         )
         print(
             f"[{profile}] dev (fitted on itself):",
-            figures(confidence(cal, tops, margins), right, answerable, th),
+            figures(confidence(cal, F), right, answerable, th),
         )
         if args.cv:
             files = sorted({d["q"].file for d in data})
@@ -157,9 +171,9 @@ def main() -> None:
             for held in files:
                 train = [d for d in data if d["q"].file != held]
                 test = [d for d in data if d["q"].file == held]
-                w2, cal2, th2 = fit(train)
-                t, m, r, a = top_two(test, w2)
-                c = confidence(cal2, t, m)
+                w2, cal2, th2 = fit(train, names)
+                F2, r, a = top_rows(test, w2, names)
+                c = confidence(cal2, F2)
                 # Express each fold's confidences relative to its own thresholds, then pool.
                 conf_all.append(np.interp(c, [0, th2["review"], th2["suggest"], 100], [0, 50, 80, 100]))
                 right_all.append(r)
