@@ -117,14 +117,9 @@ class Answerer:
 
     def shortlist(self, questions: Sequence[str], product: str | None, top_k: int) -> list[np.ndarray]:
         """Fact indices worth re-scoring, per question (the engine's recall step)."""
-        return [
-            np.array([h.fact for h in hits], dtype=np.int64)
-            for hits in self.search(questions, product, top_k)
-        ]
+        return [np.array([h.fact for h in hits], dtype=np.int64) for hits in self.search(questions, product, top_k)]
 
-    def score(
-        self, questions: Sequence[str], product: str | None = None, top_k: int = 5
-    ) -> list[list[Candidate]]:
+    def score(self, questions: Sequence[str], product: str | None = None, top_k: int = 5) -> list[list[Candidate]]:
         """Public, reviewer-facing form of :meth:`search`."""
         return [
             [self.candidate(q, h) for h in hits]

@@ -24,6 +24,7 @@ from knowledge.model import Fact
 _FUSION = Path(__file__).with_name("fusion.json")
 SHORTLIST = 20  # per recall answerer
 ALTERNATIVES = 5
+MARGIN_CAP = 30.0  # percent of the top score
 CHUNK = 64  # questions scored together; bounds memory of per-question score vectors
 
 
@@ -32,9 +33,7 @@ class MatchSettings(BaseModel):
 
     suggest_threshold: float = Field(default_factory=lambda: _fusion()["thresholds"]["suggest"], ge=0, le=100)
     review_threshold: float = Field(default_factory=lambda: _fusion()["thresholds"]["review"], ge=0, le=100)
-    answerers: list[str] | None = (
-        None  # None: every available built-in (semantic only if installed and enabled)
-    )
+    answerers: list[str] | None = None  # None: every available built-in (semantic only if installed and enabled)
     semantic: bool = True
     cache_dir: str | None = None  # where fact embeddings are cached; None = Trustfill home
 
@@ -56,8 +55,7 @@ class MatchingEngine:
             from trustfill.errors import ConfigError
 
             raise ConfigError(
-                f"Unknown or unavailable answerer(s): {', '.join(unknown)}. "
-                f"Available: {', '.join(registry) or 'none'}."
+                f"Unknown or unavailable answerer(s): {', '.join(unknown)}. Available: {', '.join(registry) or 'none'}."
             )
         self.answerers: list[Answerer] = []
         for name in names:
@@ -69,9 +67,7 @@ class MatchingEngine:
         self.facts = self.answerers[0].facts if self.answerers else []
         profile = "semantic" if any(a.name == "semantic" for a in self.answerers) else "lexical"
         fusion = _fusion()["profiles"][profile]
-        self.weights = {
-            a.name: fusion["weights"].get(a.name, fusion.get("plugin_weight", 0.0)) for a in self.answerers
-        }
+        self.weights = {a.name: fusion["weights"].get(a.name, fusion.get("plugin_weight", 0.0)) for a in self.answerers}
         self.calibration = fusion["calibration"]
         # Calibration differs per profile, so do its measured thresholds; explicit settings win.
         own = fusion.get("thresholds", {})
@@ -94,9 +90,7 @@ class MatchingEngine:
         return out
 
     # -- internals -------------------------------------------------------------------------------
-    def features(
-        self, questions: Sequence[str], product: str | None = None
-    ) -> list[tuple[np.ndarray, np.ndarray]]:
+    def features(self, questions: Sequence[str], product: str | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per question: (shortlisted fact indices, facts x answerers score matrix), fact order."""
         texts = [q if isinstance(q, str) else "" for q in questions]
         shortlists: list[np.ndarray] = [np.zeros(0, dtype=np.int64) for _ in texts]
@@ -115,9 +109,7 @@ class MatchingEngine:
             for qi, facts in enumerate(shortlists)
         ]
 
-    def ranked(
-        self, questions: Sequence[str], product: str | None = None
-    ) -> list[list[tuple[int, float, dict]]]:
+    def ranked(self, questions: Sequence[str], product: str | None = None) -> list[list[tuple[int, float, dict]]]:
         """Per question: (fact index, fused score, per-answerer scores) best first, whole shortlist."""
         names = [a.name for a in self.answerers]
         w = np.array([self.weights[n] for n in names])
@@ -149,11 +141,7 @@ class MatchingEngine:
             conf = alts[0].score
             s = self.settings
             status = (
-                "suggested"
-                if conf >= s.suggest_threshold
-                else "review"
-                if conf >= s.review_threshold
-                else "unanswered"
+                "suggested" if conf >= s.suggest_threshold else "review" if conf >= s.review_threshold else "unanswered"
             )
             matches.append(
                 Match(
@@ -202,7 +190,10 @@ def calibration_features(X: np.ndarray, w: np.ndarray, names: list[str]) -> tupl
     if n:
         top = fused[order[0]]
         runner_up = fused[order[1]] if n > 1 else 0.0
-        feats["margin"] = np.where(np.arange(n) == order[0], top - runner_up, fused - top)
+        # Relative to the top score, and capped at half of it: a lone weak candidate (nothing else in
+        # a small library shares a word) must not look as safe as a strong one beating a runner-up.
+        lead = np.where(np.arange(n) == order[0], top - runner_up, fused - top)
+        feats["margin"] = np.minimum(lead / max(top, 1e-9) * 100.0, MARGIN_CAP)
         feats["coverage"] = X[:, names.index("coverage")] if "coverage" in names else np.zeros(n)
         voters = [j for j, name in enumerate(names) if name != "coverage"]
         if voters:

@@ -21,9 +21,7 @@ class FuzzyAnswerer(Answerer):
     recall = False
 
     def _build(self) -> None:
-        self._variants: list[list[str]] = [
-            [" ".join(analyse(t)) for t in f.all_questions] for f in self.facts
-        ]
+        self._variants: list[list[str]] = [[" ".join(analyse(t)) for t in f.all_questions] for f in self.facts]
 
     def rescore(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[list[Hit]]:
         out = []

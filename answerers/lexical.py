@@ -251,9 +251,7 @@ class _Lexical(Answerer):
         for qi in range(len(questions)):
             row = top[qi]
             row = row[np.lexsort((row, -masked[qi, row]))]  # best first, ties by fact order
-            out.append(
-                [Hit(int(f), float(masked[qi, f]), self._variant(qi, f)) for f in row if masked[qi, f] > 0]
-            )
+            out.append([Hit(int(f), float(masked[qi, f]), self._variant(qi, f)) for f in row if masked[qi, f] > 0])
         return out
 
     def rescore(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[list[Hit]]:

@@ -206,12 +206,7 @@ def stem(word: str) -> str:
             if len(base) < 3:
                 return word
             # Undouble "scanned" -> "scann" -> "scan", keep "ss"/"ll" words intact.
-            if (
-                suffix in ("ed", "ing", "ings")
-                and len(base) > 3
-                and base[-1] == base[-2]
-                and base[-1] not in "lsz"
-            ):
+            if suffix in ("ed", "ing", "ings") and len(base) > 3 and base[-1] == base[-2] and base[-1] not in "lsz":
                 base = base[:-1]
             return base[:-1] if base.endswith("e") and len(base) > 4 else base
     return word[:-1] if word.endswith("e") and len(word) > 4 else word

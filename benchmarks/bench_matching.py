@@ -221,9 +221,7 @@ def main() -> None:
     n_ans = sum(1 for d in dev if d.expected)
     print(f"\nDev set: {len(dev)} questions ({n_ans} answerable), {len(facts)} facts")
     print("  targets: top1 >= 0.92 (0.95 with semantic), abstained >= 0.85, precision of suggested >= 0.97")
-    show(
-        "engine (default, lexical)", engine_figures(MatchingEngine(facts, MatchSettings(semantic=False)), dev)
-    )
+    show("engine (default, lexical)", engine_figures(MatchingEngine(facts, MatchSettings(semantic=False)), dev))
     if semantic_installed():
         show("engine + semantic", engine_figures(MatchingEngine(facts, MatchSettings(semantic=True)), dev))
     show("baseline rapidfuzz extractOne", baseline_figures(extract_one, facts, dev))

@@ -2,8 +2,9 @@
 
     .venv/bin/python benchmarks/bench_matching_fit.py [--write] [--cv]
 
-Few parameters (one weight per answerer, three for calibration), fitted with logistic regression
-on the development questionnaires, so they generalise rather than memorise. ``--cv`` reports
+Few parameters (one weight per answerer, fitted listwise so the right fact ranks first; five for the
+calibration: bias, fused score, margin, coverage, agreement), fitted on the development
+questionnaires, so they generalise rather than memorise. ``--cv`` reports
 leave-one-questionnaire-out figures: fit on two questionnaires, evaluate on the third, which is
 the honest estimate of what a new questionnaire style gets.
 """

@@ -26,9 +26,7 @@ def _facts() -> list[Fact]:
         Fact(id="rto", question="What is your recovery time objective (RTO)?", answer="8 hours"),
         Fact(id="hosting-a", question="Where is customer data hosted?", answer="EU", product="Alpha"),
         Fact(id="hosting-b", question="Where is customer data hosted?", answer="US", product="beta"),
-        Fact(
-            id="old-pentest", question="Do you perform penetration testing?", answer="Yes", status="retired"
-        ),
+        Fact(id="old-pentest", question="Do you perform penetration testing?", answer="Yes", status="retired"),
     ]
 
 

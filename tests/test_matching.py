@@ -117,9 +117,7 @@ def test_match_outcomes_and_alternatives(neighbours):
     assert "rest" in exact.alternatives[0].reason and "phrasing" in exact.alternatives[0].reason
     assert unrelated.status == "unanswered" and unrelated.fact_id is None
     assert len(exact.alternatives) <= 5
-    assert [a.score for a in exact.alternatives] == sorted(
-        (a.score for a in exact.alternatives), reverse=True
-    )
+    assert [a.score for a in exact.alternatives] == sorted((a.score for a in exact.alternatives), reverse=True)
 
 
 def test_empty_question_and_empty_library():
@@ -130,12 +128,8 @@ def test_empty_question_and_empty_library():
 
 def test_thresholds_are_settings(neighbours):
     q = "Is stored data protected with encryption at rest?"
-    strict = MatchingEngine(
-        NEIGHBOURS, MatchSettings(semantic=False, suggest_threshold=100, review_threshold=100)
-    )
-    lenient = MatchingEngine(
-        NEIGHBOURS, MatchSettings(semantic=False, suggest_threshold=0, review_threshold=0)
-    )
+    strict = MatchingEngine(NEIGHBOURS, MatchSettings(semantic=False, suggest_threshold=100, review_threshold=100))
+    lenient = MatchingEngine(NEIGHBOURS, MatchSettings(semantic=False, suggest_threshold=0, review_threshold=0))
     assert strict.match_one(q).status == "unanswered"
     assert lenient.match_one(q).status == "suggested"
 
@@ -210,9 +204,10 @@ def _dev_figures(semantic: bool, tmp_path) -> dict:
 @needs_shared
 def test_dev_set_regression_floor(tmp_path):
     fig = _dev_figures(False, tmp_path)
-    assert fig["ranked"] >= 0.86, fig
+    assert fig["top1"] >= 0.82, fig
+    assert fig["ranked"] >= 0.90, fig
     assert fig["abstained"] >= 0.85, fig
-    assert fig["precision"] >= 0.95, fig
+    assert fig["precision"] >= 0.96, fig
 
 
 # The targets; not all are met yet (see benchmarks/bench_matching.py for the measured figures).
