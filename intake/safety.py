@@ -4,8 +4,11 @@ name says, and (for zip-based workbooks) does not inflate into something huge.
 
 from __future__ import annotations
 
+import re
 import zipfile
 from pathlib import Path
+
+from openpyxl.utils.cell import range_boundaries
 
 from trustfill.config import Limits
 from trustfill.errors import InputFileError, LimitExceeded
@@ -96,3 +99,36 @@ def check_workbook(path: Path, name: str, limits: Limits) -> None:
     if not head.startswith(ZIP_MAGIC):
         raise InputFileError(name, describe_non_workbook(head))
     check_zip(path, name, limits)
+    check_merged_ranges(path, name, limits)
+
+
+_MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Za-z]{1,3}\d{1,7}(?::[A-Za-z]{1,3}\d{1,7})?)"')
+MAX_MERGED_CELLS = 2_000_000
+
+
+def check_merged_ranges(path: Path, name: str, limits: Limits) -> None:
+    """openpyxl makes one object per cell of a merged range: a merge over a whole sheet
+    (A1:XFD1048576) would take gigabytes. Sum the merged areas from the raw XML first."""
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):
+                continue
+            total, tail = 0, b""
+            with zf.open(info) as fh:
+                while chunk := fh.read(1 << 20):
+                    data = tail + chunk
+                    for match in _MERGE.finditer(data):
+                        if match.end() <= len(tail):
+                            continue  # wholly inside the overlap: counted with the previous chunk
+                        ref = match.group(1).decode()
+                        min_col, min_row, max_col, max_row = range_boundaries(ref if ":" in ref else f"{ref}:{ref}")
+                        rows, cols = max_row - min_row + 1, max_col - min_col + 1
+                        if rows > limits.max_rows or cols > limits.max_columns:
+                            raise LimitExceeded(name, f"a merged range ({ref}) spans {rows:,} rows and {cols:,} "
+                                                      "columns, beyond the row/column limits; unmerge it in Excel "
+                                                      "and save again")
+                        total += rows * cols
+                    tail = data[-200:]
+            if total > MAX_MERGED_CELLS:
+                raise LimitExceeded(name, f"merged ranges in part '{info.filename}' cover {total:,} cells, above "
+                                          f"the limit of {MAX_MERGED_CELLS:,}; unmerge them in Excel and save again")

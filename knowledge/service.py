@@ -36,14 +36,17 @@ class KnowledgeOps:
             return store.get_fact(conn, fact_id)
 
     def products(self) -> list[str]:
+        self.require("read")
         with self.tx() as conn:
             return store.products(conn)
 
     def categories(self) -> list[str]:
+        self.require("read")
         with self.tx() as conn:
             return store.categories(conn)
 
     def fact_count(self) -> int:
+        self.require("read")
         with self.tx() as conn:
             return store.count_facts(conn)
 
@@ -71,6 +74,8 @@ class KnowledgeOps:
 
     def ensure_sample_loaded(self) -> bool:
         """First run of the app: an empty knowledge base gets the sample. Returns True if loaded."""
+        if not self.actor.can("import_kb"):
+            return False  # only someone who may import the knowledge base seeds it
         with self.tx() as conn:
             if store.count_facts(conn):
                 return False

@@ -113,6 +113,6 @@ def save_fact(conn: Connection, fact: Fact, *, expected_version: int | None) -> 
             current = find_fact(conn, fact.id)
             if current is None:
                 raise NotFound(f"No fact with ID '{fact.id}' in the knowledge base.")
-            raise Conflict(f"Fact '{fact.id}' was changed by someone else (now version {current.version}); "
-                           "reload it to see their change, then edit again.")
+            raise Conflict(f"Fact '{fact.id}' was changed by someone else (now version {current.version}, answer "
+                           f"'{current.answer}'); reload it to see their change, then edit again.")
     return get_fact(conn, fact.id)

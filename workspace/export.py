@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from exports import CellWrite, ReportRow, fit_answer, write_cells, write_csv_cells, write_review_report
+from knowledge.io import neutralise_cell
 from trustfill import config
 from trustfill.errors import InputFileError, TrustfillError
 from workspace.questionnaires import as_detected
@@ -101,9 +102,11 @@ class ExportOps:
                 writer = csv.writer(fh)
                 writer.writerow(MATCH_REPORT_COLUMNS)
                 for r in self.questions(qid):
-                    writer.writerow([r["sheet"], r["row"], r["text"], r["fact_id"] or "", f"{r['score']:.1f}",
-                                     r["match_status"], r["answer"] if r["fact_id"] else "",
-                                     r["comment"] if r["fact_id"] else ""])
+                    # text cells are neutralised: a question like '=HYPERLINK(..)' must not run in Excel
+                    writer.writerow([neutralise_cell(r["sheet"]), r["row"], neutralise_cell(r["text"]),
+                                     r["fact_id"] or "", f"{r['score']:.1f}", r["match_status"],
+                                     neutralise_cell(r["answer"]) if r["fact_id"] else "",
+                                     neutralise_cell(r["comment"]) if r["fact_id"] else ""])
             os.replace(tmp, dest)
         finally:
             Path(tmp).unlink(missing_ok=True)

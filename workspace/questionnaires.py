@@ -56,6 +56,7 @@ class Progress:
 class QuestionnaireOps:
     # ---- settings
     def match_settings(self) -> MatchSettings:
+        self.require("read")
         with self.tx() as conn:
             row = conn.execute(sa.select(settings_table.c.value).where(settings_table.c.key == "matching")).first()
         base = MatchSettings(cache_dir=str(config.home() / "cache"))
@@ -74,6 +75,7 @@ class QuestionnaireOps:
 
     # ---- checks
     def check_product(self, product: str | None) -> str:
+        self.require("read")
         product = (product or "").strip()
         if not product:
             return ""
@@ -167,6 +169,7 @@ class QuestionnaireOps:
         return rows
 
     def progress(self, qid: int) -> Progress:
+        self.require("read")
         with self.tx() as conn:
             return self._progress(conn, qid)
 
