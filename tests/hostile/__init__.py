@@ -1,0 +1,1 @@
+"""Hostile and broken input files for tests/test_hostile.py."""
