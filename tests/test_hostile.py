@@ -250,9 +250,6 @@ def test_formula_payloads_are_never_formulas_in_what_trustfill_writes(db_url, bu
         assert not any(v.startswith(("=", "+", "@")) for row in csv.reader(fh) for v in row)
 
 
-@pytest.mark.xfail(strict=True, reason="workspace/export.py write_match_report writes question text, answer and "
-                                       "comment to the CSV unneutralised: '=HYPERLINK(...)' runs when the report "
-                                       "is opened in Excel. Use knowledge.io.neutralise_cell on text fields.")
 def test_match_report_neutralises_formula_payloads(db_url, built, tmp_path):
     svc = Service()
     svc.set_match_settings(semantic=False)
