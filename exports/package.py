@@ -14,8 +14,7 @@ from pathlib import Path
 
 from defusedxml import ElementTree as SafeET
 
-from trustfill.config import Limits
-from trustfill.errors import InputFileError, LimitExceeded
+from trustfill.errors import InputFileError
 
 REL_NS = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
 PKG_REL_NS = "http://schemas.openxmlformats.org/package/2006/relationships"
@@ -27,28 +26,6 @@ class SheetPart:
     name: str
     part: str  # zip entry name, e.g. "xl/worksheets/sheet1.xml"
     is_worksheet: bool
-
-
-def check_package(path: Path, zf: zipfile.ZipFile, limits: Limits) -> None:
-    """Refuse zip bombs and odd packages before inflating anything (sizes come from the directory)."""
-    infos = zf.infolist()
-    if len(infos) > limits.max_zip_entries:
-        raise LimitExceeded(path, f"the workbook has {len(infos):,} parts, over the limit of "
-                                  f"{limits.max_zip_entries:,} (setting max_zip_entries).")
-    names = [i.filename for i in infos]
-    if len(set(names)) != len(names):
-        raise InputFileError(path, "the workbook has duplicate parts and is damaged. "
-                                   "Open and re-save it in Excel.")
-    total = 0
-    for info in infos:
-        total += info.file_size
-        ratio = info.file_size / info.compress_size if info.compress_size else 0
-        if ratio > limits.max_compression_ratio:
-            raise LimitExceeded(path, f"part {info.filename} inflates {ratio:.0f} times, over the limit of "
-                                      f"{limits.max_compression_ratio:.0f} (setting max_compression_ratio).")
-    if total > limits.max_inflated_bytes:
-        raise LimitExceeded(path, f"the workbook inflates to {total:,} bytes, over the limit of "
-                                  f"{limits.max_inflated_bytes:,} (setting max_inflated_bytes).")
 
 
 def _parse(path: Path, zf: zipfile.ZipFile, part: str):

@@ -22,9 +22,10 @@ from defusedxml import ElementTree as SafeET
 from exports.atomic import atomic_output, check_paths
 from exports.cells import parse_ref, ref
 from exports.model import CellWrite, SkippedWrite, WriteResult
-from exports.package import PKG_REL_NS, SheetPart, check_package, locked_styles, sheet_parts
+from exports.package import PKG_REL_NS, SheetPart, locked_styles, sheet_parts
 from exports.sheet_edit import SheetProblem, edit_sheet
 from exports.text import neutralise
+from intake.safety import check_zip
 from trustfill.config import Limits
 from trustfill.errors import InputFileError
 
@@ -150,7 +151,7 @@ def write_cells(src: Path, dest: Path, writes: Sequence[CellWrite], *, limits: L
         raise InputFileError(src, "not an .xlsx/.xlsm workbook (or damaged). Save it from Excel as .xlsx "
                                   "and try again.") from exc
     with zf:
-        check_package(src, zf, limits)
+        check_zip(src, str(src), limits)  # the same zip-bomb guard as intake, before anything inflates
         wb_part, sheets = sheet_parts(src, zf)
         styles = None
 

@@ -73,6 +73,8 @@ def check_zip(path: Path, name: str, limits: Limits) -> None:
                                    "save it again in Excel and upload it again") from None
     except OSError as exc:
         raise InputFileError(name, f"could not be read: {exc.strerror or exc}") from None
+    if len(names) != len(infos):
+        raise InputFileError(name, "the workbook has duplicate parts and is damaged; open and re-save it in Excel")
     if len(infos) > limits.max_zip_entries:
         raise LimitExceeded(name, f"the workbook has {len(infos)} parts, above the limit of "
                                   f"{limits.max_zip_entries}; it is not an ordinary questionnaire")
