@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import pytest
-from conftest import DEV, needs_shared
 
+from conftest import DEV, needs_shared
 from exports import CellWrite, fit_answer, write_cells
 from exports.fit import split_answer
 from intake import read_questionnaire

@@ -19,9 +19,9 @@ from xml.etree import ElementTree
 
 import openpyxl
 import pytest
-from conftest import DEV, QUESTIONNAIRES, needs_shared
 from openpyxl.utils import column_index_from_string
 
+from conftest import DEV, QUESTIONNAIRES, needs_shared
 from exports import CellWrite, WriteResult, neutralise, write_cells
 
 pytestmark = [needs_shared, pytest.mark.filterwarnings("ignore::UserWarning")]

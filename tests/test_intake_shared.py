@@ -7,8 +7,8 @@ import re
 from collections import Counter, defaultdict
 
 import pytest
-from conftest import DEV, QUESTIONNAIRES, needs_shared
 
+from conftest import DEV, QUESTIONNAIRES, needs_shared
 from intake import format_layout, read_questionnaire
 
 pytestmark = needs_shared

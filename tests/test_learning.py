@@ -10,9 +10,9 @@ import re
 
 import openpyxl
 import pytest
-from conftest import BENCH, DEV, needs_shared
 from test_team_support import SAMPLE_QUESTIONNAIRE, fast_hashes  # noqa: F401
 
+from conftest import BENCH, DEV, needs_shared
 from knowledge.learning import clean_wording
 from trustfill.roles import Actor
 from trustfill.service import Service

@@ -8,9 +8,9 @@ so not even an audit row is written).
 from __future__ import annotations
 
 import pytest
-from db_fixtures import table_counts
 from test_team_support import PASSWORD, SAMPLE_QUESTIONNAIRE, fast_hashes, make_team  # noqa: F401
 
+from db_fixtures import table_counts
 from knowledge.model import Fact
 from trustfill.errors import Conflict, PermissionDenied
 from trustfill.roles import ANONYMOUS, LOCAL_ADMIN, PERMISSIONS, ROLES, Actor
