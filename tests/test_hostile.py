@@ -13,10 +13,10 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import pytest
-from db_fixtures import table_counts
-from hostile import corpus as c
 
 from cli.main import main as cli_main
+from db_fixtures import table_counts
+from hostile import corpus as c
 from trustfill import config
 from trustfill.config import Limits
 from trustfill.errors import TrustfillError

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from db_fixtures import database_snapshot, table_counts
 
 from cli.main import main as cli_main
+from db_fixtures import database_snapshot, table_counts
 from trustfill import config
 from trustfill.config import Limits
 from trustfill.db import get_engine, questionnaires, questions, utcnow

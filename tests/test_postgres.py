@@ -14,8 +14,8 @@ from pathlib import Path
 
 import pytest
 import sqlalchemy as sa
-from db_fixtures import database_snapshot, table_counts
 
+from db_fixtures import database_snapshot, table_counts
 from trustfill.errors import TrustfillError
 from trustfill.roles import Actor
 from trustfill.service import Service
