@@ -6,15 +6,11 @@ empty on a first run, and lays out the pages; each page lives in ``app_pages/``.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import streamlit as st
 
 from app_pages import common
 from app_pages.auth import signed_in_actor
 from trustfill.errors import TrustfillError
-
-HERE = Path(__file__).resolve().parent
 
 st.set_page_config(page_title="Trustfill", page_icon=":material/edit_note:", layout="wide")
 
@@ -31,26 +27,9 @@ except TrustfillError as exc:  # e.g. an unusable TRUSTFILL_DATABASE_URL: say so
     st.error(str(exc))
     st.stop()
 
-work = [
-    st.Page(common.PAGES["questionnaires"], title="Questionnaires", icon=":material/folder_open:", default=True),
-    st.Page(common.PAGES["review"], title="Review", icon=":material/fact_check:"),
-    st.Page(common.PAGES["export"], title="Export", icon=":material/download:"),
-]
-library = [
-    st.Page(common.PAGES["knowledge"], title="Knowledge base", icon=":material/menu_book:"),
-    st.Page(common.PAGES["overview"], title="Overview", icon=":material/insights:"),
-]
-sections = {"Work": work, "Knowledge": library}
-
-# Team pages (sign-in, audit, users) come from the team workflow; shown when present and allowed.
-admin = []
-if (HERE / "app_pages/audit.py").exists() and actor.can("read_audit"):
-    admin.append(st.Page("app_pages/audit.py", title="Audit trail", icon=":material/receipt_long:"))
-if (HERE / "app_pages/users.py").exists() and actor.can("manage_users"):
-    admin.append(st.Page("app_pages/users.py", title="Users", icon=":material/group:"))
-if admin:
-    sections["Admin"] = admin
-
+sections = {name: [st.Page(path, title=title, icon=icon, default=path == common.PAGES["questionnaires"])
+                   for path, title, icon in pages]
+            for name, pages in common.navigation_for(actor).items()}
 page = st.navigation(sections)
 with st.sidebar:
     st.caption(f"Signed in as **{actor.username}** ({actor.role})")

@@ -7,11 +7,11 @@ decides lives only in session state.
 
 from __future__ import annotations
 
+import datetime as dt
 from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
-import sqlalchemy as sa
 import streamlit as st
 
 from trustfill.errors import Conflict, TrustfillError
@@ -25,6 +25,31 @@ PAGES = {
     "knowledge": "app_pages/knowledge.py",
     "overview": "app_pages/overview.py",
 }
+
+# The navigation: (section, page file, title, icon, permission needed to see it).
+NAVIGATION = [
+    ("Work", PAGES["questionnaires"], "Questionnaires", ":material/folder_open:", "read"),
+    ("Work", PAGES["review"], "Review", ":material/fact_check:", "read"),
+    ("Work", PAGES["export"], "Export", ":material/download:", "read"),
+    ("Knowledge", PAGES["knowledge"], "Knowledge base", ":material/menu_book:", "read"),
+    ("Knowledge", PAGES["overview"], "Overview", ":material/insights:", "read"),
+    ("Admin", "app_pages/audit.py", "Audit trail", ":material/receipt_long:", "read_audit"),
+    ("Admin", "app_pages/users.py", "Users", ":material/group:", "manage_users"),
+]
+
+
+def navigation_for(actor: Actor) -> dict[str, list[tuple[str, str, str]]]:
+    """The sections and pages ``actor`` sees: (page file, title, icon) per section, in order.
+
+    A page hidden here still checks the role itself (the service refuses): hiding only spares
+    people a page that would say no.
+    """
+    sections: dict[str, list[tuple[str, str, str]]] = {}
+    for section, path, title, icon, permission in NAVIGATION:
+        if actor.can(permission):
+            sections.setdefault(section, []).append((path, title, icon))
+    return sections
+
 
 # Where each question stands, in the order a reviewer works through them.
 STATES = ["suggested", "review", "unanswered", "edited", "approved", "rejected", "prefilled"]
@@ -122,16 +147,9 @@ def pick_questionnaire(svc: Service, where: str = "main") -> dict | None:
 
 # ---- question tables, cached per questionnaire and database change
 def _fingerprint(svc: Service, qid: int) -> tuple:
-    """Changes whenever any question of ``qid`` changes: every write bumps that row's version.
-
-    (Composed here from the schema; a ``Service.questions_fingerprint`` would be the tidier home.)
-    """
-    from trustfill.db import questions as q_table
-
-    with svc.tx() as conn:
-        row = conn.execute(sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(q_table.c.version), 0))
-                           .where(q_table.c.questionnaire_id == qid)).one()
-    return (str(svc.engine.url), qid, int(row[0]), int(row[1]), st.session_state.get("tf_epoch", 0))
+    """Changes whenever any question of ``qid`` changes: every write bumps that row's version."""
+    count, versions = svc.questions_fingerprint(qid)
+    return (str(svc.engine.url), qid, count, versions, st.session_state.get("tf_epoch", 0))
 
 
 def state_of(row: dict) -> str:
@@ -160,6 +178,20 @@ def _frame(_svc: Service, key: tuple) -> pd.DataFrame:
 def questions_frame(svc: Service, qid: int) -> pd.DataFrame:
     """Every question of ``qid`` as a DataFrame indexed by question ID (fresh, but only refetched on change)."""
     return _frame(svc, _fingerprint(svc, qid))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _stale(_svc: Service, key: tuple) -> frozenset[str]:
+    return frozenset(_svc.stale_fact_ids())
+
+
+def stale_ids(svc: Service) -> frozenset[str]:
+    """Active facts past their review date, exactly as `trustfill kb lint` counts them.
+
+    Recomputed only when a fact changes or the day turns (keyed on the knowledge-base fingerprint):
+    a rerun costs one aggregate query, not a read of every fact.
+    """
+    return _stale(svc, (str(svc.engine.url), dt.date.today(), *svc.kb_fingerprint()))
 
 
 def invalidate() -> None:

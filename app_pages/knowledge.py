@@ -29,18 +29,20 @@ category = f[1].selectbox("Category", ["", *categories], format_func=lambda c: c
 search = f[2].text_input("Search", placeholder="words in the question, answer, comment, ID or tags",
                          key="kb_search")
 statuses = f[3].multiselect("Status", STATUSES, default=["active", "proposed"], key="kb_statuses")
-only_stale = f[4].toggle("Stale only", key="kb_stale", help="Facts not reviewed within their review interval.")
+only_stale = f[4].toggle("Stale only", key="kb_stale",
+                         help="Active facts past their review date, as `trustfill kb lint` lists them.")
 
 facts = common.attempt(svc.facts, product=product or None, category=category or None,
                        search=search.strip() or None, statuses=tuple(statuses) or tuple(STATUSES)) or []
-stale_ids = {x.id for x in facts if x.is_stale()}
+stale_ids = {x.id for x in facts} & common.stale_ids(svc)
 if only_stale:
     facts = [x for x in facts if x.id in stale_ids]
 by_id = {x.id: x for x in facts}
 
 m = st.columns(4)
 m[0].metric("Facts shown", len(facts))
-m[1].metric("Stale", len(stale_ids), help="Last review older than the fact's review interval (or never).")
+m[1].metric("Stale", len(stale_ids), help="Active facts whose review date has passed (last review, or "
+             "creation if never reviewed, plus the review interval).")
 m[2].metric("Proposed", sum(1 for x in facts if x.status == "proposed"), help="Waiting for an approver.")
 m[3].metric("Products", len(products))
 
@@ -110,6 +112,43 @@ def fact_form(fact: Fact | None, key: str) -> Fact | None:
         return None
 
 
+
+
+def _decide(action, fact: Fact, done: str) -> None:
+    saved = common.attempt(action, fact.id, expected_version=fact.version)
+    if saved is not None:
+        common.flash(f"Fact {fact.id} {done}.")
+        st.rerun()
+
+
+def proposed_section() -> None:
+    """Facts proposed by editors (from hand-written answers, or added on this page): approvers accept or
+    decline them; an editor sees their own as pending. Not used for matching until accepted."""
+    proposed = common.attempt(svc.proposed_facts) or []
+    approver = svc.actor.can("edit_fact")
+    if not approver:
+        proposed = [x for x in proposed if x.owner == svc.actor.username]
+    if not proposed:
+        return
+    st.subheader(f"Proposed facts ({len(proposed)})")
+    st.caption("Accepted facts become active and answer questions from the next matching run. "
+               if approver else "Waiting for an approver; they do not answer questions until accepted.")
+    for x in proposed:
+        with st.container(border=True):
+            row = st.columns([6, 1, 1] if approver else [7, 1], vertical_alignment="center")
+            row[0].markdown(f"**`{x.id}`** · {x.category or 'no category'} · {x.product or 'all products'}  \n"
+                            f"*{x.question}*  \n→ **{x.answer}** {x.comment}")
+            row[0].caption(f"Proposed by {x.owner or '—'} · {x.source or 'no source'}")
+            if approver:
+                if row[1].button("Accept", key=f"kb_accept_{x.id}", type="primary", icon=":material/check:"):
+                    _decide(svc.accept_fact, x, "accepted: it is active now")
+                if row[2].button("Decline", key=f"kb_decline_{x.id}", icon=":material/close:"):
+                    _decide(svc.retire_fact, x, "declined (retired)")
+            else:
+                row[1].markdown(":orange-badge[pending]")
+
+
+proposed_section()
 edit, add = st.tabs(["Edit a fact", "Add a fact"])
 with edit:
     if not by_id:
@@ -120,7 +159,7 @@ with edit:
         fact_id = st.selectbox("Fact", list(by_id), key="kb_pick",
                                format_func=lambda i: f"{i} — {by_id[i].question[:80]}")
         fact = by_id[fact_id]
-        if fact.is_stale():
+        if fact.id in stale_ids:
             reviewed = fact.last_reviewed.isoformat() if fact.last_reviewed else "never"
             st.warning(f"Stale: last reviewed {reviewed}, review interval {fact.review_interval_days} days.",
                        icon=":material/schedule:")

@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import re
-
 import pandas as pd
 import streamlit as st
 
@@ -11,7 +9,6 @@ from app_pages import common
 
 ORIGINS = {"auto": "Automatically", "edited": "After edits", "picked": "After edits", "manual": "By hand",
            "prefilled": "Pre-filled"}
-_PUNCT = re.compile(r"[^\w\s]+")
 
 svc = common.service()
 st.title("Overview")
@@ -46,43 +43,31 @@ if chart.to_numpy().sum():
 else:
     st.caption("No approved answers yet.")
 
-every = pd.concat([df.assign(questionnaire=qid) for qid, df in frames.items() if not df.empty],
-                  ignore_index=True) if any(not df.empty for df in frames.values()) else pd.DataFrame()
+usage = common.attempt(svc.usage_stats) or {"facts": [], "gaps": []}
+stale = common.stale_ids(svc)
 used, gaps = st.columns(2)
 with used:
     st.subheader("Facts used most")
-    if every.empty or not (every["fact_id"] != "").any():
+    if not usage["facts"]:
         st.caption("No fact has answered a question yet.")
     else:
-        matched = every[every["fact_id"] != ""]
-        top = (matched.groupby("fact_id")
-               .agg(questions=("id", "size"), approved=("review_status", lambda s: int((s == "approved").sum())),
-                    questionnaires=("questionnaire", "nunique"))
-               .sort_values(["approved", "questions"], ascending=False).head(15).reset_index())
-        facts = {f.id: f for f in (common.attempt(svc.facts, statuses=None) or [])}
-        top["question"] = top["fact_id"].map(lambda i: facts[i].question if i in facts else "(removed)")
-        top["stale"] = top["fact_id"].map(lambda i: facts[i].is_stale() if i in facts else False)
-        st.dataframe(top, hide_index=True, width="stretch", column_config={
-            "fact_id": "Fact", "questions": "Matched", "approved": "Approved", "questionnaires": "Questionnaires",
-            "question": st.column_config.TextColumn("Canonical question", width="large"),
-            "stale": st.column_config.CheckboxColumn("Stale")})
+        top = pd.DataFrame(usage["facts"])
+        top["stale"] = top["fact_id"].isin(stale)
+        st.dataframe(top, hide_index=True, width="stretch",
+                     column_order=["fact_id", "questions", "approved", "questionnaires", "question", "stale"],
+                     column_config={
+                         "fact_id": "Fact", "questions": "Matched", "approved": "Approved",
+                         "questionnaires": "Questionnaires",
+                         "question": st.column_config.TextColumn("Canonical question", width="large"),
+                         "stale": st.column_config.CheckboxColumn("Stale", help="Review date passed (kb lint)")})
 with gaps:
     st.subheader("Gaps to fill")
     st.caption("Questions no fact answered, or that a reviewer had to answer by hand: candidates for new facts.")
-    if every.empty:
+    if not any(not df.empty for df in frames.values()):
         st.caption("No questions yet.")
+    elif not usage["gaps"]:
+        st.caption("No gaps: every question found a fact.")
     else:
-        open_rows = every[((every["match_status"] == "unanswered") & ~every["prefilled"]
-                           & (every["review_status"] != "approved")) | (every["origin"] == "manual")]
-        if open_rows.empty:
-            st.caption("No gaps: every question found a fact.")
-        else:
-            key = open_rows["text"].str.lower().map(lambda t: " ".join(_PUNCT.sub(" ", t).split()))
-            top = (open_rows.assign(key=key).groupby("key")
-                   .agg(question=("text", "first"), times=("id", "size"),
-                        questionnaires=("questionnaire", "nunique"),
-                        by_hand=("origin", lambda s: int((s == "manual").sum())))
-                   .sort_values(["times", "questionnaires"], ascending=False).head(20).reset_index(drop=True))
-            st.dataframe(top, hide_index=True, width="stretch", column_config={
-                "question": st.column_config.TextColumn("Question", width="large"), "times": "Times asked",
-                "questionnaires": "Questionnaires", "by_hand": "Answered by hand"})
+        st.dataframe(pd.DataFrame(usage["gaps"]), hide_index=True, width="stretch", column_config={
+            "question": st.column_config.TextColumn("Question", width="large"), "times": "Times asked",
+            "questionnaires": "Questionnaires", "by_hand": "Answered by hand"})

@@ -62,6 +62,7 @@ def workspace() -> None:
         getattr(st, kind)(message)
 
     df = common.questions_frame(svc, qid)
+    stale = common.stale_ids(svc)
     if df.empty:
         st.info("This questionnaire has no questions.")
         return
@@ -98,13 +99,13 @@ def workspace() -> None:
     left, right = st.columns([5, 3])
     with left:
         st.caption(f"{len(shown)} of {len(df)} questions shown")
-        st.data_editor(editor_table(shown), key=key, num_rows="fixed", hide_index=True, height=620,
+        st.data_editor(editor_table(shown, stale), key=key, num_rows="fixed", hide_index=True, height=620,
                        width="stretch", column_config=table_config(), disabled=not svc.actor.can("edit_answer"),
                        column_order=["ref", "section", "question", "answer", "comment", "confidence", "match",
-                                     "decision", "fact", "details"])
+                                     "decision", "fact", "stale", "details"])
         meta.seen(shown)
     with right:
-        detail_panel(svc, qn, df, list(shown.index), meta)
+        detail_panel(svc, qn, df, list(shown.index), meta, stale)
 
 
 workspace()

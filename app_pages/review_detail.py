@@ -12,6 +12,7 @@ import streamlit as st
 
 from app_pages import common
 from app_pages.review_table import EditorMeta
+from knowledge.learning import PROPOSE_FROM_ORIGINS
 from knowledge.model import Fact
 from trustfill.errors import Conflict, TrustfillError
 from trustfill.service import Service
@@ -56,7 +57,7 @@ def _step(ids: list[int], delta: int) -> None:
     st.session_state[PICK] = ids[max(0, min(len(ids) - 1, pos + delta))]
 
 
-def _fact_card(fact: Fact | None, fact_id: str) -> None:
+def _fact_card(fact: Fact | None, fact_id: str, stale: frozenset[str]) -> None:
     if fact is None:
         st.caption(f"Fact `{fact_id}` is no longer in the knowledge base.")
         return
@@ -64,8 +65,9 @@ def _fact_card(fact: Fact | None, fact_id: str) -> None:
     st.markdown(f"**`{fact.id}`** · {fact.category or 'no category'} · {fact.product or 'all products'}  \n"
                 f"*{fact.question}*  \n**{fact.answer}** — {fact.comment}")
     st.caption(f"Source: {fact.source or '—'} · last reviewed {reviewed} · owner {fact.owner or '—'}")
-    if fact.is_stale():
-        st.warning(f"Stale: not reviewed within {fact.review_interval_days} days. Check it before approving.",
+    if fact.id in stale:
+        st.warning(f"Stale: its review date has passed (every {fact.review_interval_days} days). "
+                   "Check it before approving.",
                    icon=":material/schedule:")
 
 
@@ -76,7 +78,39 @@ def _fact_or_none(svc: Service, fact_id: str) -> Fact | None:
         return None
 
 
-def detail_panel(svc: Service, qn: dict, df: pd.DataFrame, ids: list[int], meta: EditorMeta) -> None:
+def _propose(svc: Service, question_id: int) -> None:
+    try:
+        fact = svc.propose_fact_from_answer(question_id)
+    except TrustfillError as exc:
+        st.session_state.setdefault("rev_msgs", []).append(("error", str(exc)))
+        return
+    st.session_state.setdefault("rev_msgs", []).append(
+        ("success", f"Proposed fact {fact.id}: an approver accepts it on the Knowledge base page."))
+
+
+def _proposal_of(svc: Service, q: pd.Series) -> Fact | None:
+    """The proposed fact already made from this answer, if any (its source names the question's row)."""
+    source = f"proposed from questionnaire {q['questionnaire_id']}, {q['sheet']} row {q['row']}"
+    return next((f for f in common.attempt(svc.proposed_facts) or [] if f.source == source), None)
+
+
+def _hand_written(svc: Service, q: pd.Series) -> None:
+    """A reviewer wrote this answer: offer it to the knowledge base, so the next questionnaire gets it."""
+    if q["origin"] not in PROPOSE_FROM_ORIGINS or not str(q["answer"]).strip():
+        return
+    pending = _proposal_of(svc, q)
+    if pending is not None:
+        st.caption(f"Proposed as fact `{pending.id}`; waiting for an approver.")
+        return
+    row = st.columns([3, 2], vertical_alignment="center")
+    row[0].caption("This answer was written by hand. Make it a fact, so matching can reuse it.")
+    row[1].button("Propose as a new fact", icon=":material/library_add:", key=f"det_propose_{q['id']}",
+                  width="stretch", disabled=not svc.actor.can("propose_fact"),
+                  on_click=_propose, args=(svc, int(q["id"])))
+
+
+def detail_panel(svc: Service, qn: dict, df: pd.DataFrame, ids: list[int], meta: EditorMeta,
+                 stale: frozenset[str] = frozenset()) -> None:
     if not ids:
         st.info("No question matches the filters.")
         return
@@ -113,19 +147,25 @@ def detail_panel(svc: Service, qn: dict, df: pd.DataFrame, ids: list[int], meta:
             cols[1].form_submit_button("Save and approve", type="primary", width="stretch",
                                        on_click=_save, args=(svc, meta, qid, version, True),
                                        disabled=not svc.actor.can("approve"))
-        cols = st.columns(2)
+        cols = st.columns(3)
+        may_decide = svc.actor.can("approve")
         cols[0].button("Approve", icon=":material/check:", key=f"det_approve_{qid}", width="stretch",
-                       disabled=q["review_status"] == "approved" or not svc.actor.can("approve"),
+                       disabled=q["review_status"] == "approved" or not may_decide,
                        on_click=_act, args=(meta, svc.approve, qid),
                        kwargs={"expected_version": version, "done": "Approved."})
         cols[1].button("Reject", icon=":material/close:", key=f"det_reject_{qid}", width="stretch",
-                       disabled=q["review_status"] == "rejected" or not svc.actor.can("approve"),
+                       disabled=q["review_status"] == "rejected" or not may_decide,
                        on_click=_act, args=(meta, svc.reject, qid),
                        kwargs={"expected_version": version, "done": "Rejected."})
+        cols[2].button("Reopen", icon=":material/undo:", key=f"det_reopen_{qid}", width="stretch",
+                       disabled=q["review_status"] == "pending" or not may_decide,
+                       help="Back to pending, answer unchanged.", on_click=_act, args=(meta, svc.reopen, qid),
+                       kwargs={"expected_version": version, "done": "Reopened: pending again."})
+        _hand_written(svc, q)
 
         if q["fact_id"]:
             st.markdown("###### Answer comes from")
-            _fact_card(_fact_or_none(svc, q["fact_id"]), q["fact_id"])
+            _fact_card(_fact_or_none(svc, q["fact_id"]), q["fact_id"], stale)
 
         alternatives = [a for a in (q["alternatives"] or []) if a.get("fact_id") != q["fact_id"]]
         if alternatives:
@@ -149,8 +189,8 @@ def detail_panel(svc: Service, qn: dict, df: pd.DataFrame, ids: list[int], meta:
                 st.caption("No fact matches; add one on the Knowledge base page.")
             for n, fact in enumerate(found[:8]):
                 row = st.columns([5, 1], vertical_alignment="center")
-                stale = " :orange-badge[stale]" if fact.is_stale() else ""
-                row[0].markdown(f"`{fact.id}`{stale} — {fact.question}  \n→ **{fact.answer}** {fact.comment[:120]}")
+                badge = " :orange-badge[stale]" if fact.id in stale else ""
+                row[0].markdown(f"`{fact.id}`{badge} — {fact.question}  \n→ **{fact.answer}** {fact.comment[:120]}")
                 row[1].button("Use", key=f"det_pick_{qid}_{n}", disabled=not can_edit,
                               on_click=_act, args=(meta, svc.pick_fact, qid, fact.id),
                               kwargs={"expected_version": version, "done": f"Picked fact {fact.id}."})

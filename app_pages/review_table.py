@@ -118,12 +118,11 @@ def _save_row(svc: Service, question_id: int, cells: dict, new: dict, version: i
     elif decision == "rejected":
         row = svc.reject(question_id, expected_version=version)
     elif decision == "pending":
-        _say("info", "To reopen a decided answer, edit its text: an edited answer is a draft again.")
-        row = row or svc.question(question_id)
+        row = svc.reopen(question_id, expected_version=version)
     return row
 
 
-def editor_table(shown: pd.DataFrame) -> pd.DataFrame:
+def editor_table(shown: pd.DataFrame, stale: frozenset[str] = frozenset()) -> pd.DataFrame:
     return pd.DataFrame({
         "ref": shown["ref"].where(shown["ref"] != "", shown["sheet"] + "!" + shown["row"].astype(str)),
         "section": shown["section"],
@@ -134,6 +133,7 @@ def editor_table(shown: pd.DataFrame) -> pd.DataFrame:
         "match": shown["state"].map(lambda s: common.STATE_LABELS.get(s, s)),
         "decision": shown["review_status"],
         "fact": shown["fact_id"],
+        "stale": shown["fact_id"].isin(stale),
         "details": False,
     }).reset_index(drop=True)
 
@@ -151,5 +151,7 @@ def table_config() -> dict:
         "match": cc.TextColumn("Status", disabled=True, width="small"),
         "decision": cc.SelectboxColumn("Decision", options=DECISIONS, required=True, width="small"),
         "fact": cc.TextColumn("Fact", disabled=True, width="small"),
+        "stale": cc.CheckboxColumn("Stale", disabled=True, width=50,
+                                   help="The answer's fact is past its review date: check it before approving."),
         "details": cc.CheckboxColumn("Details", width="small", help="Show this question in the detail panel."),
     }

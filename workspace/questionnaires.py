@@ -18,6 +18,7 @@ from intake import LayoutOverrides, read_questionnaire
 from intake.model import DetectedQuestion, Intake
 from knowledge import store
 from trustfill import config
+from trustfill.db import facts as facts_table
 from trustfill.db import questionnaires as q_table
 from trustfill.db import questions as questions_table
 from trustfill.db import settings as settings_table
@@ -29,6 +30,7 @@ SUPPORTED = (".xlsx", ".xlsm", ".csv")
 # A person wrote or chose these answers: a re-run of matching never replaces them.
 KEEP_ORIGINS = ("edited", "manual", "prefilled", "picked")
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+_PUNCT = re.compile(r"[^\w\s]+")  # questions that differ only in punctuation or case are one gap
 
 
 def safe_display_name(name: str) -> str:
@@ -205,6 +207,65 @@ class QuestionnaireOps:
         if row is None:
             raise NotFound(f"No question with ID {question_id}.")
         return dict(row._mapping)
+
+    # ---- change detection and usage, for the app's caches and its Overview page
+    def questions_fingerprint(self, qid: int) -> tuple[int, int]:
+        """(question count, sum of their versions): every write bumps a row's version, so any change to
+        a question of ``qid`` changes this. One aggregate query; the app keys its caches on it."""
+        self.require("read")
+        with self.tx() as conn:
+            count, total = conn.execute(
+                sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(questions_table.c.version), 0))
+                .where(questions_table.c.questionnaire_id == qid)).one()
+        return int(count), int(total)
+
+    def kb_fingerprint(self) -> tuple[int, int, str]:
+        """(fact count, sum of versions, latest update) of the knowledge base: changes with any fact
+        written, added or removed (a replacing import can keep count and versions, not the time)."""
+        self.require("read")
+        with self.tx() as conn:
+            count, total, latest = conn.execute(sa.select(
+                sa.func.count(), sa.func.coalesce(sa.func.sum(facts_table.c.version), 0),
+                sa.func.max(facts_table.c.updated_at))).one()
+        return int(count), int(total), str(latest or "")
+
+    def usage_stats(self, *, top_facts: int | None = 15, top_gaps: int | None = 20) -> dict:
+        """Which facts answer questions, and which questions no fact answered, across questionnaires.
+
+        ``facts``: one row per fact matched to any question (fact_id, question: its canonical question
+        or "(removed)", questions, approved, questionnaires), most approved first.
+        ``gaps``: questions left unanswered (not pre-filled, not approved) or answered by hand, grouped by
+        their wording ignoring case and punctuation (question, times, questionnaires, by_hand), most
+        asked first: the candidates for new facts.
+        """
+        self.require("read")
+        q = questions_table
+        approved = sa.func.sum(sa.case((q.c.review_status == "approved", 1), else_=0))
+        with self.tx() as conn:
+            used = conn.execute(
+                sa.select(q.c.fact_id, facts_table.c.question, sa.func.count(), approved,
+                          sa.func.count(sa.distinct(q.c.questionnaire_id)))
+                .select_from(q.outerjoin(facts_table, facts_table.c.id == q.c.fact_id))
+                .where(q.c.fact_id.is_not(None), q.c.fact_id != "")
+                .group_by(q.c.fact_id, facts_table.c.question)).all()
+            open_rows = conn.execute(sa.select(q.c.text, q.c.questionnaire_id, q.c.origin).where(sa.or_(
+                sa.and_(q.c.match_status == "unanswered", q.c.prefilled.is_(False),
+                        q.c.review_status != "approved"),
+                q.c.origin == "manual")).order_by(q.c.id)).all()
+        facts = sorted(({"fact_id": f, "question": text if text is not None else "(removed)",
+                         "questions": int(n), "approved": int(a or 0), "questionnaires": int(qs)}
+                        for f, text, n, a, qs in used),
+                       key=lambda r: (-r["approved"], -r["questions"], r["fact_id"]))
+        groups: dict[str, dict] = {}
+        for text, questionnaire, origin in open_rows:
+            key = " ".join(_PUNCT.sub(" ", (text or "").lower()).split())
+            g = groups.setdefault(key, {"question": text, "times": 0, "questionnaires": set(), "by_hand": 0})
+            g["times"] += 1
+            g["questionnaires"].add(questionnaire)
+            g["by_hand"] += origin == "manual"
+        gaps = sorted(({**g, "questionnaires": len(g["questionnaires"])} for g in groups.values()),
+                      key=lambda r: (-r["times"], -r["questionnaires"]))
+        return {"facts": facts[:top_facts], "gaps": gaps[:top_gaps]}
 
     # ---- matching
     def run_matching(self, qid: int, *, progress: Callable[[float], None] | None = None) -> Progress:

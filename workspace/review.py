@@ -75,6 +75,26 @@ class ReviewOps:
                        fact_id=before["fact_id"])
         return after
 
+    def reopen(self, question_id: int, *, expected_version: int | None = None) -> dict:
+        """Undo a decision: an approved or rejected answer is pending again, its text and origin unchanged.
+
+        Audited as an ``edit`` of the review status (reason "reopen"), so the trail's filters and the
+        CLI's ``--action`` choices need no new action name. Reopening a pending answer changes nothing.
+        """
+        self.require("approve", "reopen decided answers")
+        with self.tx() as conn:
+            before = self._get(conn, question_id)
+            if before["review_status"] == "pending":
+                if expected_version is not None and before["version"] != expected_version:
+                    self._update_question(conn, question_id, expected_version)  # raises the Conflict
+                return before
+            after = self._update_question(conn, question_id, expected_version, review_status="pending",
+                                          reviewer=self.actor.username, reviewed_at=utcnow())
+            self.audit(conn, "edit", "question", question_id, questionnaire=before["questionnaire_id"],
+                       reason="reopen", before={"review_status": before["review_status"]},
+                       after={"review_status": "pending"})
+        return after
+
     def bulk_approve(self, qid: int, *, min_score: float = 0.0) -> int:
         """Approve every pending `suggested` answer at or above ``min_score``. Returns how many."""
         self.require("approve", "approve answers")
