@@ -123,11 +123,10 @@ def _decide(action, fact: Fact, done: str) -> None:
 
 def proposed_section() -> None:
     """Facts proposed by editors (from hand-written answers, or added on this page): approvers accept or
-    decline them; an editor sees their own as pending. Not used for matching until accepted."""
+    decline them; everyone else sees them (their own among them) as pending. Not used for matching
+    until accepted."""
     proposed = common.attempt(svc.proposed_facts) or []
     approver = svc.actor.can("edit_fact")
-    if not approver:
-        proposed = [x for x in proposed if x.owner == svc.actor.username]
     if not proposed:
         return
     st.subheader(f"Proposed facts ({len(proposed)})")

@@ -295,18 +295,85 @@ def test_knowledge_base_stale_facts_and_search(matched):
     old = svc.save_fact(fact.model_copy(update={"last_reviewed": fact.last_reviewed.replace(year=2001)
                                                 if fact.last_reviewed else None}),
                         expected_version=fact.version)
+    # A proposed fact is not checked by `kb lint` (it answers nothing yet), so the app does not flag it.
+    svc.save_fact(old.model_copy(update={"id": "old-proposal", "status": "proposed", "version": 1}),
+                  expected_version=None)
     at = open_page(new_session(), "knowledge")
     at.toggle(key="kb_stale").set_value(True).run()
     shown = set(at.dataframe[0].value["ID"])
-    assert old.id in shown and shown == {f.id for f in svc.facts(statuses=("active", "proposed")) if f.is_stale()}
+    assert old.id in shown and "old-proposal" not in shown
+    assert shown == {s.fact_id for s in svc.kb_lint().stale}
     at.selectbox(key="kb_pick").set_value(old.id).run()
     at.button(key="kb_reviewed").click().run()
     no_errors(at)
-    assert not svc.fact(old.id).is_stale()
+    assert old.id not in svc.stale_fact_ids()
+    assert old.id not in set(at.dataframe[0].value["ID"])  # the cached stale set followed the change
     at.toggle(key="kb_stale").set_value(False).run()
     at.text_input(key="kb_search").set_value("backup").run()
     assert set(at.dataframe[0].value["ID"]) == {f.id for f in svc.facts(search="backup",
                                                                          statuses=("active", "proposed"))}
+
+
+def test_review_flags_answers_whose_fact_is_stale(matched):
+    svc, qid = matched
+    row = next(r for r in svc.questions(qid) if r["fact_id"])
+    fact = svc.fact(row["fact_id"])
+    svc.save_fact(fact.model_copy(update={"last_reviewed": fact.last_reviewed.replace(year=2001)}),
+                  expected_version=fact.version)
+    stale = svc.stale_fact_ids()
+    at = open_page(new_session(), "review")
+    _, ids = editor_key(at, qid)
+    table = at.data_editor[0].value
+    assert list(table["stale"]) == [svc.question(i)["fact_id"] in stale for i in ids]
+    assert table["stale"].any()
+    at.selectbox(key="rev_detail_pick").set_value(row["id"]).run()
+    assert any("review date has passed" in w.value for w in at.warning)
+
+
+def test_a_hand_written_answer_is_proposed_as_a_fact_and_accepted(matched):
+    svc, qid = matched
+    gap = next(r for r in svc.questions(qid) if r["match_status"] == "unanswered")
+    at = open_page(new_session(), "review")
+    at.selectbox(key="rev_detail_pick").set_value(gap["id"]).run()
+    assert not any(b.key == f"det_propose_{gap['id']}" for b in at.button)  # nothing written yet
+    at.text_area(key=f"det_answer_{gap['id']}_{gap['version']}").set_value("Yes, every quarter")
+    at.button(key=next(b.key for b in at.button if b.label == "Save draft")).click().run()
+    assert svc.question(gap["id"])["origin"] == "manual"
+    at.button(key=f"det_propose_{gap['id']}").click().run()
+    no_errors(at)
+    proposed = [f for f in svc.proposed_facts() if f.answer == "Yes, every quarter"]
+    assert len(proposed) == 1 and proposed[0].product == "planner"
+    assert any(f"`{proposed[0].id}`" in c.value for c in at.caption)  # proposed once, then said so
+    assert not any(b.key == f"det_propose_{gap['id']}" for b in at.button)
+
+    at = open_page(new_session(), "knowledge")
+    assert any("Proposed facts (1)" in h.value for h in at.subheader)
+    at.button(key=f"kb_accept_{proposed[0].id}").click().run()
+    no_errors(at)
+    accepted = svc.fact(proposed[0].id)
+    assert accepted.status == "active" and svc.proposed_facts() == []
+    assert [r["actor"] for r in svc.audit_log(action="fact_accept")] == ["local"]
+
+
+def test_reopen_from_the_panel_and_from_the_table(matched):
+    svc, qid = matched
+    at = open_page(new_session(), "review")
+    _, ids = editor_key(at, qid)
+    first, second = ids[:2]
+    svc.approve(first)
+    svc.reject(second)
+    at = open_page(new_session(), "review")
+    at.selectbox(key="rev_detail_pick").set_value(first).run()
+    at.button(key=f"det_reopen_{first}").click().run()
+    no_errors(at)
+    assert svc.question(first)["review_status"] == "pending"
+    key, ids = editor_key(at, qid)
+    at.session_state[key] = {"edited_rows": {ids.index(second): {"decision": "pending"}},
+                             "added_rows": [], "deleted_rows": []}
+    at.run()
+    no_errors(at)
+    row = svc.question(second)
+    assert (row["review_status"], row["origin"]) == ("pending", "auto")
 
 
 def test_knowledge_base_import_and_export(matched):
@@ -348,3 +415,5 @@ def test_overview_counts_how_answers_were_approved_and_the_gaps(matched):
     assert sum(gaps["times"]) == len(unanswered)
     used = at.dataframe[1].value
     assert set(used["fact_id"]) >= {rows[0]["fact_id"], rows[1]["fact_id"]}
+    assert list(used["fact_id"]) == [f["fact_id"] for f in svc.usage_stats()["facts"]]
+    assert list(used["stale"]) == [f in svc.stale_fact_ids() for f in used["fact_id"]]

@@ -69,3 +69,73 @@ def test_users_page_changes_roles_for_admins_only(db_url):
     assert roles["viewer1"] == "approver"
     at = _as(USERS_PAGE, "approver1")
     assert "needs the admin role" in at.error[0].value
+
+
+APP = str(REPO / "app.py")
+ADMIN_PAGES = {"audit": "app_pages/audit.py", "users": "app_pages/users.py"}
+
+
+def _sign_in(username: str, password: str = PASSWORD) -> AppTest:
+    """A new browser session of the whole app, signed in through its form."""
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    assert not at.exception and at.title[0].value == "Sign in to Trustfill"
+    at.text_input(key="tf_sign_in_username").input(username)
+    at.text_input(key="tf_sign_in_password").input(password)
+    at.button[0].click().run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _opens(at: AppTest, page: str) -> bool:
+    """True when the navigation offers ``page``; AppTest refuses to switch to a page it does not list."""
+    try:
+        at.switch_page(page)
+    except ValueError:
+        return False
+    at.run()
+    assert not at.exception, at.exception
+    return True
+
+
+def test_sign_in_form_and_admin_pages_in_the_navigation_by_role(db_url):
+    make_team()
+    wrong = _sign_in("approver1", "not the password")
+    assert "Wrong username or password" in wrong.error[0].value
+    assert "tf_user" not in wrong.session_state
+    wrong.switch_page(ADMIN_PAGES["audit"]).run()  # a page's URL without signing in: still the form
+    assert wrong.title[0].value == "Sign in to Trustfill" and not wrong.dataframe
+    for username, audit_page, users_page in (("viewer1", False, False), ("editor1", False, False),
+                                             ("approver1", True, False), ("admin1", True, True)):
+        at = _sign_in(username)
+        assert at.session_state["tf_user"] == username
+        assert at.title[0].value == "Questionnaires" and not at.error
+        assert any(f"Signed in as **{username}**" in c.value for c in at.sidebar.caption)
+        assert _opens(at, ADMIN_PAGES["audit"]) is audit_page
+        if audit_page:
+            assert at.title[0].value == "Audit trail" and at.dataframe and not at.error
+        assert _opens(at, ADMIN_PAGES["users"]) is users_page
+        if users_page:
+            assert at.title[0].value == "Users" and not at.error
+    signed_in = Service(actor=Actor("admin1", "admin")).audit_log(action="sign_in")
+    assert [r["actor"] for r in signed_in] == ["viewer1", "editor1", "approver1", "admin1"]
+
+
+def test_editor_sees_own_proposal_as_pending_approver_accepts_it(db_url):
+    team = make_team()
+    Service(actor=team["admin"]).ensure_sample_loaded()
+    fact = Service(actor=team["admin"]).facts()[0]
+    editor = Service(actor=team["editor"])
+    mine = editor.save_fact(fact.model_copy(update={"id": "editors-idea", "version": 1}), expected_version=None)
+    assert mine.status == "proposed"
+    at = _sign_in("editor1")
+    at.switch_page("app_pages/knowledge.py").run()
+    assert not at.exception
+    assert any("Proposed facts (1)" in h.value for h in at.subheader)
+    assert not any(b.key == "kb_accept_editors-idea" for b in at.button)
+    assert any("pending" in m.value for m in at.markdown)
+    at = _sign_in("approver1")
+    at.switch_page("app_pages/knowledge.py").run()
+    at.button(key="kb_accept_editors-idea").click().run()
+    assert not at.exception and not at.error
+    accepted = editor.fact("editors-idea")
+    assert (accepted.status, accepted.owner) == ("active", "approver1")
