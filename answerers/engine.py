@@ -93,16 +93,22 @@ class MatchingEngine:
     def features(self, questions: Sequence[str], product: str | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per question: (shortlisted fact indices, facts x answerers score matrix), fact order."""
         texts = [q if isinstance(q, str) else "" for q in questions]
-        shortlists: list[np.ndarray] = [np.zeros(0, dtype=np.int64) for _ in texts]
         recallers = [a for a in self.answerers if a.recall]
-        for a in recallers:
-            found = a.shortlist(texts, product, SHORTLIST)
-            shortlists = [np.union1d(s, f) for s, f in zip(shortlists, found, strict=True)]
-        if not recallers and self.answerers:
+        if recallers:
+            # Union of the recall answerers' shortlists, per question, as one boolean mask.
+            mark = np.zeros((len(texts), len(self.facts)), dtype=bool)
+            for a in recallers:
+                found = a.shortlist(texts, product, SHORTLIST)
+                rows = np.repeat(np.arange(len(texts)), [len(f) for f in found])
+                mark[rows, np.concatenate(found).astype(np.int64) if found else []] = True
+            qi, fi = np.nonzero(mark)
+            shortlists = np.split(fi.astype(np.int64), np.searchsorted(qi, np.arange(1, len(texts))))
+        elif self.answerers:
             # Only re-scoring answerers (rapidfuzz alone): every in-scope fact is a candidate.
-            everyone = np.flatnonzero(self.answerers[0].in_scope(product))
+            everyone = np.flatnonzero(self.answerers[0].in_scope(product)).astype(np.int64)
             shortlists = [everyone if q.strip() else np.zeros(0, dtype=np.int64) for q in texts]
-        shortlists = [s.astype(np.int64) for s in shortlists]
+        else:
+            shortlists = [np.zeros(0, dtype=np.int64) for _ in texts]
         columns = [a.rescore_scores(texts, shortlists) for a in self.answerers]
         return [
             (facts, np.column_stack([c[qi] for c in columns]) if columns else np.zeros((len(facts), 0)))
@@ -127,19 +133,28 @@ class MatchingEngine:
     def _match_chunk(self, questions: list[str], product: str | None) -> list[Match]:
         names = [a.name for a in self.answerers]
         w = np.array([self.weights[n] for n in names])
-        matches = []
-        for qi, (facts, X) in enumerate(self.features(questions, product)):
+        keys = [k for k in self.calibration if k != "bias"]
+        coef = np.array([self.calibration[k] for k in keys])
+        tops: list[tuple[list[int], list[float]]] = []
+        for facts, X in self.features(questions, product):
             order, feats = calibration_features(X, w, names)
-            order = [i for i in order if feats["fused"][i] > 0]
-            if not order:
+            top = [i for i in order if feats["fused"][i] > 0][:ALTERNATIVES]
+            if not top:
+                tops.append(([], []))
+                continue
+            F = np.column_stack([feats[k][top] if k in feats else np.zeros(len(top)) for k in keys])
+            z = np.clip(self.calibration.get("bias", 0.0) + F @ coef, -50.0, 50.0)
+            tops.append((facts[top].tolist(), (100.0 / (1.0 + np.exp(-z))).tolist()))
+        pairs = [(qi, f) for qi, (facts, _) in enumerate(tops) for f in facts]
+        why = iter(self._explain(questions, pairs))
+        s = self.settings
+        matches = []
+        for facts, confs in tops:
+            if not facts:
                 matches.append(Match(fact_id=None, score=0.0, status="unanswered", alternatives=[]))
                 continue
-            alts = []
-            for i in order[:ALTERNATIVES]:
-                conf = self.confidence(**{k: float(v[i]) for k, v in feats.items()})
-                alts.append(self._candidate(questions, qi, int(facts[i]), conf))
+            alts = [self._candidate(f, conf, *next(why)) for f, conf in zip(facts, confs, strict=True)]
             conf = alts[0].score
-            s = self.settings
             status = (
                 "suggested" if conf >= s.suggest_threshold else "review" if conf >= s.review_threshold else "unanswered"
             )
@@ -157,19 +172,21 @@ class MatchingEngine:
                 clear()
         return matches
 
-    def _candidate(self, questions: list[str], qi: int, f: int, conf: float) -> Candidate:
-        fact = self.facts[f]
+    def _explain(self, questions: list[str], pairs: list[tuple[int, int]]) -> list[tuple[int, tuple[str, ...]]]:
+        """(matched phrasing number, shared terms) per (question, fact) pair, from the lead answerer."""
         lead = next((a for a in self.answerers if a.name == "terms"), None) or next(
             (a for a in self.answerers if a.recall), self.answerers[0]
         )
-        variant = lead.best_phrasing(questions, qi, f)
+        explain_many = getattr(lead, "explain_many", None)
+        if explain_many:
+            return explain_many(questions, pairs)
+        return [(lead.best_phrasing(questions, qi, f), ()) for qi, f in pairs]
+
+    def _candidate(self, f: int, conf: float, variant: int, terms: tuple[str, ...]) -> Candidate:
+        fact = self.facts[f]
         texts = fact.all_questions
         matched = texts[variant] if 0 <= variant < len(texts) else fact.question
-        explain = getattr(lead, "explain", None)
-        terms = explain(questions[qi], f, variant) if explain else ()
-        return Candidate(
-            fact_id=fact.id, score=round(conf, 2), reason=reason_text(terms, matched), matched_text=matched
-        )
+        return Candidate(fact_id=fact.id, score=round(conf, 2), reason=reason_text(terms, matched), matched_text=matched)
 
 
 def calibration_logit(cal: dict, **features: float) -> float:

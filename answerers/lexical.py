@@ -121,13 +121,10 @@ class _Index:
         self.context_terms = context_terms
         # Binary matrices (rows: phrasings / facts); products with a weighted query give covered mass.
         self.V = _csr([dict.fromkeys(ids, 1.0) for ids in variant_terms], v)
-        self.VT = self.V.T.tocsr()
         self.C = _csr([dict.fromkeys(ids, 1.0) for ids in context_terms], v)
-        self.CT = self.C.T.tocsr()
         self.variant_mass = np.asarray(self.V @ self.weight).ravel()
         # Everything a fact says (phrasings and context): for coverage.
-        self.ALL_T = _csr([dict.fromkeys(s | set(c), 1.0) for s, c in zip(fact_sets, context_all, strict=True)], v)
-        self.ALL_T = self.ALL_T.T.tocsr()
+        self.ALL = _csr([dict.fromkeys(s | set(c), 1.0) for s, c in zip(fact_sets, context_all, strict=True)], v)
         # BM25 over phrasings (each phrasing's words counted), and over the context alone.
         tfs = []
         for fi in range(self.n_facts):
@@ -137,10 +134,26 @@ class _Index:
                 for t in variant_terms[vid]:
                     tf[t] = tf.get(t, 0.0) + 1.0
             tfs.append(tf)
-        bm, self.bm25_idf = _bm25(tfs, v)
-        self.BM25_T = bm.T.tocsr()
-        cbm, self.ctx_idf = _bm25(context_all, v)
-        self.CTX_T = cbm.T.tocsr()
+        self.BM25, self.bm25_idf = _bm25(tfs, v)
+        self.CTX, self.ctx_idf = _bm25(context_all, v)
+        self._scopes: dict[bytes, _Scope] = {}
+        self.last_scope: _Scope | None = None
+
+    def scope(self, facts: np.ndarray, keep: bool = True) -> _Scope:
+        """The index restricted to some facts (a product's in-scope ones): scoring a question
+        touches only them. Kept for reuse when ``keep`` (a product scope recurs every batch)."""
+        facts = np.asarray(facts, dtype=np.int64)
+        key = facts.tobytes()
+        sc = self._scopes.get(key)
+        if sc is None:
+            sc = _Scope(self, facts)
+            if keep:
+                if len(self._scopes) >= 8:
+                    self._scopes.pop(next(iter(self._scopes)))
+                self._scopes[key] = sc
+        if keep:
+            self.last_scope = sc
+        return sc
 
     def _id(self, term: str) -> int:
         tid = self.vocab.get(term)
@@ -188,11 +201,58 @@ def shared_index(facts: list) -> _Index:
     return idx
 
 
+class _Scope:
+    """Sub-matrices of an index for a subset of its facts (local column order = ``facts`` order)."""
+
+    def __init__(self, idx: _Index, facts: np.ndarray) -> None:
+        self.idx = idx
+        self.facts = facts
+        self.lookup = np.full(idx.n_facts, -1, dtype=np.int64)
+        self.lookup[facts] = np.arange(len(facts))
+        self._cache: dict[str, object] = {}
+
+    def _get(self, name: str, build) -> object:
+        hit = self._cache.get(name)
+        if hit is None:
+            hit = self._cache[name] = build()
+        return hit
+
+    def columns(self, name: str) -> sparse.csr_matrix:
+        """term x local-fact form of one of the index's fact x term matrices (C, ALL, BM25, CTX)."""
+        return self._get(name, lambda: getattr(self.idx, name)[self.facts].T.tocsr())
+
+    @property
+    def variants(self) -> tuple:
+        """(term x local-variant matrix, variant masses, local fact of each variant, first variant of
+        each local fact, local fact x phrasing-number -> local variant (-1 pad))."""
+
+        def build():
+            idx = self.idx
+            first = idx.fact_first_variant[self.facts]
+            count = np.array(
+                [idx.variant_span[f][1] - idx.variant_span[f][0] for f in self.facts.tolist()], dtype=np.int64
+            )
+            vids = (
+                np.concatenate([np.arange(a, a + c) for a, c in zip(first.tolist(), count.tolist(), strict=True)])
+                if len(self.facts)
+                else np.zeros(0, dtype=np.int64)
+            )
+            starts = np.concatenate([[0], np.cumsum(count)[:-1]]).astype(np.int64) if len(count) else count
+            vfact = np.repeat(np.arange(len(self.facts)), count)
+            pad = np.full((len(self.facts), int(count.max()) if len(count) else 0), -1, dtype=np.int64)
+            for lf, (a, c) in enumerate(zip(starts.tolist(), count.tolist(), strict=True)):
+                pad[lf, :c] = np.arange(a, a + c)
+            mass = idx.variant_mass[vids]
+            return idx.V[vids].T.tocsr(), np.where(mass > 0, mass, 1.0), vfact, starts, pad
+
+        return self._get("variants", build)
+
+
 _QUERY_MEMO: dict[tuple[str, ...], tuple] = {}
 
 
 class _Lexical(Answerer):
-    """Scores a batch of questions at once: one sparse product per field."""
+    """Scores a batch of questions at once: one sparse product per field, over in-scope facts only."""
 
     recall = True
     idx: _Index
@@ -202,88 +262,136 @@ class _Lexical(Answerer):
         self.clear_memo()
 
     def clear_memo(self) -> None:
-        self._last: tuple[tuple[str, ...], tuple[np.ndarray, np.ndarray | None]] | None = None
+        # (questions, scope, scores questions x local facts, per-phrasing scores or None)
+        self._last: tuple[tuple[str, ...], _Scope, np.ndarray, sparse.csr_matrix | None] | None = None
         _QUERY_MEMO.clear()
 
     def _parsed(self, key: tuple[str, ...]) -> tuple:
-        # The lexical answerers of one engine score the same batch: parse it once.
+        """Parsed queries, binary and IDF-weighted query matrices; shared by the answerers of a batch."""
         hit = _QUERY_MEMO.get(key)
         if hit is None or hit[0] is not self.idx:
             _QUERY_MEMO.clear()
-            hit = _QUERY_MEMO[key] = (self.idx, *self.idx.queries(key))
-        return hit[1], hit[2]
+            parsed, q = self.idx.queries(key)
+            qw = q.multiply(self.idx.weight[None, :]).tocsr()
+            hit = _QUERY_MEMO[key] = (self.idx, parsed, q, qw)
+        return hit[1:]
 
-    def _block(self, questions: Sequence[str]) -> tuple[np.ndarray, np.ndarray | None]:
-        """(questions x facts scores, questions x facts best phrasing or None); the engine's
-        shortlist() and rescore() of one batch share it."""
+    def _block(self, questions: Sequence[str], scope: _Scope) -> tuple[np.ndarray, sparse.csr_matrix | None]:
         key = tuple(questions)
-        if self._last is not None and self._last[0] == key:
-            return self._last[1]
-        if self.idx.n_facts:
-            parsed, q = self._parsed(key)
-            result = self._compute(parsed, q)
+        last = self._last
+        if last is not None and last[0] == key and last[1] is scope:
+            return last[2], last[3]
+        if len(scope.facts):
+            parsed, q, qw = self._parsed(key)
+            scores, per_variant = self._compute(parsed, q, qw, scope)
         else:
-            result = (np.zeros((len(key), 0)), None)
-        self._last = (key, result)
-        return result
+            scores, per_variant = np.zeros((len(key), 0)), None
+        self._last = (key, scope, scores, per_variant)
+        return scores, per_variant
 
-    def _compute(self, parsed: list, q: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray | None]:
+    def _compute(
+        self, parsed: list, q: sparse.csr_matrix, qw: sparse.csr_matrix, scope: _Scope
+    ) -> tuple[np.ndarray, np.ndarray | None]:
         raise NotImplementedError
 
-    def shortlist(self, questions: Sequence[str], product: str | None, top_k: int) -> list[np.ndarray]:
-        scores, _ = self._block(questions)
+    def _scoped(self, product: str | None) -> _Scope:
+        return self.idx.scope(np.flatnonzero(self.in_scope(product)))
+
+    def _covering(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> _Scope:
+        """A scope holding every fact asked about: the batch's current one if it does, else ad hoc."""
+        wanted = np.unique(np.concatenate([np.asarray(f, dtype=np.int64) for f in shortlist] or [np.zeros(0)]))
+        wanted = wanted.astype(np.int64)
+        for sc in (self._last[1] if self._last and self._last[0] == tuple(questions) else None, self.idx.last_scope):
+            if sc is not None and (len(wanted) == 0 or (sc.lookup[wanted] >= 0).all()):
+                return sc
+        return self.idx.scope(wanted, keep=False)
+
+    def _top(self, questions: Sequence[str], product: str | None, top_k: int) -> tuple[_Scope, np.ndarray, list]:
+        scope = self._scoped(product)
+        scores, _ = self._block(questions, scope)
         k = min(top_k, scores.shape[1])
         if k == 0:
-            return [np.zeros(0, dtype=np.int64) for _ in questions]
-        masked = np.where(self.in_scope(product)[None, :], scores, -1.0)
-        top = np.argpartition(-masked, k - 1, axis=1)[:, :k]
-        keep = np.take_along_axis(masked, top, axis=1) > 0
-        return [top[i][keep[i]] for i in range(len(questions))]
+            return scope, scores, [np.zeros(0, dtype=np.int64) for _ in questions]
+        top = np.argpartition(-scores, k - 1, axis=1)[:, :k]
+        keep = np.take_along_axis(scores, top, axis=1) > 0
+        return scope, scores, [top[i][keep[i]] for i in range(len(questions))]
+
+    def shortlist(self, questions: Sequence[str], product: str | None, top_k: int) -> list[np.ndarray]:
+        scope, _, local = self._top(questions, product, top_k)
+        return [scope.facts[row] for row in local]
 
     def search(self, questions: Sequence[str], product: str | None, top_k: int) -> list[list[Hit]]:
-        scores, _ = self._block(questions)
-        k = min(top_k, scores.shape[1])
-        if k == 0:
-            return [[] for _ in questions]
-        masked = np.where(self.in_scope(product)[None, :], scores, -1.0)
-        top = np.argpartition(-masked, k - 1, axis=1)[:, :k]
+        scope, scores, local = self._top(questions, product, top_k)
         out = []
-        for qi in range(len(questions)):
-            row = top[qi]
-            row = row[np.lexsort((row, -masked[qi, row]))]  # best first, ties by fact order
-            out.append([Hit(int(f), float(masked[qi, f]), self._variant(qi, f)) for f in row if masked[qi, f] > 0])
-        return out
-
-    def rescore(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[list[Hit]]:
-        scores, variants = self._block(questions)
-        out = []
-        for qi, facts in enumerate(shortlist):
-            facts = np.asarray(facts, dtype=np.int64)
-            s = scores[qi, facts].tolist()
-            v = variants[qi, facts].tolist() if variants is not None else [0] * len(facts)
-            out.append([Hit(f, x, y) for f, x, y in zip(facts.tolist(), s, v, strict=True)])
+        for qi, row in enumerate(local):
+            row = row[np.lexsort((row, -scores[qi, row]))]  # best first, ties by fact order
+            variants = self._variants(questions, scope, np.full(len(row), qi), row)
+            out.append(
+                [
+                    Hit(int(scope.facts[lf]), float(scores[qi, lf]), int(v))
+                    for lf, v in zip(row.tolist(), variants.tolist(), strict=True)
+                ]
+            )
         return out
 
     def rescore_scores(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[np.ndarray]:
-        scores, _ = self._block(questions)
-        return [scores[qi, np.asarray(facts, dtype=np.int64)] for qi, facts in enumerate(shortlist)]
+        scope = self._covering(questions, shortlist)
+        scores, _ = self._block(questions, scope)
+        return [scores[qi, scope.lookup[np.asarray(f, dtype=np.int64)]] for qi, f in enumerate(shortlist)]
+
+    def rescore(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[list[Hit]]:
+        scope = self._covering(questions, shortlist)
+        scores, _ = self._block(questions, scope)
+        out = []
+        for qi, facts in enumerate(shortlist):
+            local = scope.lookup[np.asarray(facts, dtype=np.int64)]
+            variants = self._variants(questions, scope, np.full(len(local), qi), local)
+            out.append(
+                [
+                    Hit(int(f), float(scores[qi, lf]), int(v))
+                    for f, lf, v in zip(np.asarray(facts).tolist(), local.tolist(), variants.tolist(), strict=True)
+                ]
+            )
+        return out
+
+    def _variants(self, questions: Sequence[str], scope: _Scope, qis: np.ndarray, local: np.ndarray) -> np.ndarray:
+        """Best phrasing number of each (question, local fact) pair of the current block."""
+        if len(local) == 0:
+            return np.zeros(0, dtype=np.int64)
+        _, per_variant = self._block(questions, scope)
+        _, _, _, _, pad = scope.variants
+        cols = pad[local]  # pairs x max phrasings
+        used = np.unique(qis)
+        rows = np.searchsorted(used, qis)
+        if per_variant is None:
+            # No per-phrasing scores (BM25): the phrasing sharing the most weighted terms.
+            _, q, qw = self._parsed(tuple(questions))
+            vt, _, _, _, _ = scope.variants
+            per_variant = (qw[used] @ vt).toarray()
+        else:
+            per_variant = per_variant[used].toarray()
+        vals = np.where(cols >= 0, per_variant[rows[:, None], np.maximum(cols, 0)], -1.0)
+        return vals.argmax(axis=1)
+
+    def explain_many(self, questions: Sequence[str], pairs: Sequence[tuple[int, int]]) -> list[tuple[int, tuple]]:
+        """(best phrasing, shared terms) for (question index, fact) pairs, in one pass."""
+        if not pairs:
+            return []
+        qis = np.array([p[0] for p in pairs], dtype=np.int64)
+        facts = np.array([p[1] for p in pairs], dtype=np.int64)
+        scope = self._covering(questions, [facts])
+        variants = self._variants(questions, scope, qis, scope.lookup[facts]).tolist()
+        parsed, _, _ = self._parsed(tuple(questions))
+        idx = self.idx
+        out = []
+        for qi, f, v in zip(qis.tolist(), facts.tolist(), variants, strict=True):
+            vid = int(idx.fact_first_variant[f]) + v
+            have = set(idx.variant_terms[vid]) | set(idx.context_terms[f])
+            out.append((v, tuple(idx.term_of[t] for t in parsed[qi][0] if t in have)))
+        return out
 
     def best_phrasing(self, questions: Sequence[str], qi: int, fact: int) -> int:
-        _, variants = self._block(questions)
-        return int(variants[qi, fact]) if variants is not None else 0
-
-    def _variant(self, qi: int, f: int) -> int:
-        variants = self._last[1][1] if self._last else None
-        if variants is not None:
-            return int(variants[qi, f])
-        # No per-phrasing scores (BM25): the phrasing sharing the most weighted terms.
-        start, end = self.idx.variant_span[f]
-        if end - start <= 1:
-            return 0
-        known = set(self.idx.query(self._last[0][qi])[0])
-        w = self.idx.weight
-        overlap = [sum(w[t] for t in self.idx.variant_terms[v] if t in known) for v in range(start, end)]
-        return int(np.argmax(overlap))
+        return self.explain_many(questions, [(qi, fact)])[0][0]
 
     def explain(self, question: str, fact: int, variant: int) -> tuple[str, ...]:
         """The question's terms found in the fact's matched phrasing or its answer/comment."""
@@ -305,6 +413,11 @@ class _Lexical(Answerer):
         return np.where(up > 0, up * (BM25_K1 + 1), 1.0)
 
 
+def _mass(parsed: list) -> np.ndarray:
+    mass = np.array([m for _, _, m in parsed], dtype=np.float64)
+    return np.where(mass > 0, mass, 1.0)
+
+
 @register
 class TermsAnswerer(_Lexical):
     """IDF-weighted term coverage, both ways, per phrasing; best phrasing per fact."""
@@ -312,30 +425,32 @@ class TermsAnswerer(_Lexical):
     name = "terms"
     beta = 1.0  # F-beta: >1 favours covering the question, <1 favours covering the phrasing
 
-    def _compute(self, parsed: list, q: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray | None]:
-        idx = self.idx
-        nq, nf = q.shape[0], idx.n_facts
-        mass = np.array([m for _, _, m in parsed])
-        safe_mass = np.where(mass > 0, mass, 1.0)
-        qw = q.multiply(idx.weight[None, :]).tocsr()
-        hit_v = (qw @ idx.VT).tocoo()  # question x phrasing: covered weight, only where a term is shared
-        hit_c = (qw @ idx.CT).toarray()  # question x fact: covered weight of the context-only words
-        qi, vi, hv = hit_v.row.astype(np.int64), hit_v.col.astype(np.int64), hit_v.data
-        fi = idx.variant_fact[vi]
-        q_cov = (hv + COMMENT_WEIGHT * hit_c[qi, fi]) / safe_mass[qi]
-        v_cov = hv / np.where(idx.variant_mass[vi] > 0, idx.variant_mass[vi], 1.0)
+    def _compute(self, parsed, q, qw, scope):
+        vt, vmass, vfact, _, _ = scope.variants
+        nq, nf = q.shape[0], len(scope.facts)
+        mass = _mass(parsed)
+        hit_c = (qw @ scope.columns("C")).toarray()  # question x fact: covered weight of context-only words
+        # question x phrasing covered weight, kept sparse: only pairs sharing a term can score.
+        hit_v = (qw @ vt).tocsr()
+        hit_v.sort_indices()
+        hv, col = hit_v.data, hit_v.indices.astype(np.int64)
+        row = np.repeat(np.arange(nq), np.diff(hit_v.indptr))
+        fact = vfact[col]
+        q_cov = (hv + COMMENT_WEIGHT * hit_c[row, fact]) / mass[row]
+        v_cov = hv / vmass[col]
         b2 = self.beta**2
         f = (1 + b2) * q_cov * v_cov / np.maximum(b2 * v_cov + q_cov, 1e-12)
         best = np.zeros((nq, nf))
-        variant = np.zeros((nq, nf), dtype=np.int64)
         if len(f):
-            # Best phrasing per (question, fact): sort by score, the last write per cell wins.
-            order = np.lexsort((-vi, f))
-            best[qi[order], fi[order]] = f[order]
-            variant[qi[order], fi[order]] = vi[order] - idx.fact_first_variant[fi[order]]
+            # Phrasings of a fact are adjacent columns and columns are sorted per row, so each
+            # (question, fact) is one run of entries: its best phrasing is the run's maximum.
+            key = row * nf + fact
+            starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
+            best[row[starts], fact[starts]] = np.maximum.reduceat(f, starts)
         # The context alone can still nominate a fact, weakly.
-        best = np.maximum(best, 0.5 * COMMENT_WEIGHT * hit_c / safe_mass[:, None])
-        return 100.0 * np.minimum(1.0, best), variant
+        best = np.maximum(best, 0.5 * COMMENT_WEIGHT * hit_c / mass[:, None])
+        per_variant = sparse.csr_matrix((f, col, hit_v.indptr), shape=hit_v.shape)
+        return 100.0 * np.minimum(1.0, best), per_variant
 
 
 @register
@@ -344,9 +459,9 @@ class BM25Answerer(_Lexical):
 
     name = "bm25"
 
-    def _compute(self, parsed: list, q: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray | None]:
+    def _compute(self, parsed, q, qw, scope):
         idx = self.idx
-        scores = (q @ idx.BM25_T).toarray()
+        scores = (q @ scope.columns("BM25")).toarray()
         upper = self._upper(parsed, idx.bm25_idf, math.log(1.0 + (idx.n_facts + 0.5) / 0.5) * OOV_WEIGHT)
         return np.minimum(100.0 * scores / upper[:, None], 100.0), None
 
@@ -358,9 +473,9 @@ class ContextAnswerer(_Lexical):
     name = "context"
     standalone = False
 
-    def _compute(self, parsed: list, q: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray | None]:
+    def _compute(self, parsed, q, qw, scope):
         idx = self.idx
-        scores = (q @ idx.CTX_T).toarray()
+        scores = (q @ scope.columns("CTX")).toarray()
         upper = self._upper(parsed, idx.ctx_idf, math.log(1.0 + (idx.n_facts + 0.5) / 0.5) * OOV_WEIGHT)
         return np.minimum(100.0 * scores / upper[:, None], 100.0), None
 
@@ -373,11 +488,9 @@ class CoverageAnswerer(_Lexical):
     recall = False
     standalone = False
 
-    def _compute(self, parsed: list, q: sparse.csr_matrix) -> tuple[np.ndarray, np.ndarray | None]:
-        idx = self.idx
-        mass = np.array([m for _, _, m in parsed])
-        covered = (q.multiply(idx.weight[None, :]).tocsr() @ idx.ALL_T).toarray()
-        return 100.0 * covered / np.where(mass > 0, mass, 1.0)[:, None], None
+    def _compute(self, parsed, q, qw, scope):
+        covered = (qw @ scope.columns("ALL")).toarray()
+        return 100.0 * covered / _mass(parsed)[:, None], None
 
 
 def _argmax_reduceat(values: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
