@@ -186,7 +186,9 @@ class MatchingEngine:
         fact = self.facts[f]
         texts = fact.all_questions
         matched = texts[variant] if 0 <= variant < len(texts) else fact.question
-        return Candidate(fact_id=fact.id, score=round(conf, 2), reason=reason_text(terms, matched), matched_text=matched)
+        return Candidate(
+            fact_id=fact.id, score=round(conf, 2), reason=reason_text(terms, matched), matched_text=matched
+        )
 
 
 def calibration_logit(cal: dict, **features: float) -> float:

@@ -54,7 +54,9 @@ class FuzzyAnswerer(Answerer):
         return best, variant
 
     def rescore_scores(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[np.ndarray]:
-        return [self._scores(q, np.asarray(f, dtype=np.int64), False)[0] for q, f in zip(questions, shortlist, strict=True)]
+        return [
+            self._scores(q, np.asarray(f, dtype=np.int64), False)[0] for q, f in zip(questions, shortlist, strict=True)
+        ]
 
     def rescore(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[list[Hit]]:
         out = []
