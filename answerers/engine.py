@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 import math
+import re
 from collections.abc import Sequence
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +20,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from answerers.base import Answerer, Candidate, Match, available_answerers, reason_text
+from answerers.text import analyse
 from knowledge.model import Fact
 
 _FUSION = Path(__file__).with_name("fusion.json")
@@ -26,6 +28,7 @@ SHORTLIST = 20  # per recall answerer
 ALTERNATIVES = 5
 MARGIN_CAP = 30.0  # percent of the top score
 CHUNK = 64  # questions scored together; bounds memory of per-question score vectors
+_NAME_WORD = re.compile(r"\b([A-Z][a-z]{2,})(?:'s)?(?=\W|$)")
 
 
 class MatchSettings(BaseModel):
@@ -84,10 +87,30 @@ class MatchingEngine:
         return self.match([question], product)[0]
 
     def match(self, questions: Sequence[str], product: str | None = None) -> list[Match]:
+        texts = self.prepare(questions)
         out: list[Match] = []
-        for start in range(0, len(questions), CHUNK):
-            out.extend(self._match_chunk(list(questions[start : start + CHUNK]), product))
+        for start in range(0, len(texts), CHUNK):
+            out.extend(self._match_chunk(texts[start : start + CHUNK], product))
         return out
+
+    def prepare(self, questions: Sequence[str]) -> list[str]:
+        """The questions as the answerers see them: the questionnaire's own customer name taken out
+        (it recurs through the sheet and no fact mentions it: "Is MFA available for Contoso agents?")."""
+        texts = [q if isinstance(q, str) else "" for q in questions]
+        idx = self._lexical_index()
+        names = idx.questioner_names(texts) if idx is not None else frozenset()
+        if not names:
+            return texts
+
+        def drop(m: re.Match) -> str:
+            terms = set(analyse(m.group(1)))
+            return "" if terms and terms <= names else m.group(0)
+
+        return [_NAME_WORD.sub(drop, t) for t in texts]
+
+    def _lexical_index(self):
+        source = next((a for a in self.answerers if hasattr(getattr(a, "idx", None), "novelty")), None)
+        return source.idx if source is not None else None
 
     # -- internals -------------------------------------------------------------------------------
     def features(self, questions: Sequence[str], product: str | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
@@ -136,8 +159,9 @@ class MatchingEngine:
         keys = [k for k in self.calibration if k != "bias"]
         coef = np.array([self.calibration[k] for k in keys])
         tops: list[tuple[list[int], list[float]]] = []
-        for facts, X in self.features(questions, product):
-            order, feats = calibration_features(X, w, names)
+        novelty = self.novelty(questions)
+        for qi, (facts, X) in enumerate(self.features(questions, product)):
+            order, feats = calibration_features(X, w, names, novelty=float(novelty[qi]))
             top = [i for i in order if feats["fused"][i] > 0][:ALTERNATIVES]
             if not top:
                 tops.append(([], []))
@@ -172,6 +196,12 @@ class MatchingEngine:
                 clear()
         return matches
 
+    def novelty(self, questions: Sequence[str]) -> np.ndarray:
+        """Per question, the share of it made of specific words no fact mentions (0 without a lexical answerer)."""
+        idx = self._lexical_index()
+        texts = [q if isinstance(q, str) else "" for q in questions]
+        return idx.novelty(texts) if idx is not None else np.zeros(len(texts))
+
     def _explain(self, questions: list[str], pairs: list[tuple[int, int]]) -> list[tuple[int, tuple[str, ...]]]:
         """(matched phrasing number, shared terms) per (question, fact) pair, from the lead answerer."""
         lead = next((a for a in self.answerers if a.name == "terms"), None) or next(
@@ -195,17 +225,20 @@ def calibration_logit(cal: dict, **features: float) -> float:
     return cal.get("bias", 0.0) + sum(cal.get(k, 0.0) * v for k, v in features.items())
 
 
-def calibration_features(X: np.ndarray, w: np.ndarray, names: list[str]) -> tuple[list[int], dict[str, np.ndarray]]:
+def calibration_features(
+    X: np.ndarray, w: np.ndarray, names: list[str], novelty: float = 0.0
+) -> tuple[list[int], dict[str, np.ndarray]]:
     """Fused ranking of one question's shortlist and, per row, what the confidence is computed from.
 
     fused: the weighted score; margin: its lead over the best other row (negative below the top);
     coverage: share of the question the fact mentions anywhere; agree: share of the answerers that
-    rank this row first. Shared with benchmarks/bench_matching_fit.py so fit and use agree.
+    rank this row first; novelty: share of the question no fact could answer (same for every row).
+    Shared with benchmarks/bench_matching_fit.py so fit and use agree.
     """
     n = len(X)
     fused = X @ w if n else np.zeros(0)
     order = np.lexsort((np.arange(n), -fused)).tolist()
-    feats: dict[str, np.ndarray] = {"fused": fused}
+    feats: dict[str, np.ndarray] = {"fused": fused, "novelty": np.full(n, novelty)}
     if n:
         top = fused[order[0]]
         runner_up = fused[order[1]] if n > 1 else 0.0

@@ -22,6 +22,7 @@ together. Not a ranking signal so much as an abstention one: a question whose di
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Sequence
 
 import numpy as np
@@ -30,11 +31,34 @@ from scipy import sparse
 from answerers.base import Answerer, Candidate, Hit, register
 from answerers.text import analyse, thesaurus
 
+
+def specific_terms(text: str) -> frozenset[str]:
+    """Matching terms of the acronym-like or brand-like words of raw text ("HITRUST", "FedRAMP")."""
+    words = re.findall(r"[A-Za-z]{2,}", text or "")
+    if words and sum(w.isupper() for w in words) > len(words) / 2:
+        return frozenset()  # a shouted sentence: capitals say nothing
+    found = _SPECIFIC.findall(text or "") + _PROPER.findall(text or "")
+    return frozenset(t for m in found for t in analyse(m))
+
+
+def proper_names(text: str) -> frozenset[str]:
+    """Matching terms of the capitalised words inside the sentences of raw text."""
+    return frozenset(t for m in _PROPER.findall(text or "") for t in analyse(m))
+
+
 # Context words are evidence, not phrasing: they count this much of a phrasing's word.
 COMMENT_WEIGHT = 0.35
 # Question terms the library has never seen weigh like this share of the rarest known term:
 # "HITRUST" or "FedRAMP" in a question the library cannot answer should pull coverage down.
 OOV_WEIGHT = 0.6
+# Plain unknown words ("possible", "overview") weigh the same in the query (measured: lowering
+# them changes nothing), but only names of specific things count as *novelty*, the abstention
+# signal: acronyms and brands (HITRUST, FedRAMP, CCPA, MDM, iOS, FIPS 140, Slack).
+OOV_PLAIN_WEIGHT = 0.6
+# Two capitals in a word, or letters and digits together; whole-caps sentences are not evidence.
+_SPECIFIC = re.compile(r"\b(?:[A-Za-z]*[A-Z][a-z]*[A-Z][A-Za-z]*|[A-Za-z]+\d[A-Za-z\d]*)\b")
+# A capitalised word inside a sentence (not after . ? ! : or at the start): a proper name.
+_PROPER = re.compile(r"(?<![.?!:]\s)(?<=\s)([A-Z][a-z]{2,})\b")
 BM25_K1, BM25_B = 1.2, 0.75
 
 
@@ -110,6 +134,7 @@ class _Index:
         n = max(self.n_facts, 1)
         self.idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
         self.oov_idf = math.log(1.0 + (n + 0.5) / 0.5) * OOV_WEIGHT
+        self.oov_plain_idf = math.log(1.0 + (n + 0.5) / 0.5) * OOV_PLAIN_WEIGHT
         mult = np.ones(v)
         for term, w in th.weights.items():
             if term in self.vocab:
@@ -163,6 +188,11 @@ class _Index:
 
     def query(self, text: str) -> tuple[list[int], list[str], float]:
         """Known term ids, unknown terms, and the query's total weight (unknown terms included)."""
+        known, unknown, mass, _ = self.query_novelty(text)
+        return known, unknown, mass
+
+    def query_novelty(self, text: str) -> tuple[list[int], list[str], float, float]:
+        """As :meth:`query`, plus the weight of the specific words no fact mentions."""
         known: list[int] = []
         unknown: list[str] = []
         for t in dict.fromkeys(analyse(text)):
@@ -172,8 +202,30 @@ class _Index:
             else:
                 known.append(tid)
         mass = float(self.weight[known].sum()) if known else 0.0
-        mass += sum(self.oov_idf * self.term_mult.get(t, 1.0) for t in unknown)
-        return known, unknown, mass
+        specific = specific_terms(text) if unknown else frozenset()
+        novel = sum(self.oov_idf * self.term_mult.get(t, 1.0) for t in unknown if t in specific)
+        mass += novel + sum(self.oov_plain_idf * self.term_mult.get(t, 1.0) for t in unknown if t not in specific)
+        return known, unknown, mass, novel
+
+    def questioner_names(self, questions: Sequence[str], at_least: int = 3) -> frozenset[str]:
+        """Proper names no fact mentions that recur through a questionnaire ("Contoso", "Fabrikam"):
+        the asking customer's own name, which says nothing about what is asked. A name in one or
+        two questions ("Slack", "Teams") is left alone: it is what that question is about."""
+        counts: dict[str, int] = {}
+        for q in questions:
+            for t in proper_names(q):
+                if t not in self.vocab:
+                    counts[t] = counts.get(t, 0) + 1
+        return frozenset(t for t, c in counts.items() if c >= at_least)
+
+    def novelty(self, questions: Sequence[str]) -> np.ndarray:
+        """Per question, the share (0-100) of its weight carried by specific words that no fact in
+        the library mentions: "HITRUST", "FedRAMP", "CCPA" are what the library cannot answer."""
+        out = np.zeros(len(questions))
+        for i, q in enumerate(questions):
+            _, _, mass, novel = self.query_novelty(q)
+            out[i] = 100.0 * novel / mass if mass > 0 else 0.0
+        return out
 
     def queries(self, questions: Sequence[str]) -> tuple[list, sparse.csr_matrix]:
         """Parsed queries and their binary question x term matrix."""

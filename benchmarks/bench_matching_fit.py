@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/bench_matching_fit.py [--write] [--cv]
 
-Few parameters (one weight per answerer, fitted listwise so the right fact ranks first; five for the
-calibration: bias, fused score, margin, coverage, agreement), fitted on the development
+Few parameters (one weight per answerer, fitted listwise so the right fact ranks first; six for the
+calibration: bias, fused score, margin, coverage, agreement, novelty), fitted on the development
 questionnaires, so they generalise rather than memorise. ``--cv`` reports
 leave-one-questionnaire-out figures: fit on two questionnaires, evaluate on the third, which is
 the honest estimate of what a new questionnaire style gets.
@@ -30,7 +30,7 @@ TARGET_PRECISION = 0.97
 ABSTAIN_GOAL = 0.88  # the 0.85 target plus slack for new questionnaire styles
 
 
-FEATURES = ("fused", "margin", "coverage", "agree")
+FEATURES = ("fused", "margin", "coverage", "agree", "novelty")
 
 
 def collect(engine: MatchingEngine, dev: list[DevQuestion]) -> list[dict]:
@@ -40,9 +40,11 @@ def collect(engine: MatchingEngine, dev: list[DevQuestion]) -> list[dict]:
     for d in dev:
         by_product.setdefault(d.product, []).append(d)
     for product, items in sorted(by_product.items()):
-        for d, (facts, X) in zip(items, engine.features([d.question for d in items], product), strict=True):
+        texts = engine.prepare([d.question for d in items])
+        novelty = engine.novelty(texts)
+        for i, (d, (facts, X)) in enumerate(zip(items, engine.features(texts, product), strict=True)):
             right = np.array([engine.facts[f].id in d.expected for f in facts], dtype=bool)
-            out.append({"q": d, "X": X, "y": right})
+            out.append({"q": d, "X": X, "y": right, "novelty": float(novelty[i])})
     return out
 
 
@@ -77,7 +79,7 @@ def top_rows(data: list[dict], w: np.ndarray, names: list[str]) -> tuple[np.ndar
     """Calibration features of each question's top row, whether it is right, whether answerable."""
     feats, right, answerable = [], [], []
     for d in data:
-        order, f = calibration_features(d["X"], w, names)
+        order, f = calibration_features(d["X"], w, names, novelty=d["novelty"])
         if order and f["fused"][order[0]] > 0:
             feats.append([float(f[k][order[0]]) for k in FEATURES])
             right.append(bool(d["y"][order[0]]))

@@ -151,6 +151,37 @@ def test_deterministic_engine(neighbours):
     assert neighbours.match(qs) == MatchingEngine(NEIGHBOURS, LEXICAL).match(qs)
 
 
+def test_novelty_counts_specific_words_no_fact_mentions(neighbours):
+    hitrust, plain, known = neighbours.novelty(
+        [
+            "Is the organisation HITRUST CSF certified?",  # acronyms the library never mentions
+            "Is it possible to encrypt data at rest exclusively?",  # unknown words, but plain ones
+            "Is customer data encrypted at rest?",
+        ]
+    )
+    assert hitrust > 50 and plain == 0 and known == 0
+
+
+def test_unknown_acronyms_lower_confidence(neighbours):
+    plain, certified = neighbours.match(["Is customer data encrypted at rest?", "Is customer data HITRUST certified?"])
+    assert certified.score < plain.score - 20
+
+
+def test_questionnaire_customer_name_is_ignored(neighbours):
+    # "Contoso" recurs through the sheet and no fact mentions it: the asker's name, not the topic.
+    sheet = [
+        "Is Contoso data encrypted at rest?",
+        "Do Contoso staff need 2FA?",
+        "Can Contoso users enable multi-factor authentication?",
+    ]
+    named = neighbours.match(sheet)
+    plain = neighbours.match([q.replace("Contoso ", "") for q in sheet])
+    assert [m.fact_id for m in named] == [m.fact_id for m in plain]
+    assert [m.score for m in named] == [m.score for m in plain]
+    # Named once, a product is what the question is about and stays in.
+    assert neighbours.prepare(["Can it post to Slack?", sheet[0]]) == ["Can it post to Slack?", sheet[0]]
+
+
 def test_unknown_answerer_is_a_config_error():
     from trustfill.errors import ConfigError
 
