@@ -102,11 +102,11 @@ def _hand_written(svc: Service, q: pd.Series) -> None:
     if pending is not None:
         st.caption(f"Proposed as fact `{pending.id}`; waiting for an approver.")
         return
-    row = st.columns([3, 2], vertical_alignment="center")
-    row[0].caption("This answer was written by hand. Make it a fact, so matching can reuse it.")
-    row[1].button("Propose as a new fact", icon=":material/library_add:", key=f"det_propose_{q['id']}",
-                  width="stretch", disabled=not svc.actor.can("propose_fact"),
-                  on_click=_propose, args=(svc, int(q["id"])))
+    st.button("Propose as a new fact", icon=":material/library_add:", key=f"det_propose_{q['id']}",
+              width="stretch", disabled=not svc.actor.can("propose_fact"),
+              help="This answer was written by hand. As a fact (once an approver accepts it), matching "
+                   "reuses it for the next questionnaire.",
+              on_click=_propose, args=(svc, int(q["id"])))
 
 
 def detail_panel(svc: Service, qn: dict, df: pd.DataFrame, ids: list[int], meta: EditorMeta,

@@ -1,7 +1,8 @@
 """The real app in headless Chromium: `trustfill app` on a free loopback port with a temporary home.
 
 A new user uploads a dev-set questionnaire, bulk-approves, edits one answer, downloads the filled
-workbook, and the answers are found in their cells. Screenshots of each page go to docs/screenshots/.
+workbook, and the answers are found in their cells. Screenshots of each page (and of the audit trail
+the session left) go to docs/screenshots/.
 """
 
 from __future__ import annotations
@@ -18,6 +19,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+
 from conftest import BENCH, DEV, needs_shared
 
 REPO = Path(__file__).resolve().parent.parent
@@ -143,7 +145,12 @@ def test_new_user_uploads_bulk_approves_edits_and_downloads(app_url, tf_home, tm
         assert (edited["answer"], edited["review_status"], edited["origin"][:4]) == (EDITED, "approved", "manu"
                                                                                     if not first["fact_id"]
                                                                                     else "edit")
+        if not first["fact_id"]:  # written by hand: the panel offers it to the knowledge base
+            expect(page.get_by_role("button", name="Propose as a new fact")).to_be_visible()
+        # Taller for this one shot, so the whole detail panel (decisions, proposal, candidates) shows.
+        page.set_viewport_size({"width": 1600, "height": 1400})
         _shot(page, "02-review")
+        page.set_viewport_size({"width": 1600, "height": 1100})
 
         # Export and download the filled workbook.
         page.get_by_role("link", name="Export").click()
@@ -164,6 +171,12 @@ def test_new_user_uploads_bulk_approves_edits_and_downloads(app_url, tf_home, tm
         expect(page.get_by_role("heading", name="How answers were approved")).to_be_visible()
         _wait_idle(page)
         _shot(page, "05-overview")
+        # Single-user local mode acts as admin, so the Admin section is in the navigation.
+        page.get_by_role("link", name="Audit trail").click()
+        expect(page.get_by_role("heading", name="Audit trail")).to_be_visible()
+        expect(page.get_by_text(re.compile(r"\d+ entries"))).to_be_visible()
+        _wait_idle(page)
+        _shot(page, "06-audit-trail")
         browser.close()
 
     # Every approved answer is in its cell; nothing else was written into answer cells.
