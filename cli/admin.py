@@ -22,7 +22,12 @@ def purge(days: int | None, dry_run: bool, yes: bool) -> None:
                f"{preview.cutoff:%Y-%m-%d %H:%M} UTC")
     for q in preview.questionnaires:
         click.echo(f"  {q['id']:>5}  {q['name'][:60]:<60} last activity {q['last_activity']:%Y-%m-%d}")
+    if preview.abandoned_uploads:
+        click.echo(f"{'Would remove' if dry_run else 'Removed'} {len(preview.abandoned_uploads)} abandoned "
+                   "app upload(s) older than a day")
     if dry_run or not preview.questionnaires:
+        if not dry_run and preview.abandoned_uploads:
+            svc.purge(older_than_days=days)
         return
     if not yes:
         click.confirm("Delete them for good?", abort=True)

@@ -116,6 +116,23 @@ def test_purge_deletes_only_questionnaires_idle_longer_than_the_period(db_url):
     assert [r["object_id"] for r in deleted] == [str(old)] and deleted[0]["details"] == {"via": "purge"}
 
 
+def test_purge_drops_uploads_the_app_staged_and_abandoned(db_url):
+    import os
+    import time
+
+    incoming = config.home() / "incoming"
+    incoming.mkdir()
+    old, fresh = incoming / "abc.xlsx", incoming / "def.csv"
+    old.write_bytes(b"customer data")
+    fresh.write_bytes(b"being looked at")
+    two_days_ago = time.time() - 2 * 86400
+    os.utime(old, (two_days_ago, two_days_ago))
+    assert Service().purge(older_than_days=30, dry_run=True).abandoned_uploads == ["abc.xlsx"]
+    assert old.exists()
+    assert Service().purge(older_than_days=30).abandoned_uploads == ["abc.xlsx"]
+    assert not old.exists() and fresh.exists()
+
+
 def test_review_activity_keeps_an_old_questionnaire(db_url):
     svc = Service()
     (qid,) = _seed(svc)

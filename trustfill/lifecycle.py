@@ -35,6 +35,7 @@ RETENTION_SETTING = "retention_days"
 BACKUP_FORMAT = "trustfill-backup"
 BACKUP_FORMAT_VERSION = 1
 _SAFE_UPLOAD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")  # a stored name, never a path
+INCOMING_MAX_AGE = dt.timedelta(days=1)  # an app upload staged but never submitted is dropped after this
 _LIMITS_TTL = 10.0  # seconds a service trusts the limits it read from the settings table
 
 
@@ -43,6 +44,7 @@ class PurgeResult:
     cutoff: dt.datetime
     questionnaires: list[dict] = field(default_factory=list)  # id, name, last_activity
     dry_run: bool = False
+    abandoned_uploads: list[str] = field(default_factory=list)  # staged by the app, never submitted
 
 
 @dataclass
@@ -171,6 +173,7 @@ class LifecycleOps:
             raise ConfigError(f"--older-than must be 0 days or more, not {days}.")
         cutoff = utcnow() - dt.timedelta(days=days)
         result = PurgeResult(cutoff=cutoff, dry_run=dry_run)
+        result.abandoned_uploads = self._abandoned_uploads(remove=not dry_run)
         with self.tx() as conn:
             latest_review = dict(conn.execute(
                 sa.select(questions_table.c.questionnaire_id, sa.func.max(questions_table.c.updated_at))
@@ -194,6 +197,19 @@ class LifecycleOps:
         for row in doomed:
             self._remove_files(row.id, row.stored_file)
         return result
+
+    @staticmethod
+    def _abandoned_uploads(*, remove: bool) -> list[str]:
+        """Files the app staged in incoming/ while a user looked at the layout, then left behind."""
+        folder = config.home() / "incoming"
+        if not folder.is_dir():
+            return []
+        too_old = time.time() - INCOMING_MAX_AGE.total_seconds()
+        stale = [p for p in folder.iterdir() if p.is_file() and p.stat().st_mtime < too_old]
+        if remove:
+            for p in stale:
+                p.unlink(missing_ok=True)
+        return sorted(p.name for p in stale)
 
     def _remove_files(self, qid: int, stored_file: str) -> None:
         if stored_file and _SAFE_UPLOAD.match(stored_file):
