@@ -66,6 +66,13 @@ def _prepare(text: str) -> str:
     return strip_leading_id((text or "").strip())
 
 
+def with_comment(fact) -> str:
+    """The fact's question followed by its comment, embedded as one more phrasing: the comment
+    says what the fact covers in other words ("The CTO owns the security program...")."""
+    comment = (fact.comment or "").strip()
+    return f"{_prepare(fact.question)} {comment}" if comment else ""
+
+
 class EmbeddingCache:
     """Fact-phrasing embeddings on disk: one .npz per cache folder, keyed by SHA-256 of the text."""
 
@@ -116,12 +123,18 @@ class SemanticAnswerer(Answerer):
 
             cache_dir = home() / "cache" / "embeddings"
         self.cache = EmbeddingCache(Path(str(cache_dir)))
-        texts, owner, number = [], [], []
+        texts, owner, number = [], [], []  # one row per embedded text: its fact and phrasing number
         for fi, fact in enumerate(self.facts):
             for vi, text in enumerate(fact.all_questions):
                 texts.append(_prepare(text))
                 owner.append(fi)
                 number.append(vi)
+            extra = with_comment(fact)
+            if extra:
+                # Shown to reviewers as the fact's main question: the comment is context, not a phrasing.
+                texts.append(extra)
+                owner.append(fi)
+                number.append(0)
         self.matrix, self.computed = self.cache.get_many(texts)
         self.owner = np.array(owner, dtype=np.int64)
         self.number = np.array(number, dtype=np.int64)
@@ -144,7 +157,7 @@ class SemanticAnswerer(Answerer):
         if nf == 0 or len(sim) == 0:
             return np.zeros(nf), np.zeros(nf, dtype=np.int64)
         best = np.maximum.reduceat(sim, self.starts)
-        variant = _argmax_reduceat(sim, self.starts, len(sim))
+        variant = self.number[self.starts + _argmax_reduceat(sim, self.starts, len(sim))]
         # Cosine similarity mapped to 0-100; unrelated sentences sit around 0-0.2.
         return 100.0 * np.clip(best, 0.0, 1.0), variant
 

@@ -208,6 +208,14 @@ def test_semantic_cache_recomputes_only_changed_facts(tmp_path):
     second.index(changed)
     assert second.computed == 1
     assert (tmp_path / "all-MiniLM-L6-v2.npz").is_file()
+    # A comment is embedded with the question as one more text; changing it re-embeds that one only.
+    commented = [*changed[:-1], changed[-1].model_copy(update={"comment": "Okta and Entra ID via SAML 2.0."})]
+    third = SemanticAnswerer(cache_dir=str(tmp_path))
+    third.index(commented)
+    assert third.computed == 1
+    assert len(third.matrix) == sum(len(f.all_questions) for f in NEIGHBOURS) + 1
+    [[hit]] = third.score(["Which identity providers work with Okta and Entra ID?"], top_k=1)
+    assert hit.fact_id == changed[-1].id and hit.matched_text == "Is SSO with Okta supported?"
 
 
 @semantic_only
