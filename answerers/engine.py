@@ -183,7 +183,7 @@ class MatchingEngine:
                 "suggested" if conf >= s.suggest_threshold else "review" if conf >= s.review_threshold else "unanswered"
             )
             matches.append(
-                Match(
+                Match.model_construct(
                     fact_id=None if status == "unanswered" else alts[0].fact_id,
                     score=conf,
                     status=status,
@@ -216,7 +216,8 @@ class MatchingEngine:
         fact = self.facts[f]
         texts = fact.all_questions
         matched = texts[variant] if 0 <= variant < len(texts) else fact.question
-        return Candidate(
+        # Built without re-validation: every value is computed here (conf is a logistic, 0-100).
+        return Candidate.model_construct(
             fact_id=fact.id, score=round(conf, 2), reason=reason_text(terms, matched), matched_text=matched
         )
 

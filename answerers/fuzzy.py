@@ -32,6 +32,7 @@ class FuzzyAnswerer(Answerer):
             count.append(len(f.all_questions))
         self._first = np.array(first, dtype=np.int64)
         self._count = np.array(count, dtype=np.int64)
+        self._by_fact = [self._texts[a : a + c] for a, c in zip(first, count, strict=True)]
 
     def _scores(self, question: str, facts: np.ndarray, variants: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """(best score, best phrasing number) per fact."""
@@ -39,9 +40,10 @@ class FuzzyAnswerer(Answerer):
         if not qa or len(facts) == 0:
             return np.zeros(len(facts)), np.zeros(len(facts), dtype=np.int64)
         count = self._count[facts]
-        starts = np.concatenate([[0], np.cumsum(count)[:-1]])
-        vids = np.repeat(self._first[facts] - starts, count) + np.arange(int(count.sum()))
-        choices = [self._texts[v] for v in vids.tolist()]
+        starts = np.zeros(len(facts), dtype=np.int64)
+        np.cumsum(count[:-1], out=starts[1:])
+        by_fact = self._by_fact
+        choices = [t for f in facts.tolist() for t in by_fact[f]]
         # token_sort: order-free overall likeness; token_set rewards containment but is 100 for any
         # subset, so it only counts half.
         s = 0.5 * process.cdist([qa], choices, scorer=fuzz.token_sort_ratio, dtype=np.float64)[0]

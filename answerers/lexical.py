@@ -162,6 +162,8 @@ class _Index:
         self.BM25, self.bm25_idf = _bm25(tfs, v)
         self.CTX, self.ctx_idf = _bm25(context_all, v)
         self._scopes: dict[bytes, _Scope] = {}
+        self._query_memo: dict[str, tuple] = {}
+        self._evidence: dict[int, frozenset[int]] = {}
         self.last_scope: _Scope | None = None
 
     def scope(self, facts: np.ndarray, keep: bool = True) -> _Scope:
@@ -180,6 +182,13 @@ class _Index:
             self.last_scope = sc
         return sc
 
+    def evidence(self, vid: int, fact: int) -> frozenset[int]:
+        """Terms of one phrasing plus its fact's context: what a reason may cite (cached)."""
+        have = self._evidence.get(vid)
+        if have is None:
+            have = self._evidence[vid] = frozenset(self.variant_terms[vid]) | frozenset(self.context_terms[fact])
+        return have
+
     def _id(self, term: str) -> int:
         tid = self.vocab.get(term)
         if tid is None:
@@ -193,6 +202,14 @@ class _Index:
 
     def query_novelty(self, text: str) -> tuple[list[int], list[str], float, float]:
         """As :meth:`query`, plus the weight of the specific words no fact mentions."""
+        hit = self._query_memo.get(text)
+        if hit is None:
+            if len(self._query_memo) > 50_000:  # a bound, not a policy: a batch fits many times over
+                self._query_memo.clear()
+            hit = self._query_memo[text] = self._query_novelty(text)
+        return hit
+
+    def _query_novelty(self, text: str) -> tuple[list[int], list[str], float, float]:
         known: list[int] = []
         unknown: list[str] = []
         for t in dict.fromkeys(analyse(text)):
@@ -435,10 +452,10 @@ class _Lexical(Answerer):
         variants = self._variants(questions, scope, qis, scope.lookup[facts]).tolist()
         parsed, _, _ = self._parsed(tuple(questions))
         idx = self.idx
+        first = idx.fact_first_variant[facts].tolist()
         out = []
-        for qi, f, v in zip(qis.tolist(), facts.tolist(), variants, strict=True):
-            vid = int(idx.fact_first_variant[f]) + v
-            have = set(idx.variant_terms[vid]) | set(idx.context_terms[f])
+        for qi, f, v, start in zip(qis.tolist(), facts.tolist(), variants, first, strict=True):
+            have = idx.evidence(start + v, f)
             out.append((v, tuple(idx.term_of[t] for t in parsed[qi][0] if t in have)))
         return out
 
@@ -449,8 +466,7 @@ class _Lexical(Answerer):
         """The question's terms found in the fact's matched phrasing or its answer/comment."""
         idx = self.idx
         known, _, _ = idx.query(question)
-        vid = int(idx.fact_first_variant[fact]) + variant
-        have = set(idx.variant_terms[vid]) | set(idx.context_terms[fact])
+        have = idx.evidence(int(idx.fact_first_variant[fact]) + variant, fact)
         return tuple(idx.term_of[t] for t in known if t in have)
 
     def candidate(self, question: str, hit: Hit) -> Candidate:
@@ -459,9 +475,10 @@ class _Lexical(Answerer):
         return super().candidate(question, hit)
 
     @staticmethod
-    def _upper(parsed: list, idf: np.ndarray, oov: float) -> np.ndarray:
+    def _upper(parsed: list, q: sparse.csr_matrix, idf: np.ndarray, oov: float) -> np.ndarray:
         """Per question, the BM25 score of a document matching every term at saturation."""
-        up = np.array([float(idf[known].sum()) + len(unknown) * oov for known, unknown, _ in parsed])
+        unknown = np.array([len(u) for _, u, _ in parsed], dtype=np.float64)
+        up = np.asarray(q @ idf).ravel() + unknown * oov
         return np.where(up > 0, up * (BM25_K1 + 1), 1.0)
 
 
@@ -514,7 +531,7 @@ class BM25Answerer(_Lexical):
     def _compute(self, parsed, q, qw, scope):
         idx = self.idx
         scores = (q @ scope.columns("BM25")).toarray()
-        upper = self._upper(parsed, idx.bm25_idf, math.log(1.0 + (idx.n_facts + 0.5) / 0.5) * OOV_WEIGHT)
+        upper = self._upper(parsed, q, idx.bm25_idf, math.log(1.0 + (idx.n_facts + 0.5) / 0.5) * OOV_WEIGHT)
         return np.minimum(100.0 * scores / upper[:, None], 100.0), None
 
 
@@ -528,7 +545,7 @@ class ContextAnswerer(_Lexical):
     def _compute(self, parsed, q, qw, scope):
         idx = self.idx
         scores = (q @ scope.columns("CTX")).toarray()
-        upper = self._upper(parsed, idx.ctx_idf, math.log(1.0 + (idx.n_facts + 0.5) / 0.5) * OOV_WEIGHT)
+        upper = self._upper(parsed, q, idx.ctx_idf, math.log(1.0 + (idx.n_facts + 0.5) / 0.5) * OOV_WEIGHT)
         return np.minimum(100.0 * scores / upper[:, None], 100.0), None
 
 
