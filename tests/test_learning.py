@@ -189,6 +189,7 @@ def accuracy(rows: list[dict], expected: dict[int, list[str]]) -> float:
 @needs_shared
 def test_approving_one_questionnaire_improves_the_next(tf_home, tmp_path):
     svc = Service(actor=APPROVER)
+    Service().set_match_settings(semantic=False)  # the default install: the same figures here and in CI
     svc.import_library(BENCH / "library.csv")
     truth = _truth()
     second = tmp_path / "Contoso_Clinics_vendor_review.xlsx"
