@@ -201,8 +201,6 @@ def test_two_approvers_edit_the_same_fact(db_url):
     assert len(edits) == 1 and edits[0]["details"]["changes"]["answer"]["after"] == wins[0].answer
 
 
-@pytest.mark.xfail(strict=True, reason="knowledge/store.py save_fact: the fact Conflict message does not "
-                                        "show the winner's value (review Conflicts do); reported to the lead")
 def test_fact_conflict_message_shows_the_winners_value(db_url):
     _workspace()
     fact = Service().facts()[0]
