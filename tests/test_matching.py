@@ -159,7 +159,8 @@ def test_novelty_counts_specific_words_no_fact_mentions(neighbours):
             "Is customer data encrypted at rest?",
         ]
     )
-    assert hitrust > 50 and plain == 0 and known == 0
+    # Plain unknown words count, at half weight: less telling than names of things no fact mentions.
+    assert hitrust > 50 and 0 < plain < hitrust / 2 and known == 0
 
 
 def test_unknown_acronyms_lower_confidence(neighbours):
