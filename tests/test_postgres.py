@@ -97,10 +97,6 @@ def test_full_workflow_on_each_backend(db_url, tmp_path):
 
 
 @pytest.mark.postgres
-@pytest.mark.xfail(strict=True, reason="knowledge/store.py list_facts orders by `ORDER BY facts.id`, which follows "
-                                       "the database collation: PostgreSQL (en-US) and SQLite (bytewise) list "
-                                       "facts, and write KB exports, in different orders. Sort in Python or "
-                                       "collate explicitly.")
 def test_fact_order_is_the_same_on_both(db_url, backend, tmp_path):
     if backend != "postgresql":
         pytest.skip("compares a PostgreSQL run with a SQLite run")
@@ -111,18 +107,9 @@ def test_fact_order_is_the_same_on_both(db_url, backend, tmp_path):
     assert [f.id for f in Service().facts()] == [f.id for f in lite.facts()]
 
 
-# Values SQLite stores without complaint but PostgreSQL refuses: each must be a clear error (or
-# work) on both, never a database traceback, and a failure must leave the database unchanged.
-PG_BREAKS = {
-    "long_category": ("knowledge/model.py Fact: category/product/owner have no max_length, but their "
-                      "columns are VARCHAR(200); PostgreSQL raises StringDataRightTruncation"),
-    "nul_in_library": ("knowledge/io.py read_library keeps NUL (0x00) characters; PostgreSQL text cannot "
-                       "hold them (psycopg DataError). Strip or refuse them when reading."),
-    "long_customer": ("workspace/questionnaires.py upload_questionnaire: customer/name are not length-checked "
-                      "but the columns are VARCHAR(300); PostgreSQL raises StringDataRightTruncation"),
-}
-
-
+# Values SQLite stores without complaint but PostgreSQL refuses (VARCHAR lengths, NUL characters):
+# each must be a clear error (or work) on both, never a database traceback, and a failure must
+# leave the database unchanged.
 def _long_category(svc, tmp):
     (tmp / "lib.csv").write_text("ID,Question,Answer,Category\nx1,Do you encrypt?,Yes," + "C" * 300 + "\n")
     return svc.import_library(tmp / "lib.csv")
@@ -140,9 +127,7 @@ def _long_customer(svc, tmp):
 
 @pytest.mark.parametrize("case, action", [
     ("long_category", _long_category), ("nul_in_library", _nul_in_library), ("long_customer", _long_customer)])
-def test_values_postgres_refuses_are_handled(db_url, backend, tmp_path, request, case, action):
-    if backend == "postgresql":
-        request.applymarker(pytest.mark.xfail(strict=True, raises=sa.exc.DataError, reason=PG_BREAKS[case]))
+def test_values_postgres_refuses_are_handled(db_url, tmp_path, case, action):
     svc = Service()
     before = database_snapshot()
     try:
