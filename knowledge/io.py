@@ -104,12 +104,18 @@ def _rows_from_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     reader = csv.reader(io.StringIO(text, newline=""), dialect)
     try:
         header = next(reader)
+    except csv.Error as exc:
+        raise InputFileError(path, f"not a readable CSV file ({exc}).") from exc
     except StopIteration:
         raise InputFileError(path, "the file is empty; it needs a header row and one row per fact.") from None
     rows = []
-    for cells in reader:
-        if any(c.strip() for c in cells):
-            rows.append((reader.line_num, cells))
+    try:
+        for cells in reader:
+            if any(c.strip() for c in cells):
+                rows.append((reader.line_num, cells))
+    except csv.Error as exc:
+        raise InputFileError(path, f"not a readable CSV file near line {reader.line_num} ({exc}). "
+                                   "Check the quoting, or export the library again.") from exc
     return header, rows
 
 
@@ -193,6 +199,8 @@ def _records_from_document(path: Path) -> list[tuple[int, dict]]:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
     except (json.JSONDecodeError, yaml.YAMLError) as exc:
         raise InputFileError(path, f"not valid {path.suffix[1:].upper()}: {exc}") from exc
+    except RecursionError as exc:  # hostile nesting: refuse it rather than crash
+        raise InputFileError(path, "nested too deeply to be a knowledge base; expected a flat list of facts.") from exc
     if isinstance(data, dict) and isinstance(data.get("facts"), list):
         data = data["facts"]
     if not isinstance(data, list):

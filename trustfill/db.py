@@ -66,6 +66,7 @@ questionnaires = sa.Table(
     sa.Column("created_at", sa.DateTime, nullable=False, default=utcnow),
     sa.Column("matched_at", sa.DateTime, nullable=True),
     sa.Column("version", sa.Integer, nullable=False, default=1),
+    sqlite_autoincrement=True,  # a deleted questionnaire's ID is never reused: the audit trail names it
 )
 
 # One row per detected question, with its review state: what was matched, what the reviewer decided.
@@ -97,6 +98,7 @@ questions = sa.Table(
     sa.Column("version", sa.Integer, nullable=False, default=1),
     sa.Column("updated_at", sa.DateTime, nullable=False, default=utcnow),
     sa.UniqueConstraint("questionnaire_id", "sheet", "row", name="uq_question_cell"),
+    sqlite_autoincrement=True,
 )
 
 users = sa.Table(
@@ -154,7 +156,40 @@ def _migration_2(conn: Connection) -> None:
             "FOR EACH STATEMENT EXECUTE FUNCTION audit_log_append_only()")
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1, _migration_2]
+def _migration_3(conn: Connection) -> None:
+    """SQLite: never reuse the ID of a deleted questionnaire or question (PostgreSQL sequences never do).
+
+    SQLite can only add AUTOINCREMENT by rebuilding a table. The new parent is built first and the
+    new child points at it, so dropping the old parent cascades into nothing; renames then restore
+    the names (SQLite rewrites the child's foreign key on rename).
+    """
+    if conn.dialect.name != "sqlite":
+        return
+    from sqlalchemy.schema import CreateIndex, CreateTable
+
+    def has_autoincrement(name: str) -> bool:
+        sql = conn.exec_driver_sql("SELECT sql FROM sqlite_master WHERE type='table' AND name=?", (name,)).scalar()
+        return "AUTOINCREMENT" in (sql or "").upper()
+
+    if has_autoincrement("questionnaires") and has_autoincrement("questions"):
+        return
+    for table in (questionnaires, questions):
+        ddl = str(CreateTable(table).compile(dialect=conn.dialect))
+        ddl = ddl.replace(f"CREATE TABLE {table.name} (", f"CREATE TABLE {table.name}__new (", 1)
+        ddl = ddl.replace("REFERENCES questionnaires (", "REFERENCES questionnaires__new (")
+        conn.exec_driver_sql(ddl)
+        cols = ", ".join(c.name for c in table.columns)
+        conn.exec_driver_sql(f"INSERT INTO {table.name}__new ({cols}) SELECT {cols} FROM {table.name}")
+    conn.exec_driver_sql("DROP TABLE questions")
+    conn.exec_driver_sql("DROP TABLE questionnaires")
+    conn.exec_driver_sql("ALTER TABLE questionnaires__new RENAME TO questionnaires")
+    conn.exec_driver_sql("ALTER TABLE questions__new RENAME TO questions")
+    for table in (questionnaires, questions):
+        for index in table.indexes:
+            conn.execute(CreateIndex(index))
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1, _migration_2, _migration_3]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
