@@ -69,8 +69,9 @@ class CsvReader:
                 if r > limits.max_rows:
                     raise LimitExceeded(name, f"more than {limits.max_rows} rows, above the row limit")
                 if len(record) > limits.max_columns:
-                    raise LimitExceeded(name, f"{len(record)} columns, above the limit of "
-                                              f"{limits.max_columns}",
+                    raise LimitExceeded(name, f"{len(record):,} columns, above the limit of "
+                                              f"{limits.max_columns:,}; remove the extra columns, or raise "
+                                              "the max_columns setting",
                                         row=r)
                 values = {c: v.strip() for c, v in enumerate(record, 1) if v.strip()}
                 if values:

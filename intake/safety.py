@@ -19,6 +19,8 @@ _ENCRYPTED_STREAM = "EncryptedPackage".encode("utf-16-le")
 
 
 def _mb(n: float) -> str:
+    if n < 1024 * 1024:
+        return f"{n / 1024:.1f} KB" if n >= 1024 else f"{int(n)} bytes"
     return f"{n / (1024 * 1024):.1f} MB"
 
 
@@ -101,7 +103,23 @@ def check_workbook(path: Path, name: str, limits: Limits) -> None:
     if not head.startswith(ZIP_MAGIC):
         raise InputFileError(name, describe_non_workbook(head))
     check_zip(path, name, limits)
+    check_no_dtd(path, name)
     check_merged_ranges(path, name, limits)
+
+
+def check_no_dtd(path: Path, name: str) -> None:
+    """Excel never writes a DTD; one in a workbook part can only be an entity-expansion (XML bomb)
+    or external-entity attack, so refuse it before any XML parser sees it."""
+    with zipfile.ZipFile(path) as zf:
+        for info in zf.infolist():
+            if not info.filename.endswith((".xml", ".rels", ".vml")):
+                continue
+            with zf.open(info) as fh:
+                head = fh.read(4096)
+            if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
+                raise InputFileError(name, f"part '{info.filename}' declares XML entities (a DTD), which Excel "
+                                           "never writes: refusing a possible XML bomb. Ask the sender for a "
+                                           "copy saved by Excel.")
 
 
 _MERGE = re.compile(rb'<(?:\w+:)?mergeCell\s+ref="([A-Za-z]{1,3}\d{1,7}(?::[A-Za-z]{1,3}\d{1,7})?)"')

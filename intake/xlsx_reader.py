@@ -76,10 +76,12 @@ def _read_workbook(path: Path, name: str, fmt: str, wb: Any, overrides: list[Lay
                 skipped[ws.title] = "hidden sheet"
                 continue
             if ws.max_row > limits.max_rows:
-                raise LimitExceeded(name, f"{ws.max_row} rows, above the limit of {limits.max_rows}",
+                raise LimitExceeded(name, f"{ws.max_row:,} rows, above the limit of {limits.max_rows:,}; delete the "
+                                          "unused rows in Excel, or raise the max_rows setting",
                                     sheet=ws.title)
             if ws.max_column > limits.max_columns:
-                raise LimitExceeded(name, f"{ws.max_column} columns, above the limit of {limits.max_columns}",
+                raise LimitExceeded(name, f"{ws.max_column:,} columns, above the limit of {limits.max_columns:,}; "
+                                          "delete the unused columns in Excel, or raise the max_columns setting",
                                     sheet=ws.title)
             x14 = x14_lists(zf, parts[ws.title]) if ws.title in parts else []
             grids.append(build_grid(wb, ws, x14))

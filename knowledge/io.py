@@ -97,11 +97,12 @@ def _decode(path: Path) -> str:
 
 def _rows_from_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
     text = _decode(path)
+    # Sniff only the delimiter: the sniffer's guesses about quoting misread cells made of quotes.
     try:
-        dialect = csv.Sniffer().sniff(text[:4096], delimiters=",;\t")
+        delimiter = csv.Sniffer().sniff(text[:4096], delimiters=",;\t").delimiter
     except csv.Error:
-        dialect = csv.excel
-    reader = csv.reader(io.StringIO(text, newline=""), dialect)
+        delimiter = ","
+    reader = csv.reader(io.StringIO(text, newline=""), csv.excel, delimiter=delimiter)
     try:
         header = next(reader)
     except csv.Error as exc:
