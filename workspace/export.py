@@ -8,9 +8,12 @@ import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import sqlalchemy as sa
+
 from exports import CellWrite, ReportRow, fit_answer, write_cells, write_csv_cells, write_review_report
 from knowledge.io import neutralise_cell
 from trustfill import config
+from trustfill.db import questions as questions_table
 from trustfill.errors import InputFileError, TrustfillError
 from workspace.questionnaires import as_detected
 
@@ -55,7 +58,7 @@ class ExportOps:
         dest = Path(dest) if dest else config.exports_dir() / f"q{qid}-{qn['original_filename']}"
         writes: list[CellWrite] = []
         result = ExportResult(dest)
-        for row in self.questions(qid):
+        for row in self._rows_for_export(qid):
             if row["prefilled"] and not overwrite_prefilled:
                 continue
             if not _wanted(row, fill):
@@ -74,6 +77,15 @@ class ExportOps:
             self.audit(conn, "export", "questionnaire", qid, fill=fill, cells=result.written,
                        file=dest.name)
         return result
+
+    def _rows_for_export(self, qid: int):
+        """Stream the questions (a 100,000-row questionnaire never sits in memory twice)."""
+        c = questions_table.c
+        stmt = sa.select(c.id, c.sheet, c.row, c.target, c.prefilled, c.review_status, c.origin,
+                         c.match_status, c.answer, c.comment).where(c.questionnaire_id == qid).order_by(c.position)
+        with self.engine.connect() as conn:
+            for row in conn.execution_options(yield_per=1000).execute(stmt):
+                yield row._mapping
 
     def export_review_report(self, qid: int, dest: str | os.PathLike) -> Path:
         """Question, answer, comment, fact, confidence, status, reviewer and time (CSV or XLSX)."""

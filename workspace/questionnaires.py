@@ -268,36 +268,35 @@ class QuestionnaireOps:
         return {"facts": facts[:top_facts], "gaps": gaps[:top_gaps]}
 
     # ---- matching
-    def run_matching(self, qid: int, *, progress: Callable[[float], None] | None = None) -> Progress:
-        """Match every question; approved, edited and hand-written answers are never overwritten."""
+    def run_matching(self, qid: int, *, progress: Callable[[float], None] | None = None,
+                     chunk: int = 500) -> Progress:
+        """Match every question; approved, edited and hand-written answers are never overwritten.
+
+        Works in chunks (bounded memory on a 100,000-row sheet, short write transactions so
+        reviewers are not blocked), and each update is conditional on the version that was read:
+        a decision a reviewer makes while matching runs always wins.
+        """
         self.require("match", "run matching")
         qn = self.questionnaire(qid)
+        product = qn["product"] or None
         with self.tx() as conn:
-            facts = store.list_facts(conn, product=qn["product"] or None)
+            facts = store.list_facts(conn, product=product)
+            c = questions_table.c
+            rows = conn.execute(sa.select(c.id, c.text, c.review_status, c.origin, c.fact_id, c.version).where(
+                c.questionnaire_id == qid).order_by(c.position)).all()
         by_id = {f.id: f for f in facts}
         engine = engine_for(facts, self.match_settings())
-        rows = self.questions(qid)
-        results = []
-        chunk = 200
         for start in range(0, len(rows), chunk):
             part = rows[start:start + chunk]
-            results += engine.match([r["text"] for r in part], qn["product"] or None)
+            matches = engine.match([r.text for r in part], product)
+            with self.tx() as conn:
+                for row, match in zip(part, matches, strict=True):
+                    conn.execute(questions_table.update().where(
+                        questions_table.c.id == row.id, questions_table.c.version == row.version).values(
+                        **_match_values(row, match, by_id), version=row.version + 1, updated_at=utcnow()))
             if progress:
                 progress(min(1.0, (start + len(part)) / max(len(rows), 1)))
         with self.tx() as conn:
-            for row, match in zip(rows, results, strict=True):
-                values = dict(fact_id=match.fact_id, score=round(float(match.score), 1),
-                              match_status=match.status,
-                              alternatives=[c.model_dump(mode="json") for c in match.alternatives])
-                keep = row["review_status"] == "approved" or row["origin"] in KEEP_ORIGINS
-                if not keep:
-                    fact = by_id.get(match.fact_id) if match.fact_id else None
-                    values.update(answer=fact.answer if fact else "", comment=fact.comment if fact else "",
-                                  origin="auto")
-                    if row["review_status"] == "rejected" and row["fact_id"] != match.fact_id:
-                        values["review_status"] = "pending"
-                conn.execute(questions_table.update().where(questions_table.c.id == row["id"]).values(
-                    **values, version=questions_table.c.version + 1, updated_at=utcnow()))
             conn.execute(q_table.update().where(q_table.c.id == qid).values(matched_at=utcnow()))
             p = self._progress(conn, qid)
             self.audit(conn, "match_run", "questionnaire", qid, questions=len(rows), facts=len(facts),
@@ -315,6 +314,18 @@ class QuestionnaireOps:
         (config.uploads_dir() / qn["stored_file"]).unlink(missing_ok=True)
         for f in config.exports_dir().glob(f"q{qid}-*"):
             f.unlink(missing_ok=True)
+
+
+def _match_values(row, match, by_id: dict) -> dict:
+    values = dict(fact_id=match.fact_id, score=round(float(match.score), 1), match_status=match.status,
+                  alternatives=[c.model_dump(mode="json") for c in match.alternatives])
+    if row.review_status == "approved" or row.origin in KEEP_ORIGINS:
+        return values  # a person's answer stays; only the suggestion beside it is refreshed
+    fact = by_id.get(match.fact_id) if match.fact_id else None
+    values.update(answer=fact.answer if fact else "", comment=fact.comment if fact else "", origin="auto")
+    if row.review_status == "rejected" and row.fact_id != match.fact_id:
+        values["review_status"] = "pending"  # a different suggestion deserves a fresh look
+    return values
 
 
 def _clean(text: str) -> str:
