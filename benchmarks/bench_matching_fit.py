@@ -110,19 +110,17 @@ def choose_thresholds(conf: np.ndarray, right: np.ndarray, answerable: np.ndarra
         if sel.sum() >= 5 and right[sel].mean() >= TARGET_PRECISION:
             suggest = float(t)
             break
-    # Review: the lowest threshold that still leaves ABSTAIN_GOAL of unanswerable questions alone;
-    # every point above it only turns right answers into blanks.
+    # Review: a threshold that still leaves ABSTAIN_GOAL of unanswerable questions alone. Abstention
+    # only grows with the threshold, so the thresholds leaving the *same* unanswerables alone form one
+    # stretch; take its middle, not its lowest edge: a new questionnaire's unanswerables land a little
+    # higher as often as lower (the lowest edge cost held-out abstention and precision).
     review = suggest
     grid = np.arange(5.0, suggest + 0.01, 0.5)
     abstained = np.array([((~answerable) & (conf < t)).sum() for t in grid]) / max((~answerable).sum(), 1)
     ok = np.flatnonzero(abstained >= ABSTAIN_GOAL)
     if len(ok):
-        # The middle of the stretch that leaves the same unanswerable questions alone, not its
-        # lowest edge: a new questionnaire's unanswerables land a little higher as often as lower.
         same = np.flatnonzero(abstained == abstained[ok[0]])
-        same = same[same >= ok[0]]
-        end = ok[0] + int(np.argmax(np.diff(np.r_[same, same[-1] + 2]) > 1))
-        review = float(grid[(ok[0] + end) // 2] // 0.5 * 0.5)
+        review = float(grid[(ok[0] + same[-1]) // 2])
     return {"suggest": round(suggest, 1), "review": round(review, 1)}
 
 
