@@ -130,6 +130,17 @@ def set_current(qid: int) -> None:
     st.session_state["tf_qid"] = qid
 
 
+def questionnaire_page_header(svc: Service, title: str, where: str) -> dict:
+    """The title beside the questionnaire picker; stops the page when there is no questionnaire yet."""
+    head = st.columns([1, 2], vertical_alignment="bottom")
+    head[0].title(title)
+    with head[1]:
+        qn = pick_questionnaire(svc, where)
+    if qn is None:
+        st.stop()
+    return qn
+
+
 def pick_questionnaire(svc: Service, where: str = "main") -> dict | None:
     """A selectbox of questionnaires bound to the shared current one; None when there are none."""
     listing = questionnaires(svc)

@@ -21,12 +21,7 @@ FILL = {
 }
 
 svc = common.service()
-head = st.columns([1, 2], vertical_alignment="bottom")
-head[0].title("Export")
-with head[1]:
-    qn = common.pick_questionnaire(svc, "export")
-if qn is None:
-    st.stop()
+qn = common.questionnaire_page_header(svc, "Export", "export")
 qid = int(qn["id"])
 counts = common.progress_counts(common.questions_frame(svc, qid))
 total = sum(counts.values())

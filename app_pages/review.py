@@ -14,12 +14,7 @@ from app_pages.review_detail import detail_panel
 from app_pages.review_table import apply_table_edits, editor_meta, editor_table, table_config
 
 svc = common.service()
-head = st.columns([1, 2], vertical_alignment="bottom")
-head[0].title("Review")
-with head[1]:
-    qn = common.pick_questionnaire(svc, "review")
-if qn is None:
-    st.stop()
+qn = common.questionnaire_page_header(svc, "Review", "review")
 qid = int(qn["id"])
 if qn["matched_at"] is None:
     st.warning("This questionnaire has not been matched against the knowledge base yet.")
