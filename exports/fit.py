@@ -124,7 +124,8 @@ def fit_answer(question: DetectedQuestion, answer: str, comment: str, *, marker:
         elif answer.strip():
             extra = answer
             shown = ", ".join(options) if options else "no list"
-            notes.append(f"answer does not fit the allowed values ({shown})")
+            where = "written in the comment column" if comment_cell else "not written (no comment column)"
+            notes.append(f"answer '{answer[:40]}' is not one of the allowed values ({shown}): {where}")
     elif q.answer_kind == "text" and q.answer_cell:
         if comment_cell is None and not q.comment_cell:
             answer = _join(answer, comment)  # no comment column: the comment follows the answer

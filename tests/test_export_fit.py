@@ -70,13 +70,13 @@ def test_answers_that_do_not_fit_are_not_forced(answer, choices):
 def test_unfitting_answer_goes_to_the_comment_cell_and_is_reported():
     r = fit_answer(q(), "We use AES-256 everywhere", "Since 2020.")
     assert cells(r) == {"D10": "We use AES-256 everywhere. Since 2020."}
-    assert "does not fit the allowed values (Yes, No, N/A)" in r.note
+    assert "is not one of the allowed values (Yes, No, N/A): written in the comment column" in r.note
 
 
 def test_unfitting_answer_without_comment_cell_writes_nothing_and_says_so():
     r = fit_answer(q(comment_cell=None), "We use AES-256", "")
     assert r.writes == []
-    assert "does not fit" in r.note and "no comment cell" in r.note
+    assert "is not one of the allowed values" in r.note and "no comment" in r.note
 
 
 def test_split_columns_get_an_x_in_the_right_one():
