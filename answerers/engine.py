@@ -116,6 +116,15 @@ class MatchingEngine:
     def features(self, questions: Sequence[str], product: str | None = None) -> list[tuple[np.ndarray, np.ndarray]]:
         """Per question: (shortlisted fact indices, facts x answerers score matrix), fact order."""
         texts = [q if isinstance(q, str) else "" for q in questions]
+        shortlists = self._shortlists(texts, product)
+        columns = [a.rescore_scores(texts, shortlists) for a in self.answerers]
+        return [
+            (facts, np.column_stack([c[qi] for c in columns]) if columns else np.zeros((len(facts), 0)))
+            for qi, facts in enumerate(shortlists)
+        ]
+
+    def _shortlists(self, texts: list[str], product: str | None) -> list[np.ndarray]:
+        """Per question, the fact indices worth re-scoring (ascending)."""
         recallers = [a for a in self.answerers if a.recall]
         if recallers:
             # Union of the recall answerers' shortlists, per question, as one boolean mask.
@@ -132,11 +141,7 @@ class MatchingEngine:
             shortlists = [everyone if q.strip() else np.zeros(0, dtype=np.int64) for q in texts]
         else:
             shortlists = [np.zeros(0, dtype=np.int64) for _ in texts]
-        columns = [a.rescore_scores(texts, shortlists) for a in self.answerers]
-        return [
-            (facts, np.column_stack([c[qi] for c in columns]) if columns else np.zeros((len(facts), 0)))
-            for qi, facts in enumerate(shortlists)
-        ]
+        return shortlists
 
     def ranked(self, questions: Sequence[str], product: str | None = None) -> list[list[tuple[int, float, dict]]]:
         """Per question: (fact index, fused score, per-answerer scores) best first, whole shortlist."""
@@ -158,26 +163,42 @@ class MatchingEngine:
         w = np.array([self.weights[n] for n in names])
         keys = [k for k in self.calibration if k != "bias"]
         coef = np.array([self.calibration[k] for k in keys])
-        tops: list[tuple[list[int], list[float]]] = []
         novelty = self.novelty(questions)
-        for qi, (facts, X) in enumerate(self.features(questions, product)):
-            order, feats = calibration_features(X, w, names, novelty=float(novelty[qi]))
-            top = [i for i in order if feats["fused"][i] > 0][:ALTERNATIVES]
-            if not top:
-                tops.append(([], []))
-                continue
-            F = np.column_stack([feats[k][top] if k in feats else np.zeros(len(top)) for k in keys])
-            z = np.clip(self.calibration.get("bias", 0.0) + F @ coef, -50.0, 50.0)
-            tops.append((facts[top].tolist(), (100.0 / (1.0 + np.exp(-z))).tolist()))
-        pairs = [(qi, f) for qi, (facts, _) in enumerate(tops) for f in facts]
-        why = iter(self._explain(questions, pairs))
+        shortlists = self._shortlists(questions, product)
+        columns = [a.rescore_scores(questions, shortlists) for a in self.answerers]
+        # The whole chunk as one (question, fact) row table: per-question work is array work.
+        sizes = np.array([len(f) for f in shortlists], dtype=np.int64)
+        facts = np.concatenate(shortlists) if len(shortlists) else np.zeros(0, dtype=np.int64)
+        X = (
+            np.column_stack([np.concatenate(c) if c else np.zeros(0) for c in columns])
+            if columns
+            else np.zeros((len(facts), 0))
+        )
+        rows, feats = batch_calibration_features(X, sizes, w, names, novelty)
+        z = np.clip(
+            self.calibration.get("bias", 0.0)
+            + np.column_stack([feats[k][rows] if k in feats else np.zeros(len(rows)) for k in keys]) @ coef,
+            -50.0,
+            50.0,
+        )
+        confs = (100.0 / (1.0 + np.exp(-z))).tolist()
+        top_facts = facts[rows].tolist()
+        qis = feats["qid"][rows]
+        per_q = np.bincount(qis, minlength=len(questions)).tolist()
+        why = self._explain(questions, list(zip(qis.tolist(), top_facts, strict=True)))
         s = self.settings
         matches = []
-        for facts, confs in tops:
-            if not facts:
-                matches.append(Match(fact_id=None, score=0.0, status="unanswered", alternatives=[]))
+        pos = 0
+        for n in per_q:
+            if not n:
+                matches.append(Match.model_construct(fact_id=None, score=0.0, status="unanswered", alternatives=[]))
                 continue
-            alts = [self._candidate(f, conf, *next(why)) for f, conf in zip(facts, confs, strict=True)]
+            end = pos + n
+            alts = [
+                self._candidate(f, conf, v, t)
+                for f, conf, (v, t) in zip(top_facts[pos:end], confs[pos:end], why[pos:end], strict=True)
+            ]
+            pos = end
             conf = alts[0].score
             status = (
                 "suggested" if conf >= s.suggest_threshold else "review" if conf >= s.review_threshold else "unanswered"
@@ -257,3 +278,50 @@ def calibration_features(
     else:
         feats.update(margin=np.zeros(0), coverage=np.zeros(0), agree=np.zeros(0))
     return order, feats
+
+
+def batch_calibration_features(
+    X: np.ndarray, sizes: np.ndarray, w: np.ndarray, names: list[str], novelty: np.ndarray
+) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+    """:func:`calibration_features` of many questions at once, their shortlists' rows stacked
+    (``sizes`` rows each). Returns the rows of each question's best ``ALTERNATIVES`` with a positive
+    fused score (questions in order, best first) and the features of every row, plus ``qid``."""
+    n = len(X)
+    nq = len(sizes)
+    qid = np.repeat(np.arange(nq), sizes)
+    fused = X @ w if n else np.zeros(0)
+    feats: dict[str, np.ndarray] = {"fused": fused, "novelty": novelty[qid].astype(np.float64), "qid": qid}
+    if not n:
+        feats.update(margin=np.zeros(0), coverage=np.zeros(0), agree=np.zeros(0))
+        return np.zeros(0, dtype=np.int64), feats
+    order = np.lexsort((np.arange(n), -fused, qid))  # per question: best first, ties by fact order
+    starts = np.zeros(nq, dtype=np.int64)
+    np.cumsum(sizes[:-1], out=starts[1:])
+    has = sizes > 0
+    first = order[starts[has]]  # each non-empty question's top row
+    top_q = np.zeros(nq)
+    top_q[has] = fused[first]
+    runner = np.zeros(nq)
+    two = sizes > 1
+    runner[two] = fused[order[starts[two] + 1]]
+    is_top = np.zeros(n, dtype=bool)
+    is_top[first] = True
+    top = top_q[qid]
+    lead = np.where(is_top, top - runner[qid], fused - top)
+    feats["margin"] = np.minimum(lead / np.maximum(top, 1e-9) * 100.0, MARGIN_CAP)
+    feats["coverage"] = X[:, names.index("coverage")] if "coverage" in names else np.zeros(n)
+    voters = [j for j, name in enumerate(names) if name != "coverage"]
+    votes = np.zeros(n, dtype=np.int64)
+    for j in voters:
+        # Each question's first row holding the column's maximum (argmax's tie rule).
+        col = X[:, j]
+        best = np.maximum.reduceat(col, starts[has])
+        at = np.flatnonzero(col == np.repeat(best, sizes[has]))
+        firsts = at[np.r_[True, qid[at][1:] != qid[at][:-1]]]
+        votes[firsts] += 1
+    feats["agree"] = votes / len(voters) if voters else np.zeros(n)
+    # Best ALTERNATIVES rows with a positive fused score, per question, best first.
+    ranked = order[fused[order] > 0]
+    rq = qid[ranked]
+    rank = np.arange(len(ranked)) - np.searchsorted(rq, rq)
+    return ranked[rank < ALTERNATIVES], feats

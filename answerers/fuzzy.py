@@ -18,6 +18,10 @@ from answerers.base import Answerer, Hit, register
 from answerers.text import analyse
 
 
+def _sort_tokens(text: str) -> str:
+    return " ".join(sorted(text.split()))
+
+
 @register
 class FuzzyAnswerer(Answerer):
     name = "fuzzy"
@@ -33,6 +37,9 @@ class FuzzyAnswerer(Answerer):
         self._first = np.array(first, dtype=np.int64)
         self._count = np.array(count, dtype=np.int64)
         self._by_fact = [self._texts[a : a + c] for a, c in zip(first, count, strict=True)]
+        # token_sort_ratio is ratio of the token-sorted strings: sorting the phrasings once here
+        # gives the same scores several times faster in the batch path.
+        self._sorted_by_fact = [[_sort_tokens(t) for t in texts] for texts in self._by_fact]
 
     def _scores(self, question: str, facts: np.ndarray, variants: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """(best score, best phrasing number) per fact."""
@@ -56,9 +63,35 @@ class FuzzyAnswerer(Answerer):
         return best, variant
 
     def rescore_scores(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[np.ndarray]:
-        return [
-            self._scores(q, np.asarray(f, dtype=np.int64), False)[0] for q, f in zip(questions, shortlist, strict=True)
-        ]
+        """The whole batch's (question, phrasing) pairs in one ``cpdist`` per scorer: same scores as
+        :meth:`_scores`, without a Python round trip per question."""
+        facts = [np.asarray(f, dtype=np.int64) for f in shortlist]
+        # A question with no terms left scores 0 against everything: it takes no pairs.
+        live = [bool(" ".join(analyse(q))) for q in questions]
+        sizes = [len(fs) if ok else 0 for fs, ok in zip(facts, live, strict=True)]
+        flat = np.concatenate([fs for fs, n in zip(facts, sizes, strict=True) if n] or [np.zeros(0, dtype=np.int64)])
+        if not len(flat):
+            return [np.zeros(len(fs)) for fs in facts]
+        count = self._count[flat]
+        flat_list = flat.tolist()
+        by_fact, sorted_by_fact = self._by_fact, self._sorted_by_fact
+        right = [t for f in flat_list for t in by_fact[f]]
+        right_sorted = [t for f in flat_list for t in sorted_by_fact[f]]
+        qas = [" ".join(analyse(q)) for q, n in zip(questions, sizes, strict=True) if n]
+        per_q = np.add.reduceat(count, np.cumsum([0] + [n for n in sizes if n][:-1])).tolist()
+        left = [qa for qa, c in zip(qas, per_q, strict=True) for _ in range(c)]
+        left_sorted = [qa for qa, c in zip(map(_sort_tokens, qas), per_q, strict=True) for _ in range(c)]
+        s = 0.5 * process.cpdist(left_sorted, right_sorted, scorer=fuzz.ratio, dtype=np.float64)
+        s += 0.5 * process.cpdist(left, right, scorer=fuzz.token_set_ratio, dtype=np.float64)
+        starts = np.zeros(len(flat), dtype=np.int64)
+        np.cumsum(count[:-1], out=starts[1:])
+        best = np.maximum.reduceat(s, starts)
+        out = []
+        pos = 0
+        for fs, n in zip(facts, sizes, strict=True):
+            out.append(best[pos : pos + n] if n else np.zeros(len(fs)))
+            pos += n
+        return out
 
     def rescore(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[list[Hit]]:
         out = []
