@@ -10,6 +10,7 @@ Python call).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from itertools import chain
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -75,12 +76,15 @@ class FuzzyAnswerer(Answerer):
         count = self._count[flat]
         flat_list = flat.tolist()
         by_fact, sorted_by_fact = self._by_fact, self._sorted_by_fact
-        right = [t for f in flat_list for t in by_fact[f]]
-        right_sorted = [t for f in flat_list for t in sorted_by_fact[f]]
+        right = list(chain.from_iterable(map(by_fact.__getitem__, flat_list)))
+        right_sorted = list(chain.from_iterable(map(sorted_by_fact.__getitem__, flat_list)))
         qas = [" ".join(analyse(q)) for q, n in zip(questions, sizes, strict=True) if n]
         per_q = np.add.reduceat(count, np.cumsum([0] + [n for n in sizes if n][:-1])).tolist()
-        left = [qa for qa, c in zip(qas, per_q, strict=True) for _ in range(c)]
-        left_sorted = [qa for qa, c in zip(map(_sort_tokens, qas), per_q, strict=True) for _ in range(c)]
+        left: list[str] = []
+        left_sorted: list[str] = []
+        for qa, c in zip(qas, per_q, strict=True):
+            left += [qa] * c
+            left_sorted += [_sort_tokens(qa)] * c
         s = 0.5 * process.cpdist(left_sorted, right_sorted, scorer=fuzz.ratio, dtype=np.float64)
         s += 0.5 * process.cpdist(left, right, scorer=fuzz.token_set_ratio, dtype=np.float64)
         starts = np.zeros(len(flat), dtype=np.int64)
