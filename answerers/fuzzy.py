@@ -68,7 +68,8 @@ class FuzzyAnswerer(Answerer):
         :meth:`_scores`, without a Python round trip per question."""
         facts = [np.asarray(f, dtype=np.int64) for f in shortlist]
         # A question with no terms left scores 0 against everything: it takes no pairs.
-        live = [bool(" ".join(analyse(q))) for q in questions]
+        joined = [" ".join(analyse(q)) for q in questions]
+        live = [bool(qa) for qa in joined]
         sizes = [len(fs) if ok else 0 for fs, ok in zip(facts, live, strict=True)]
         flat = np.concatenate([fs for fs, n in zip(facts, sizes, strict=True) if n] or [np.zeros(0, dtype=np.int64)])
         if not len(flat):
@@ -78,7 +79,7 @@ class FuzzyAnswerer(Answerer):
         by_fact, sorted_by_fact = self._by_fact, self._sorted_by_fact
         right = list(chain.from_iterable(map(by_fact.__getitem__, flat_list)))
         right_sorted = list(chain.from_iterable(map(sorted_by_fact.__getitem__, flat_list)))
-        qas = [" ".join(analyse(q)) for q, n in zip(questions, sizes, strict=True) if n]
+        qas = [qa for qa, n in zip(joined, sizes, strict=True) if n]
         per_q = np.add.reduceat(count, np.cumsum([0] + [n for n in sizes if n][:-1])).tolist()
         left: list[str] = []
         left_sorted: list[str] = []

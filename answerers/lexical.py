@@ -373,12 +373,12 @@ class _Lexical(Answerer):
 
     def _covering(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> _Scope:
         """A scope holding every fact asked about: the batch's current one if it does, else ad hoc."""
-        wanted = np.unique(np.concatenate([np.asarray(f, dtype=np.int64) for f in shortlist] or [np.zeros(0)]))
+        wanted = np.concatenate([np.asarray(f, dtype=np.int64) for f in shortlist] or [np.zeros(0)])
         wanted = wanted.astype(np.int64)
         for sc in (self._last[1] if self._last and self._last[0] == tuple(questions) else None, self.idx.last_scope):
             if sc is not None and (len(wanted) == 0 or (sc.lookup[wanted] >= 0).all()):
                 return sc
-        return self.idx.scope(wanted, keep=False)
+        return self.idx.scope(np.unique(wanted), keep=False)
 
     def _top(self, questions: Sequence[str], product: str | None, top_k: int) -> tuple[_Scope, np.ndarray, list]:
         scope = self._scoped(product)
@@ -411,7 +411,13 @@ class _Lexical(Answerer):
     def rescore_scores(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[np.ndarray]:
         scope = self._covering(questions, shortlist)
         scores, _ = self._block(questions, scope)
-        return [scores[qi, scope.lookup[np.asarray(f, dtype=np.int64)]] for qi, f in enumerate(shortlist)]
+        # One gather for the whole batch, then split per question.
+        sizes = [len(f) for f in shortlist]
+        if not sum(sizes):
+            return [np.zeros(0) for _ in shortlist]
+        flat = np.concatenate([np.asarray(f, dtype=np.int64) for f in shortlist])
+        got = scores[np.repeat(np.arange(len(shortlist)), sizes), scope.lookup[flat]]
+        return np.split(got, np.cumsum(sizes)[:-1])
 
     def rescore(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[list[Hit]]:
         scope = self._covering(questions, shortlist)
