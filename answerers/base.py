@@ -102,6 +102,11 @@ class Answerer:
         """Scores only, as arrays aligned with each shortlist (the engine's fast path)."""
         return [np.array([h.score for h in hits], dtype=np.float64) for hits in self.rescore(questions, shortlist)]
 
+    def rescore_flat(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> np.ndarray:
+        """:meth:`rescore_scores` as one array, the questions' shortlists one after another."""
+        parts = self.rescore_scores(questions, shortlist)
+        return np.concatenate(parts).astype(np.float64, copy=False) if parts else np.zeros(0)
+
     def best_phrasing(self, questions: Sequence[str], qi: int, fact: int) -> int:
         """Which of the fact's phrasings matched ``questions[qi]`` best (after a rescore of ``questions``)."""
         [[hit]] = self.rescore([questions[qi]], [[fact]])

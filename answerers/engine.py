@@ -128,13 +128,16 @@ class MatchingEngine:
         """Per question, the fact indices worth re-scoring (ascending)."""
         recallers = [a for a in self.answerers if a.recall]
         if recallers:
-            # Union of the recall answerers' shortlists, per question, as one boolean mask.
-            mark = np.zeros((len(texts), len(self.facts)), dtype=bool)
+            # Union of the recall answerers' shortlists, per question: unique (question, fact) keys,
+            # which sort by question, then fact.
+            width = max(len(self.facts), 1)
+            keys = [np.zeros(0, dtype=np.int64)]
             for a in recallers:
                 found = a.shortlist(texts, product, SHORTLIST)
-                rows = np.repeat(np.arange(len(texts)), [len(f) for f in found])
-                mark[rows, np.concatenate(found).astype(np.int64) if found else []] = True
-            qi, fi = np.nonzero(mark)
+                rows = np.repeat(np.arange(len(texts), dtype=np.int64), [len(f) for f in found])
+                if found:
+                    keys.append(rows * width + np.concatenate(found).astype(np.int64))
+            qi, fi = np.divmod(np.unique(np.concatenate(keys)), width)
             shortlists = np.split(fi.astype(np.int64), np.searchsorted(qi, np.arange(1, len(texts))))
         elif self.answerers:
             # Only re-scoring answerers (rapidfuzz alone): every in-scope fact is a candidate.
@@ -166,13 +169,12 @@ class MatchingEngine:
         coef = np.array([self.calibration[k] for k in keys])
         novelty = self.novelty(questions)
         shortlists = self._shortlists(questions, product)
-        columns = [a.rescore_scores(questions, shortlists) for a in self.answerers]
         # The whole chunk as one (question, fact) row table: per-question work is array work.
         sizes = np.array([len(f) for f in shortlists], dtype=np.int64)
         facts = np.concatenate(shortlists) if len(shortlists) else np.zeros(0, dtype=np.int64)
         X = (
-            np.column_stack([np.concatenate(c) if c else np.zeros(0) for c in columns])
-            if columns
+            np.column_stack([a.rescore_flat(questions, shortlists) for a in self.answerers])
+            if self.answerers
             else np.zeros((len(facts), 0))
         )
         rows, feats = batch_calibration_features(X, sizes, w, names, novelty)

@@ -64,6 +64,10 @@ class FuzzyAnswerer(Answerer):
         return best, variant
 
     def rescore_scores(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[np.ndarray]:
+        sizes = [len(f) for f in shortlist]
+        return np.split(self.rescore_flat(questions, shortlist), np.cumsum(sizes)[:-1]) if sizes else []
+
+    def rescore_flat(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> np.ndarray:
         """The whole batch's (question, phrasing) pairs in one ``cpdist`` per scorer: same scores as
         :meth:`_scores`, without a Python round trip per question."""
         facts = [np.asarray(f, dtype=np.int64) for f in shortlist]
@@ -73,7 +77,7 @@ class FuzzyAnswerer(Answerer):
         sizes = [len(fs) if ok else 0 for fs, ok in zip(facts, live, strict=True)]
         flat = np.concatenate([fs for fs, n in zip(facts, sizes, strict=True) if n] or [np.zeros(0, dtype=np.int64)])
         if not len(flat):
-            return [np.zeros(len(fs)) for fs in facts]
+            return np.zeros(sum(len(fs) for fs in facts))
         count = self._count[flat]
         flat_list = flat.tolist()
         by_fact, sorted_by_fact = self._by_fact, self._sorted_by_fact
@@ -91,11 +95,12 @@ class FuzzyAnswerer(Answerer):
         starts = np.zeros(len(flat), dtype=np.int64)
         np.cumsum(count[:-1], out=starts[1:])
         best = np.maximum.reduceat(s, starts)
-        out = []
-        pos = 0
-        for fs, n in zip(facts, sizes, strict=True):
-            out.append(best[pos : pos + n] if n else np.zeros(len(fs)))
-            pos += n
+        total = sum(len(fs) for fs in facts)
+        if len(best) == total:
+            return best
+        # Questions without terms (skipped above) score 0 against their shortlist.
+        out = np.zeros(total)
+        out[np.repeat(np.array(live, dtype=bool), [len(fs) for fs in facts])] = best
         return out
 
     def rescore(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[list[Hit]]:

@@ -409,15 +409,18 @@ class _Lexical(Answerer):
         return out
 
     def rescore_scores(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[np.ndarray]:
+        sizes = [len(f) for f in shortlist]
+        return np.split(self.rescore_flat(questions, shortlist), np.cumsum(sizes)[:-1]) if sizes else []
+
+    def rescore_flat(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> np.ndarray:
+        # One gather for the whole batch.
         scope = self._covering(questions, shortlist)
         scores, _ = self._block(questions, scope)
-        # One gather for the whole batch, then split per question.
         sizes = [len(f) for f in shortlist]
         if not sum(sizes):
-            return [np.zeros(0) for _ in shortlist]
+            return np.zeros(0)
         flat = np.concatenate([np.asarray(f, dtype=np.int64) for f in shortlist])
-        got = scores[np.repeat(np.arange(len(shortlist)), sizes), scope.lookup[flat]]
-        return np.split(got, np.cumsum(sizes)[:-1])
+        return scores[np.repeat(np.arange(len(shortlist)), sizes), scope.lookup[flat]]
 
     def rescore(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[list[Hit]]:
         scope = self._covering(questions, shortlist)
