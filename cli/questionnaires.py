@@ -126,24 +126,26 @@ def q_show(qid: int, status: str | None) -> None:
                    f"{r['answer'][:20]:<20} {r['text'][:70]}")
 
 
+def _decide(action: str, question_ids) -> None:
+    svc = service()
+    decide = svc.approve if action == "approve" else svc.reject
+    for question_id in question_ids:
+        decide(question_id)
+    click.echo(f"{action.capitalize()}d {len(question_ids)}")
+
+
 @questionnaires.command("approve")
 @click.argument("question_ids", type=int, nargs=-1, required=True)
 def q_approve(question_ids) -> None:
     """Approve the answers of QUESTION_IDS."""
-    svc = service()
-    for question_id in question_ids:
-        svc.approve(question_id)
-    click.echo(f"Approved {len(question_ids)}")
+    _decide("approve", question_ids)
 
 
 @questionnaires.command("reject")
 @click.argument("question_ids", type=int, nargs=-1, required=True)
 def q_reject(question_ids) -> None:
     """Reject the suggested answers of QUESTION_IDS."""
-    svc = service()
-    for question_id in question_ids:
-        svc.reject(question_id)
-    click.echo(f"Rejected {len(question_ids)}")
+    _decide("reject", question_ids)
 
 
 @questionnaires.command("bulk-approve")

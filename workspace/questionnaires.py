@@ -203,10 +203,7 @@ class QuestionnaireOps:
     def question(self, question_id: int) -> dict:
         self.require("read")
         with self.tx() as conn:
-            row = conn.execute(sa.select(questions_table).where(questions_table.c.id == question_id)).first()
-        if row is None:
-            raise NotFound(f"No question with ID {question_id}.")
-        return dict(row._mapping)
+            return self._get(conn, question_id)  # ReviewOps._get: one lookup for every caller
 
     # ---- change detection and usage, for the app's caches and its Overview page
     def questions_fingerprint(self, qid: int) -> tuple[int, int]:
