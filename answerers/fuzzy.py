@@ -10,7 +10,6 @@ Python call).
 from __future__ import annotations
 
 from collections.abc import Sequence
-from itertools import chain
 
 import numpy as np
 from rapidfuzz import fuzz, process
@@ -38,9 +37,13 @@ class FuzzyAnswerer(Answerer):
         self._first = np.array(first, dtype=np.int64)
         self._count = np.array(count, dtype=np.int64)
         self._by_fact = [self._texts[a : a + c] for a, c in zip(first, count, strict=True)]
-        # token_sort_ratio is ratio of the token-sorted strings: sorting the phrasings once here
-        # gives the same scores several times faster in the batch path.
-        self._sorted_by_fact = [[_sort_tokens(t) for t in texts] for texts in self._by_fact]
+        # Many phrasings analyse alike ("Q: Do you encrypt data?" and "Do you encrypt data?", or one
+        # fact copied per product): the batch path scores each distinct (question, text) pair once.
+        # token_sort_ratio is ratio of the token-sorted strings: sorted once here, per distinct text.
+        ids: dict[str, int] = {}
+        self._text_id = np.array([ids.setdefault(t, len(ids)) for t in self._texts], dtype=np.int64)
+        self._distinct = list(ids)
+        self._distinct_sorted = [_sort_tokens(t) for t in self._distinct]
 
     def _scores(self, question: str, facts: np.ndarray, variants: bool = True) -> tuple[np.ndarray, np.ndarray]:
         """(best score, best phrasing number) per fact."""
@@ -68,8 +71,8 @@ class FuzzyAnswerer(Answerer):
         return np.split(self.rescore_flat(questions, shortlist), np.cumsum(sizes)[:-1]) if sizes else []
 
     def rescore_flat(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> np.ndarray:
-        """The whole batch's (question, phrasing) pairs in one ``cpdist`` per scorer: same scores as
-        :meth:`_scores`, without a Python round trip per question."""
+        """The whole batch's distinct (question, phrasing text) pairs in one ``cpdist`` per scorer:
+        same scores as :meth:`_scores`, without a Python round trip per question."""
         facts = [np.asarray(f, dtype=np.int64) for f in shortlist]
         # A question with no terms left scores 0 against everything: it takes no pairs.
         joined = [" ".join(analyse(q)) for q in questions]
@@ -79,22 +82,25 @@ class FuzzyAnswerer(Answerer):
         if not len(flat):
             return np.zeros(sum(len(fs) for fs in facts))
         count = self._count[flat]
-        flat_list = flat.tolist()
-        by_fact, sorted_by_fact = self._by_fact, self._sorted_by_fact
-        right = list(chain.from_iterable(map(by_fact.__getitem__, flat_list)))
-        right_sorted = list(chain.from_iterable(map(sorted_by_fact.__getitem__, flat_list)))
-        qas = [qa for qa, n in zip(joined, sizes, strict=True) if n]
-        per_q = np.add.reduceat(count, np.cumsum([0] + [n for n in sizes if n][:-1])).tolist()
-        left: list[str] = []
-        left_sorted: list[str] = []
-        for qa, c in zip(qas, per_q, strict=True):
-            left += [qa] * c
-            left_sorted += [_sort_tokens(qa)] * c
-        s = 0.5 * process.cpdist(left_sorted, right_sorted, scorer=fuzz.ratio, dtype=np.float64)
-        s += 0.5 * process.cpdist(left, right, scorer=fuzz.token_set_ratio, dtype=np.float64)
         starts = np.zeros(len(flat), dtype=np.int64)
         np.cumsum(count[:-1], out=starts[1:])
-        best = np.maximum.reduceat(s, starts)
+        n_pairs = int(starts[-1] + count[-1])
+        # Every (question, phrasing) pair as (question number, distinct text id).
+        phrasing = np.arange(n_pairs) + np.repeat(self._first[flat] - starts, count)
+        per_q = np.add.reduceat(count, np.cumsum([0] + [n for n in sizes if n][:-1]))
+        qrow = np.repeat(np.flatnonzero(np.array(sizes) > 0), per_q)
+        width = len(self._distinct)
+        pairs, back = np.unique(qrow * width + self._text_id[phrasing], return_inverse=True)
+        qnum, tnum = np.divmod(pairs, width)
+        qnum, tnum = qnum.tolist(), tnum.tolist()
+        sorted_q = {qi: _sort_tokens(joined[qi]) for qi in set(qnum)}
+        left = list(map(joined.__getitem__, qnum))
+        left_sorted = list(map(sorted_q.__getitem__, qnum))
+        right = list(map(self._distinct.__getitem__, tnum))
+        right_sorted = list(map(self._distinct_sorted.__getitem__, tnum))
+        s = 0.5 * process.cpdist(left_sorted, right_sorted, scorer=fuzz.ratio, dtype=np.float64)
+        s += 0.5 * process.cpdist(left, right, scorer=fuzz.token_set_ratio, dtype=np.float64)
+        best = np.maximum.reduceat(s[back.ravel()], starts)
         total = sum(len(fs) for fs in facts)
         if len(best) == total:
             return best
