@@ -26,7 +26,10 @@ from bench_matching_data import DevQuestion, load_dev, load_library  # noqa: E40
 from answerers import MatchingEngine, MatchSettings  # noqa: E402
 from answerers.engine import _FUSION, calibration_features  # noqa: E402
 
-TARGET_PRECISION = 0.97
+# The target is 0.97 on questionnaires the fit never saw; on the ones it fits, ask for 0.99: with
+# 0.97 here the leave-one-questionnaire-out precision fell to 0.95 (a suggestion is bulk-approved,
+# so the threshold errs on the side of "review").
+TARGET_PRECISION = 0.99
 ABSTAIN_GOAL = 0.88  # the 0.85 target plus slack for new questionnaire styles
 
 

@@ -240,31 +240,34 @@ def _dev_figures(semantic: bool, tmp_path) -> dict:
     return engine_figures(engine, load_dev())
 
 
-# Floors at the measured figures (minus a little) so that a regression fails CI.
+# The issue's targets on the dev questionnaires, default install (no torch).
 @needs_shared
-def test_dev_set_regression_floor(tmp_path):
+def test_dev_set_targets(tmp_path):
     fig = _dev_figures(False, tmp_path)
-    assert fig["top1"] >= 0.82, fig
-    assert fig["ranked"] >= 0.90, fig
+    assert fig["top1"] >= 0.92, fig
     assert fig["abstained"] >= 0.85, fig
-    assert fig["precision"] >= 0.96, fig
+    assert fig["precision"] >= 0.97, fig
+
+
+# Floor at the measured figures (minus a little) so that a regression fails CI.
+@needs_shared
+def test_dev_set_ranking_floor(tmp_path):
+    assert _dev_figures(False, tmp_path)["ranked"] >= 0.93
 
 
 @needs_shared
 @semantic_only
 def test_dev_set_regression_floor_semantic(tmp_path):
     fig = _dev_figures(True, tmp_path)
-    assert fig["top1"] >= 0.90, fig
-    assert fig["ranked"] >= 0.94, fig
-    assert fig["abstained"] >= 0.85, fig
-    assert fig["precision"] >= 0.96, fig
-
-
-# The issue's targets; not all are met yet (see benchmarks/bench_matching.py for the measured figures).
-@needs_shared
-@pytest.mark.xfail(reason="top-1 target 0.92 not reached yet by the lexical engine", strict=False)
-def test_dev_set_targets(tmp_path):
-    fig = _dev_figures(False, tmp_path)
     assert fig["top1"] >= 0.92, fig
+    assert fig["ranked"] >= 0.95, fig
     assert fig["abstained"] >= 0.85, fig
     assert fig["precision"] >= 0.97, fig
+
+
+# With the semantic extra the issue asks for top-1 >= 0.95; measured 0.935 (benchmarks/bench_matching.py).
+@needs_shared
+@semantic_only
+@pytest.mark.xfail(reason="semantic top-1 target 0.95 not reached yet (0.935 measured)", strict=False)
+def test_dev_set_targets_semantic(tmp_path):
+    assert _dev_figures(True, tmp_path)["top1"] >= 0.95

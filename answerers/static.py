@@ -1,0 +1,160 @@
+"""``static`` answerer: meaning without torch, from word-piece vectors distilled from all-MiniLM-L6-v2.
+
+The lexical answerers see words; a question asking "who owns the security program" in words no
+phrasing uses gets nothing from them. This answerer embeds a text as the weighted mean of the
+static vectors of its word pieces (answerers/data/minilm-l6-static.npz, built by
+scripts/build_static_vectors.py) and scores a fact by the best cosine between the question and
+the fact's phrasings (and its question followed by its comment, as the semantic answerer does).
+
+Pieces are weighted by their rarity across the library's facts (IDF, raised to ``IDF_POWER``):
+"the", "?" and "data" must not decide a match; "offboarding" and "residency" must. A piece no
+fact uses weighs like the rarest one, so a question about something the library never mentions
+points away from every fact. Numpy only; a fusion signal next to the lexical ones (it re-scores
+the engine's shortlist), but it can rank facts on its own too.
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+from scipy import sparse
+
+from answerers.base import Answerer, Hit, register
+from answerers.lexical import _argmax_reduceat
+from answerers.text import normalise, strip_leading_id
+from answerers.wordpiece import WordPiece
+
+VECTORS = Path(__file__).with_name("data") / "minilm-l6-static.npz"
+# Measured on the development questionnaires (leave-one-questionnaire-out): 1.5 ranks as well as
+# 1 and leaves more unanswerable questions alone; 2 over-trusts single rare pieces.
+IDF_POWER = 1.5
+_lock = threading.Lock()
+_loaded: tuple[WordPiece, np.ndarray, np.ndarray] | None = None
+
+
+def load_vectors() -> tuple[WordPiece, np.ndarray, np.ndarray]:
+    """(tokenizer, int8 vectors, per-piece scale), read once per process (allow_pickle off: data only)."""
+    global _loaded
+    with _lock:
+        if _loaded is None:
+            with np.load(VECTORS, allow_pickle=False) as data:
+                vocab = bytes(data["vocab"]).decode("utf-8").split("\n")
+                _loaded = (WordPiece(vocab, bool(data["lowercase"])), data["vectors"], data["scales"])
+        return _loaded
+
+
+def _text(text: str) -> str:
+    return strip_leading_id((text or "").strip())
+
+
+@register
+class StaticAnswerer(Answerer):
+    name = "static"
+    recall = False
+
+    def _build(self) -> None:
+        self.tok, self.vectors, self.scales = load_vectors()
+        texts, owner, number = [], [], []
+        for fi, fact in enumerate(self.facts):
+            for vi, text in enumerate(fact.all_questions):
+                texts.append(_text(text))
+                owner.append(fi)
+                number.append(vi)
+            comment = (fact.comment or "").strip()
+            if comment:
+                texts.append(f"{_text(fact.question)} {comment}")
+                owner.append(fi)
+                number.append(0)  # shown as the fact's main question: the comment is context
+        self.owner = np.array(owner, dtype=np.int64)
+        self.number = np.array(number, dtype=np.int64)
+        self.starts = np.flatnonzero(np.r_[True, self.owner[1:] != self.owner[:-1]]) if owner else self.owner
+        # How many facts use each piece anywhere (phrasings, answer, comment): the IDF.
+        encoded = [self.tok.encode(t) for t in texts]
+        per_fact: list[set[int]] = [set() for _ in self.facts]
+        for ids, fi in zip(encoded, owner, strict=True):
+            per_fact[fi].update(ids)
+        for fi, fact in enumerate(self.facts):
+            per_fact[fi].update(self.tok.encode(fact.answer or ""))
+        df = np.zeros(len(self.scales))
+        for pieces in per_fact:
+            df[list(pieces)] += 1
+        n = max(len(self.facts), 1)
+        self.weight = (np.log(1.0 + (n + 1.0) / (df + 0.5)) ** IDF_POWER).astype(np.float32)
+        self.matrix = self._embed_ids(encoded)
+        self._memo: dict[str, np.ndarray] = {}
+
+    def _embed_ids(self, encoded: list[list[int]]) -> np.ndarray:
+        """Unit vectors of texts given as piece ids: one sparse (texts x pieces) product."""
+        if not encoded:
+            return np.zeros((0, self.vectors.shape[1]), dtype=np.float32)
+        used, inverse = np.unique(np.fromiter((i for ids in encoded for i in ids), dtype=np.int64), return_inverse=True)
+        indptr = np.zeros(len(encoded) + 1, dtype=np.int64)
+        indptr[1:] = np.cumsum([len(ids) for ids in encoded])
+        counts = sparse.csr_matrix(
+            (self.weight[used][inverse], inverse, indptr), shape=(len(encoded), len(used)), dtype=np.float32
+        )
+        table = self.vectors[used].astype(np.float32) * self.scales[used, None]
+        out = np.asarray(counts @ table, dtype=np.float32)
+        norms = np.linalg.norm(out, axis=1, keepdims=True)
+        return out / np.where(norms > 0, norms, 1.0)
+
+    def embed(self, questions: Sequence[str]) -> np.ndarray:
+        todo = [q for q in dict.fromkeys(questions) if q not in self._memo]
+        if todo:
+            # Nothing but punctuation or numbering is no question at all: a zero vector scores 0.
+            encoded = [self.tok.encode(_text(q)) if normalise(q) else [] for q in todo]
+            for q, v in zip(todo, self._embed_ids(encoded), strict=True):
+                self._memo[q] = v
+        if not questions:
+            return np.zeros((0, self.vectors.shape[1]), dtype=np.float32)
+        return np.stack([self._memo[q] for q in questions])
+
+    def clear_memo(self) -> None:
+        self._memo = {}
+
+    def _per_fact(self, sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Best cosine per fact (0-100) and which phrasing gave it, from cosines to every text."""
+        if len(self.facts) == 0 or sims.shape[1] == 0:
+            return np.zeros((len(sims), len(self.facts))), np.zeros((len(sims), len(self.facts)), dtype=np.int64)
+        best = np.maximum.reduceat(sims, self.starts, axis=1)
+        variants = np.stack([self.number[self.starts + _argmax_reduceat(s, self.starts, len(s))] for s in sims])
+        return 100.0 * np.clip(best, 0.0, 1.0), variants
+
+    def search(self, questions: Sequence[str], product: str | None, top_k: int) -> list[list[Hit]]:
+        scope = self.in_scope(product)
+        scores, variants = self._per_fact(self.embed(questions) @ self.matrix.T)
+        out = []
+        for s, v in zip(scores, variants, strict=True):
+            s = np.where(scope, s, -1.0)
+            order = np.lexsort((np.arange(len(s)), -s))[:top_k]
+            out.append([Hit(int(f), float(s[f]), int(v[f])) for f in order if s[f] > 0])
+        return out
+
+    def rescore(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[list[Hit]]:
+        out = []
+        for qi, facts in enumerate(shortlist):
+            facts = np.asarray(facts, dtype=np.int64)
+            scores, variants = self._per_fact(self.embed([questions[qi]]) @ self.matrix.T)
+            out.append([Hit(int(f), float(scores[0, f]), int(variants[0, f])) for f in facts.tolist()])
+        return out
+
+    def rescore_flat(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> np.ndarray:
+        """Every (question, shortlisted fact) pair at once: the cosines of just the texts of those facts."""
+        sizes = np.array([len(f) for f in shortlist], dtype=np.int64)
+        if not sizes.sum():
+            return np.zeros(0)
+        q = self.embed(questions)
+        facts = np.concatenate([np.asarray(f, dtype=np.int64) for f in shortlist])
+        pair_q = np.repeat(np.arange(len(shortlist)), sizes)
+        ends = np.r_[self.starts[1:], len(self.owner)]
+        count = ends[facts] - self.starts[facts]
+        # Each pair expands to its fact's texts (adjacent rows of the matrix).
+        pair_of_row = np.repeat(np.arange(len(facts)), count)
+        first_row = np.cumsum(count) - count
+        rows = self.starts[facts][pair_of_row] + (np.arange(len(pair_of_row)) - first_row[pair_of_row])
+        cos = np.einsum("ij,ij->i", self.matrix[rows], q[pair_q[pair_of_row]])
+        best = np.maximum.reduceat(cos, first_row) if len(cos) else np.zeros(len(facts))
+        return 100.0 * np.clip(best.astype(np.float64), 0.0, 1.0)

