@@ -61,7 +61,9 @@ def basic_tokens(text: str, lowercase: bool = True) -> list[str]:
     """Words and single punctuation marks, normalised as the model saw them in training."""
     text = _clean(text)
     if lowercase:
-        text = _strip_accents(text.lower())
+        # Character by character where it matters: str.lower() turns a word-final capital sigma
+        # into "ς", the model's tokenizer into "σ".
+        text = _strip_accents("".join(c.lower() for c in text) if "\u03a3" in text else text.lower())
     tokens: list[str] = []
     for word in text.split():
         current = []
