@@ -28,8 +28,9 @@ _LEADING_ID = re.compile(
     r"|\(?[a-z]\)|\(?[ivx]{1,4}\)"  # (a)  b)  iv)
     r")\s+(?=\S)"
 )
-_NON_WORD = re.compile(r"[^a-z0-9@]+")
-_SPACES = re.compile(r"\s+")
+# Every character but [a-z0-9@] becomes a space (a table, not a regex: folded text is ASCII and
+# split() merges the runs of spaces).
+_NON_WORD = {c: " " for c in range(128) if chr(c) not in "abcdefghijklmnopqrstuvwxyz0123456789@"}
 
 # British -> American spelling for words questionnaires use; suffix rules cover the rest.
 _BRIT_WORDS = {
@@ -130,6 +131,8 @@ _ISE_RE = re.compile(
 
 
 def _fold(text: str) -> str:
+    if text.isascii():  # both normal forms leave ASCII as it is: the common case, skipped
+        return text.lower()
     text = unicodedata.normalize("NFKC", text)
     text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     return text.lower()
@@ -153,16 +156,26 @@ def normalise(text: str) -> str:
     text = strip_leading_id(text)
     text = text.replace("'s ", " ").replace("'", "")
     # Keep in-word hyphens/slashes as word breaks: "multi-factor" -> "multi factor".
-    text = _NON_WORD.sub(" ", text)
-    text = _ISE_RE.sub(lambda m: m.group(1) + "iz" + m.group(2), text)
-    words = [_BRIT_WORDS.get(w, w) for w in text.split()]
-    out = " ".join(words)
+    out = " ".join(map(_american, text.translate(_NON_WORD).split()))
     # Numbering can surface only after punctuation is gone ("1.4." -> "1 4"); strip until stable.
+    # Stripping removes a prefix up to the next word, so the words stay single-spaced and trimmed.
     stripped = strip_leading_id(out)
     while stripped != out:
         out = stripped
         stripped = strip_leading_id(out)
-    return _SPACES.sub(" ", out).strip()
+    return out
+
+
+@lru_cache(maxsize=200_000)
+def _american(word: str) -> str:
+    """One word's American spelling. Per word, cached: the -ise pattern cannot span a space, so
+    applying it word by word is the same as over the whole text."""
+    word = _ISE_RE.sub(_ize, word)
+    return _BRIT_WORDS.get(word, word)
+
+
+def _ize(m: re.Match) -> str:
+    return m.group(1) + "iz" + m.group(2)
 
 
 _STEM_RULES = (
@@ -228,34 +241,42 @@ class Thesaurus:
                 key = tuple(stem(w) for w in normalise(phrase).split())
                 if key:
                     self._phrases.setdefault(key, term)
-        self._max_len = max((len(k) for k in self._phrases), default=1)
-        self._first = {k[0] for k in self._phrases}
+        # Per first word, the lengths of the phrases it starts, longest first: only those are tried.
+        lengths: dict[str, set[int]] = {}
+        for k in self._phrases:
+            lengths.setdefault(k[0], set()).add(len(k))
+        self._lengths = {w: sorted(ls, reverse=True) for w, ls in lengths.items()}
 
     def terms(self, normalised: str) -> list[str]:
         """Matching terms of already-normalised text, in order (concepts replace their phrases)."""
-        stems = [stem(w) for w in normalised.split()]
+        stems = list(map(stem, normalised.split()))
         out: list[str] = []
+        keep = self._kept
+        lengths, phrases = self._lengths, self._phrases
         i, n = 0, len(stems)
         while i < n:
-            if stems[i] in self._first:
-                for size in range(min(self._max_len, n - i), 0, -1):
-                    concept = self._phrases.get(tuple(stems[i : i + size]))
+            word = stems[i]
+            sizes = lengths.get(word)
+            if sizes:
+                for size in sizes:
+                    concept = phrases.get(tuple(stems[i : i + size])) if size <= n - i else None
                     if concept:
                         out.append(concept)
                         i += size
                         break
                 else:
-                    self._keep(stems[i], normalised, out)
+                    if keep(word):
+                        out.append(word)
                     i += 1
             else:
-                self._keep(stems[i], normalised, out)
+                if keep(word):
+                    out.append(word)
                 i += 1
         return out
 
-    def _keep(self, term: str, _text: str, out: list[str]) -> None:
+    def _kept(self, term: str) -> bool:
         # Bare numbers are details ("24 hours", "ISO 27001:2022"), not topics.
-        if term not in self.stopwords and len(term) > 1 and not term.isdigit():
-            out.append(term)
+        return term not in self.stopwords and len(term) > 1 and not term.isdigit()
 
 
 @lru_cache(maxsize=1)
