@@ -142,19 +142,24 @@ class StaticAnswerer(Answerer):
         return out
 
     def rescore_flat(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> np.ndarray:
-        """Every (question, shortlisted fact) pair at once: the cosines of just the texts of those facts."""
+        """Every (question, shortlisted fact) pair at once: one product of the batch's questions with
+        the texts of the facts any of them shortlisted, then the best text per pair."""
         sizes = np.array([len(f) for f in shortlist], dtype=np.int64)
         if not sizes.sum():
             return np.zeros(0)
         q = self.embed(questions)
         facts = np.concatenate([np.asarray(f, dtype=np.int64) for f in shortlist])
         pair_q = np.repeat(np.arange(len(shortlist)), sizes)
+        wanted, local = np.unique(facts, return_inverse=True)
         ends = np.r_[self.starts[1:], len(self.owner)]
-        count = ends[facts] - self.starts[facts]
-        # Each pair expands to its fact's texts (adjacent rows of the matrix).
-        pair_of_row = np.repeat(np.arange(len(facts)), count)
-        first_row = np.cumsum(count) - count
-        rows = self.starts[facts][pair_of_row] + (np.arange(len(pair_of_row)) - first_row[pair_of_row])
-        cos = np.einsum("ij,ij->i", self.matrix[rows], q[pair_q[pair_of_row]])
-        best = np.maximum.reduceat(cos, first_row) if len(cos) else np.zeros(len(facts))
+        count = ends[wanted] - self.starts[wanted]
+        first = np.cumsum(count) - count  # each wanted fact's first column in the product
+        cols = np.repeat(self.starts[wanted] - first, count) + np.arange(int(count.sum()))
+        sims = q @ self.matrix[cols].T  # questions x texts of the wanted facts
+        # Per pair: its question's row, its fact's run of columns; the run's maximum.
+        pair_count = count[local]
+        pair_first = np.cumsum(pair_count) - pair_count
+        at = np.repeat(first[local] - pair_first, pair_count) + np.arange(int(pair_count.sum()))
+        cos = sims[np.repeat(pair_q, pair_count), at]
+        best = np.maximum.reduceat(cos, pair_first)
         return 100.0 * np.clip(best.astype(np.float64), 0.0, 1.0)

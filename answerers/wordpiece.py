@@ -10,6 +10,7 @@ the real tokenizer when the semantic extra is installed.
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -57,8 +58,18 @@ def _strip_accents(text: str) -> str:
     return "".join(ch for ch in unicodedata.normalize("NFD", text) if unicodedata.category(ch) != "Mn")
 
 
+# ASCII text (nearly every questionnaire cell) takes a regex path with the same result: control
+# characters dropped, every non-alphanumeric printable character a punctuation token.
+_ASCII_CONTROLS = {i: None for i in [*range(0, 9), 11, 12, *range(14, 32), 127]}
+_SPECIAL = re.compile(r"(\[(?:UNK|SEP|PAD|CLS|MASK)\])")
+_ASCII_TOKEN = re.compile(r"[A-Za-z0-9]+|[!-/:-@\[-`{-~]")
+
+
 def basic_tokens(text: str, lowercase: bool = True) -> list[str]:
     """Words and single punctuation marks, normalised as the model saw them in training."""
+    if text.isascii():
+        text = text.translate(_ASCII_CONTROLS)
+        return _ASCII_TOKEN.findall(text.lower() if lowercase else text)
     text = _clean(text)
     if lowercase:
         # Character by character where it matters: str.lower() turns a word-final capital sigma
@@ -110,4 +121,14 @@ class WordPiece:
         return tuple(out)
 
     def encode(self, text: str) -> list[int]:
-        return [i for word in basic_tokens(text or "", self.lowercase) for i in self.word(word)]
+        text = text or ""
+        if "[" in text and _SPECIAL.search(text):
+            # The model's tokenizer reads a literal "[SEP]" or "[UNK]" as that special token.
+            out: list[int] = []
+            for k, part in enumerate(_SPECIAL.split(text)):
+                if k % 2:
+                    out.append(self.ids.get(part, self.unk))
+                else:
+                    out.extend(i for word in basic_tokens(part, self.lowercase) for i in self.word(word))
+            return out
+        return [i for word in basic_tokens(text, self.lowercase) for i in self.word(word)]

