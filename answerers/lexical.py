@@ -496,6 +496,14 @@ class _Lexical(Answerer):
         return np.where(up > 0, up * (BM25_K1 + 1), 1.0)
 
 
+def _percent_of(scores: np.ndarray, upper: np.ndarray) -> np.ndarray:
+    """``np.minimum(100 * scores / upper[:, None], 100)``, in place (same operations, same order)."""
+    scores *= 100.0
+    scores /= upper[:, None]
+    np.minimum(scores, 100.0, out=scores)
+    return scores
+
+
 def _mass(parsed: list) -> np.ndarray:
     mass = np.array([m for _, _, m in parsed], dtype=np.float64)
     return np.where(mass > 0, mass, 1.0)
@@ -515,7 +523,6 @@ class TermsAnswerer(_Lexical):
         hit_c = (qw @ scope.columns("C")).toarray()  # question x fact: covered weight of context-only words
         # question x phrasing covered weight, kept sparse: only pairs sharing a term can score.
         hit_v = (qw @ vt).tocsr()
-        hit_v.sort_indices()
         hv, col = hit_v.data, hit_v.indices.astype(np.int64)
         row = np.repeat(np.arange(nq), np.diff(hit_v.indptr))
         fact = vfact[col]
@@ -523,17 +530,17 @@ class TermsAnswerer(_Lexical):
         v_cov = hv / vmass[col]
         b2 = self.beta**2
         f = (1 + b2) * q_cov * v_cov / np.maximum(b2 * v_cov + q_cov, 1e-12)
-        best = np.zeros((nq, nf))
-        if len(f):
-            # Phrasings of a fact are adjacent columns and columns are sorted per row, so each
-            # (question, fact) is one run of entries: its best phrasing is the run's maximum.
-            key = row * nf + fact
-            starts = np.flatnonzero(np.r_[True, key[1:] != key[:-1]])
-            best[row[starts], fact[starts]] = np.maximum.reduceat(f, starts)
-        # The context alone can still nominate a fact, weakly.
-        best = np.maximum(best, 0.5 * COMMENT_WEIGHT * hit_c / mass[:, None])
+        # The context alone can still nominate a fact, weakly; hit_c is not needed again, so in place.
+        best = np.ascontiguousarray(hit_c)
+        best *= 0.5 * COMMENT_WEIGHT
+        best /= mass[:, None]
+        # Each (question, fact) takes its best phrasing's score. A maximum is exact in any order, so
+        # the phrasings need no sorting (every score is >= 0, like the context's).
+        np.maximum.at(best.reshape(-1), row * nf + fact, f)
         per_variant = sparse.csr_matrix((f, col, hit_v.indptr), shape=hit_v.shape)
-        return 100.0 * np.minimum(1.0, best), per_variant
+        np.minimum(best, 1.0, out=best)
+        best *= 100.0
+        return best, per_variant
 
 
 @register
@@ -546,7 +553,7 @@ class BM25Answerer(_Lexical):
         idx = self.idx
         scores = (q @ scope.columns("BM25")).toarray()
         upper = self._upper(parsed, q, idx.bm25_idf, math.log(1.0 + (idx.n_facts + 0.5) / 0.5) * OOV_WEIGHT)
-        return np.minimum(100.0 * scores / upper[:, None], 100.0), None
+        return _percent_of(scores, upper), None
 
 
 @register
@@ -560,7 +567,7 @@ class ContextAnswerer(_Lexical):
         idx = self.idx
         scores = (q @ scope.columns("CTX")).toarray()
         upper = self._upper(parsed, q, idx.ctx_idf, math.log(1.0 + (idx.n_facts + 0.5) / 0.5) * OOV_WEIGHT)
-        return np.minimum(100.0 * scores / upper[:, None], 100.0), None
+        return _percent_of(scores, upper), None
 
 
 @register
@@ -573,7 +580,9 @@ class CoverageAnswerer(_Lexical):
 
     def _compute(self, parsed, q, qw, scope):
         covered = (qw @ scope.columns("ALL")).toarray()
-        return 100.0 * covered / _mass(parsed)[:, None], None
+        covered *= 100.0  # in place: 100 * covered / mass, without two more question x fact arrays
+        covered /= _mass(parsed)[:, None]
+        return covered, None
 
 
 def _argmax_reduceat(values: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
