@@ -88,13 +88,17 @@ class FuzzyAnswerer(Answerer):
         # Every (question, phrasing) pair as (question number, distinct text id).
         phrasing = np.arange(n_pairs) + np.repeat(self._first[flat] - starts, count)
         per_q = np.add.reduceat(count, np.cumsum([0] + [n for n in sizes if n][:-1]))
-        qrow = np.repeat(np.flatnonzero(np.array(sizes) > 0), per_q)
+        # Questions analysing alike (a sheet repeats itself) share their pairs too.
+        ids: dict[str, int] = {}
+        qid = np.array([ids.setdefault(qa, len(ids)) for qa in joined], dtype=np.int64)
+        distinct_q = list(ids)
+        qrow = np.repeat(qid[np.array(sizes) > 0], per_q)
         width = len(self._distinct)
         pairs, back = np.unique(qrow * width + self._text_id[phrasing], return_inverse=True)
         qnum, tnum = np.divmod(pairs, width)
         qnum, tnum = qnum.tolist(), tnum.tolist()
-        sorted_q = {qi: _sort_tokens(joined[qi]) for qi in set(qnum)}
-        left = list(map(joined.__getitem__, qnum))
+        sorted_q = {qi: _sort_tokens(distinct_q[qi]) for qi in set(qnum)}
+        left = list(map(distinct_q.__getitem__, qnum))
         left_sorted = list(map(sorted_q.__getitem__, qnum))
         right = list(map(self._distinct.__getitem__, tnum))
         right_sorted = list(map(self._distinct_sorted.__getitem__, tnum))

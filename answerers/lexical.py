@@ -166,6 +166,7 @@ class _Index:
         self.BM25, self.bm25_idf = _bm25(tfs, v)
         self.CTX, self.ctx_idf = _bm25(context_all, v)
         self._scopes: dict[bytes, _Scope] = {}
+        self.product_facts: dict[str, np.ndarray] = {}  # in-scope facts per product key (see _Lexical)
         self._query_memo: dict[str, tuple] = {}
         self._evidence: dict[int, frozenset[int]] = {}
         self.last_scope: _Scope | None = None
@@ -369,7 +370,13 @@ class _Lexical(Answerer):
         raise NotImplementedError
 
     def _scoped(self, product: str | None) -> _Scope:
-        return self.idx.scope(np.flatnonzero(self.in_scope(product)))
+        # The lexical answerers index the same facts: the first of them to see a product finds its
+        # in-scope facts for all of them.
+        key = (product or "").strip().lower()
+        facts = self.idx.product_facts.get(key)
+        if facts is None:
+            facts = self.idx.product_facts[key] = np.flatnonzero(self.in_scope(product))
+        return self.idx.scope(facts)
 
     def _covering(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> _Scope:
         """A scope holding every fact asked about: the batch's current one if it does, else ad hoc."""
@@ -446,13 +453,14 @@ class _Lexical(Answerer):
         cols = pad[local]  # pairs x max phrasings
         used = np.unique(qis)
         rows = np.searchsorted(used, qis)
+        every = len(used) == len(questions)  # the usual case: no row selection needed
         if per_variant is None:
             # No per-phrasing scores (BM25): the phrasing sharing the most weighted terms.
             _, q, qw = self._parsed(tuple(questions))
             vt, _, _, _, _ = scope.variants
-            per_variant = (qw[used] @ vt).toarray()
+            per_variant = ((qw if every else qw[used]) @ vt).toarray()
         else:
-            per_variant = per_variant[used].toarray()
+            per_variant = (per_variant if every else per_variant[used]).toarray()
         vals = np.where(cols >= 0, per_variant[rows[:, None], np.maximum(cols, 0)], -1.0)
         return vals.argmax(axis=1)
 
@@ -466,11 +474,12 @@ class _Lexical(Answerer):
         variants = self._variants(questions, scope, qis, scope.lookup[facts]).tolist()
         parsed, _, _ = self._parsed(tuple(questions))
         idx = self.idx
+        term_of = idx.term_of
         first = idx.fact_first_variant[facts].tolist()
         out = []
         for qi, f, v, start in zip(qis.tolist(), facts.tolist(), variants, first, strict=True):
             have = idx.evidence(start + v, f)
-            out.append((v, tuple(idx.term_of[t] for t in parsed[qi][0] if t in have)))
+            out.append((v, tuple([term_of[t] for t in parsed[qi][0] if t in have])))
         return out
 
     def best_phrasing(self, questions: Sequence[str], qi: int, fact: int) -> int:
