@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
 import sys
 from pathlib import Path
 
@@ -24,13 +25,17 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_matching_data import DevQuestion, load_dev, load_library  # noqa: E402
 
 from answerers import MatchingEngine, MatchSettings  # noqa: E402
-from answerers.engine import _FUSION, calibration_features  # noqa: E402
+from answerers.engine import _FUSION, SUGGEST_AGREEMENT, calibration_features  # noqa: E402
 
 # The target is 0.97 on questionnaires the fit never saw; on the ones it fits, ask for 0.99: with
 # 0.97 here the leave-one-questionnaire-out precision fell to 0.95 (a suggestion is bulk-approved,
 # so the threshold errs on the side of "review").
-TARGET_PRECISION = 0.99
-ABSTAIN_GOAL = 0.88  # the 0.85 target plus slack for new questionnaire styles
+TARGET_PRECISION = float(os.environ.get("TRUSTFILL_FIT_PRECISION", "0.99"))
+# A suggestion also needs most ranking signals to put its fact first (engine.SUGGEST_AGREEMENT):
+# leave-one-questionnaire-out, the wrong suggestions left were facts only two or three of the five
+# signals ranked first (a customer's own pen test taken for ours, "employees" for staff training).
+SUGGEST_FLOOR = 60.0
+ABSTAIN_GOAL = 0.89  # the 0.85 target plus slack: leave-one-questionnaire-out 0.88 gave 0.84, 0.89 gave 0.91
 
 
 FEATURES = ("fused", "margin", "coverage", "agree", "novelty")
@@ -105,11 +110,16 @@ def confidence(cal: dict, F: np.ndarray) -> np.ndarray:
     return 100.0 / (1.0 + np.exp(-np.clip(z, -50, 50)))
 
 
-def choose_thresholds(conf: np.ndarray, right: np.ndarray, answerable: np.ndarray) -> dict:
-    """Suggest: lowest threshold whose suggestions are >= 97% right."""
+def eligible(F: np.ndarray) -> np.ndarray:
+    """Top rows that may be suggested at all: most ranking signals put that fact first."""
+    return F[:, FEATURES.index("agree")] >= SUGGEST_AGREEMENT
+
+
+def choose_thresholds(conf: np.ndarray, right: np.ndarray, answerable: np.ndarray, ok_rows: np.ndarray) -> dict:
+    """Suggest: lowest threshold whose suggestions (among ``ok_rows``) are >= TARGET_PRECISION right."""
     suggest = 100.0
     for t in sorted(set(np.round(conf, 1))):
-        sel = conf >= t
+        sel = (conf >= t) & ok_rows
         if sel.sum() >= 5 and right[sel].mean() >= TARGET_PRECISION:
             suggest = float(t)
             break
@@ -117,19 +127,22 @@ def choose_thresholds(conf: np.ndarray, right: np.ndarray, answerable: np.ndarra
     # only grows with the threshold, so the thresholds leaving the *same* unanswerables alone form one
     # stretch; take its middle, not its lowest edge: a new questionnaire's unanswerables land a little
     # higher as often as lower (the lowest edge cost held-out abstention and precision).
+    # Not capped by the suggest threshold: that one only looks at rows most signals agree on, so it
+    # can sit lower than what abstention needs; then suggest is raised to review below.
     review = suggest
-    grid = np.arange(5.0, suggest + 0.01, 0.5)
+    grid = np.arange(5.0, 99.51, 0.5)
     abstained = np.array([((~answerable) & (conf < t)).sum() for t in grid]) / max((~answerable).sum(), 1)
     ok = np.flatnonzero(abstained >= ABSTAIN_GOAL)
     if len(ok):
         same = np.flatnonzero(abstained == abstained[ok[0]])
         review = float(grid[(ok[0] + same[-1]) // 2])
-    return {"suggest": round(suggest, 1), "review": round(review, 1)}
+    # A suggestion below even odds would contradict its own confidence, whatever the dev set says.
+    return {"suggest": round(max(suggest, review, SUGGEST_FLOOR), 1), "review": round(review, 1)}
 
 
-def figures(conf: np.ndarray, right: np.ndarray, answerable: np.ndarray, th: dict) -> dict:
+def figures(conf: np.ndarray, right: np.ndarray, answerable: np.ndarray, th: dict, ok_rows: np.ndarray) -> dict:
     answered = conf >= th["review"]
-    suggested = conf >= th["suggest"]
+    suggested = (conf >= th["suggest"]) & ok_rows
     return {
         "top1_answerable": float((right & answerable & answered).sum() / max(answerable.sum(), 1)),
         "top1_ranked": float((right & answerable).sum() / max(answerable.sum(), 1)),
@@ -143,7 +156,7 @@ def fit(data: list[dict], names: list[str]) -> tuple[np.ndarray, dict, dict]:
     w = fit_weights(data)
     F, right, answerable = top_rows(data, w, names)
     cal = fit_calibration(F, right)
-    th = choose_thresholds(confidence(cal, F), right, answerable)
+    th = choose_thresholds(confidence(cal, F), right, answerable, eligible(F))
     return w, cal, th
 
 
@@ -173,11 +186,11 @@ def main() -> None:
         )
         print(
             f"[{profile}] dev (fitted on itself):",
-            figures(confidence(cal, F), right, answerable, th),
+            figures(confidence(cal, F), right, answerable, th, eligible(F)),
         )
         if args.cv:
             files = sorted({d["q"].file for d in data})
-            conf_all, right_all, ans_all = [], [], []
+            conf_all, right_all, ans_all, ok_all = [], [], [], []
             for held in files:
                 train = [d for d in data if d["q"].file != held]
                 test = [d for d in data if d["q"].file == held]
@@ -188,11 +201,13 @@ def main() -> None:
                 conf_all.append(np.interp(c, [0, th2["review"], th2["suggest"], 100], [0, 50, 80, 100]))
                 right_all.append(r)
                 ans_all.append(a)
+                ok_all.append(eligible(F2))
             pooled = figures(
                 np.concatenate(conf_all),
                 np.concatenate(right_all),
                 np.concatenate(ans_all),
                 {"review": 50, "suggest": 80},
+                np.concatenate(ok_all),
             )
             print(f"[{profile}] leave-one-questionnaire-out:", pooled)
         fusion["profiles"][profile] = {
