@@ -32,7 +32,8 @@ def _register_optional() -> None:
     # Command groups of later features register themselves here when their module exists.
     import importlib
 
-    for module_name, attr in (("cli.team", "COMMANDS"), ("cli.admin", "COMMANDS"), ("cli.app", "COMMANDS")):
+    for module_name, attr in (("cli.team", "COMMANDS"), ("cli.admin", "COMMANDS"), ("cli.app", "COMMANDS"),
+                               ("cli.settings", "COMMANDS")):
         try:
             module = importlib.import_module(module_name)
         except ModuleNotFoundError as exc:

@@ -12,6 +12,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import sqlalchemy as sa
+from pydantic import ValidationError
 
 from answerers import MatchSettings
 from intake import LayoutOverrides, read_questionnaire
@@ -23,7 +24,7 @@ from trustfill.db import questionnaires as q_table
 from trustfill.db import questions as questions_table
 from trustfill.db import settings as settings_table
 from trustfill.db import utcnow
-from trustfill.errors import InputFileError, NotFound, TrustfillError
+from trustfill.errors import ConfigError, InputFileError, NotFound, TrustfillError
 from workspace.matching import engine_for
 
 SUPPORTED = (".xlsx", ".xlsm", ".csv")
@@ -58,22 +59,41 @@ class Progress:
 class QuestionnaireOps:
     # ---- settings
     def match_settings(self) -> MatchSettings:
+        """The defaults (measured, answerers/fusion.json) with only what someone changed on top: a
+        threshold nobody set follows the active profile and a refitted fusion.json."""
+        self.require("read")
+        return MatchSettings(cache_dir=str(config.home() / "cache"), **self.changed_match_settings())
+
+    def changed_match_settings(self) -> dict:
+        """The matching settings someone set (the rest follow the defaults)."""
         self.require("read")
         with self.tx() as conn:
             row = conn.execute(sa.select(settings_table.c.value).where(settings_table.c.key == "matching")).first()
-        base = MatchSettings(cache_dir=str(config.home() / "cache"))
-        return base.model_copy(update=row[0]) if row else base
+        stored = dict(row[0]) if row else {}
+        stored.pop("cache_dir", None)
+        return {k: v for k, v in stored.items() if k in MatchSettings.model_fields}
 
     def set_match_settings(self, **values) -> MatchSettings:
+        """Change some matching settings (``None`` puts one back to its default)."""
         self.require("settings", "change settings")
-        current = self.match_settings().model_dump()
-        current.update(values)
-        new = MatchSettings(**current)
+        unknown = sorted(set(values) - set(MatchSettings.model_fields) - {"cache_dir"})
+        if unknown:
+            raise ConfigError(f"Unknown matching setting(s): {', '.join(unknown)}. "
+                              f"Known: {', '.join(sorted(MatchSettings.model_fields))}.")
+        stored = self.changed_match_settings()
+        stored.update(values)
+        stored = {k: v for k, v in stored.items() if v is not None and k != "cache_dir"}
+        try:
+            new = MatchSettings(**stored)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ConfigError(f"Invalid matching setting: {problems}.") from None
         with self.tx() as conn:
             conn.execute(settings_table.delete().where(settings_table.c.key == "matching"))
-            conn.execute(settings_table.insert().values(key="matching", value=new.model_dump(mode="json")))
+            conn.execute(settings_table.insert().values(key="matching",
+                                                        value=new.model_dump(mode="json", include=set(stored))))
             self.audit(conn, "settings_change", "settings", "matching", values=values)
-        return new
+        return self.match_settings()
 
     # ---- checks
     def check_product(self, product: str | None) -> str:
