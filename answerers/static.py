@@ -15,6 +15,7 @@ the engine's shortlist), but it can rank facts on its own too.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -24,13 +25,14 @@ from scipy import sparse
 
 from answerers.base import Answerer, Hit, register
 from answerers.lexical import _argmax_reduceat
-from answerers.text import normalise, strip_leading_id
+from answerers.text import strip_leading_id
 from answerers.wordpiece import WordPiece
 
 VECTORS = Path(__file__).with_name("data") / "minilm-l6-static.npz"
 # Measured on the development questionnaires (leave-one-questionnaire-out): 1.5 ranks as well as
 # 1 and leaves more unanswerable questions alone; 2 over-trusts single rare pieces.
 IDF_POWER = 1.5
+_HAS_LETTER = re.compile(r"[^\W\d_]")  # "?!" or "1.4" alone is no question
 _lock = threading.Lock()
 _loaded: tuple[WordPiece, np.ndarray, np.ndarray] | None = None
 
@@ -104,8 +106,8 @@ class StaticAnswerer(Answerer):
     def embed(self, questions: Sequence[str]) -> np.ndarray:
         todo = [q for q in dict.fromkeys(questions) if q not in self._memo]
         if todo:
-            # Nothing but punctuation or numbering is no question at all: a zero vector scores 0.
-            encoded = [self.tok.encode(_text(q)) if normalise(q) else [] for q in todo]
+            # Nothing but punctuation or numbers is no question at all: a zero vector scores 0.
+            encoded = [self.tok.encode(_text(q)) if _HAS_LETTER.search(q or "") else [] for q in todo]
             for q, v in zip(todo, self._embed_ids(encoded), strict=True):
                 self._memo[q] = v
         if not questions:
