@@ -221,10 +221,17 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--no-speed", action="store_true")
     ap.add_argument("--speed-only", action="store_true", help="the speed part only, no dev-set accuracy")
+    ap.add_argument("--no-run", action="store_true", help="skip the whole `trustfill answer` run")
     args = ap.parse_args()
     facts, dev = load_library(), load_dev()
     if not args.no_speed:
         speed(facts, dev)  # first, so the peak memory is the lexical engine's, not torch's
+        if not args.no_run:
+            # The whole CLI run in a fresh process: start-up, workbook, database, index, matching, output.
+            from bench_answer_run import main as whole_run
+
+            print()
+            whole_run()
     if args.speed_only:
         return
     n_ans = sum(1 for d in dev if d.expected)
