@@ -35,6 +35,8 @@ NAVIGATION = [
     ("Knowledge", PAGES["overview"], "Overview", ":material/insights:", "read"),
     ("Admin", "app_pages/audit.py", "Audit trail", ":material/receipt_long:", "read_audit"),
     ("Admin", "app_pages/users.py", "Users", ":material/group:", "manage_users"),
+    # Everyone may read the settings (the page is read-only below admin); only admins change them.
+    ("Admin", "app_pages/settings.py", "Settings", ":material/settings:", "read"),
 ]
 
 
