@@ -93,6 +93,13 @@ class Answerer:
             self._scope_cache[key] = mask
         return mask
 
+    def begin_batch(self, questions: Sequence[str], product: str | None) -> None:
+        """Told the whole batch (and its product) before the engine scores it chunk by chunk: work
+        that is cheaper done for all questions at once may be done here. The default does nothing."""
+
+    def end_batch(self) -> None:
+        """The batch told to ``begin_batch`` is scored: drop what was kept for it."""
+
     # -- scoring ---------------------------------------------------------------------------------
     def rescore(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[list[Hit]]:
         """Score each question against the given fact indices only (same order)."""

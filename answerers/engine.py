@@ -24,7 +24,7 @@ from answerers.text import analyse
 from knowledge.model import Fact
 
 _FUSION = Path(__file__).with_name("fusion.json")
-SHORTLIST = 20  # per recall answerer
+SHORTLIST = 15  # per recall answerer
 ALTERNATIVES = 5
 MARGIN_CAP = 30.0  # percent of the top score
 # "suggested" (safe to bulk-approve) also needs this share of the ranking answerers to put the
@@ -96,8 +96,14 @@ class MatchingEngine:
     def match(self, questions: Sequence[str], product: str | None = None) -> list[Match]:
         texts = self.prepare(questions)
         out: list[Match] = []
-        for start in range(0, len(texts), CHUNK):
-            out.extend(self._match_chunk(texts[start : start + CHUNK], product))
+        try:
+            for a in self.answerers:
+                a.begin_batch(texts, product)
+            for start in range(0, len(texts), CHUNK):
+                out.extend(self._match_chunk(texts[start : start + CHUNK], product))
+        finally:
+            for a in self.answerers:
+                a.end_batch()
         return out
 
     def prepare(self, questions: Sequence[str]) -> list[str]:

@@ -593,6 +593,35 @@ class CoverageAnswerer(_Lexical):
         covered /= _mass(parsed)[:, None]
         return covered, None
 
+    def rescore_flat(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> np.ndarray:
+        """Only the shortlisted pairs: each question's few terms looked up in the sorted
+        (fact, term) keys of what every fact mentions, instead of a question x fact product."""
+        sizes = np.array([len(f) for f in shortlist], dtype=np.int64)
+        if not sizes.sum():
+            return np.zeros(0)
+        keys = self._mentions()
+        parsed, _, qw = self._parsed(tuple(questions))
+        facts = np.concatenate([np.asarray(f, dtype=np.int64) for f in shortlist])
+        pair_q = np.repeat(np.arange(len(shortlist)), sizes)
+        n_terms = np.diff(qw.indptr)[pair_q]
+        pair_of = np.repeat(np.arange(len(facts)), n_terms)
+        offset = np.cumsum(n_terms) - n_terms
+        at = np.repeat(qw.indptr[pair_q] - offset, n_terms) + np.arange(int(n_terms.sum()))
+        wanted = facts[pair_of] * self.idx.width + qw.indices[at]
+        pos = np.minimum(np.searchsorted(keys, wanted), len(keys) - 1)
+        found = keys[pos] == wanted if len(keys) else np.zeros(len(wanted), dtype=bool)
+        covered = np.bincount(pair_of, weights=np.where(found, qw.data[at], 0.0), minlength=len(facts))
+        return 100.0 * covered / _mass(parsed)[pair_q]
+
+    def _mentions(self) -> np.ndarray:
+        keys = getattr(self, "_keys", None)
+        if keys is None or self._keys_of is not self.idx:
+            a = self.idx.ALL
+            rows = np.repeat(np.arange(a.shape[0], dtype=np.int64), np.diff(a.indptr))
+            keys = self._keys = np.sort(rows * self.idx.width + a.indices.astype(np.int64))
+            self._keys_of = self.idx
+        return keys
+
 
 def _argmax_reduceat(values: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:
     """Per segment (starting at ``starts``) of a 1-D array, the offset of its maximum (earliest on ties)."""

@@ -32,6 +32,8 @@ VECTORS = Path(__file__).with_name("data") / "minilm-l6-static.npz"
 # Measured on the development questionnaires (leave-one-questionnaire-out): 1.5 ranks as well as
 # 1 and leaves more unanswerable questions alone; 2 over-trusts single rare pieces.
 IDF_POWER = 1.5
+# Cosines precomputed per batch up to this many (question, text) cells (4 bytes each: 64 MB).
+BATCH_CELLS = 16_000_000
 _HAS_LETTER = re.compile(r"[^\W\d_]")  # "?!" or "1.4" alone is no question
 _lock = threading.Lock()
 _loaded: tuple[WordPiece, np.ndarray, np.ndarray] | None = None
@@ -86,6 +88,8 @@ class StaticAnswerer(Answerer):
         n = max(len(self.facts), 1)
         self.weight = (np.log(1.0 + (n + 1.0) / (df + 0.5)) ** IDF_POWER).astype(np.float32)
         self.matrix = self._embed_ids(encoded)
+        self._ends = np.r_[self.starts[1:], len(self.owner)].astype(np.int64)
+        self._batch: tuple[dict[str, int], np.ndarray, np.ndarray] | None = None
         self._memo: dict[str, np.ndarray] = {}
 
     def _embed_ids(self, encoded: list[list[int]]) -> np.ndarray:
@@ -103,6 +107,32 @@ class StaticAnswerer(Answerer):
         norms = np.linalg.norm(out, axis=1, keepdims=True)
         return out / np.where(norms > 0, norms, 1.0)
 
+    def begin_batch(self, questions: Sequence[str], product: str | None) -> None:
+        """Embed the whole batch at once and, when it fits in ``BATCH_CELLS``, take its cosines to
+        every text of the product's facts in one BLAS product: each chunk then only picks its pairs."""
+        self._memo = {}
+        self._batch = None
+        facts = np.flatnonzero(self.in_scope(product))
+        count = self._ends[facts] - self.starts[facts]
+        if not len(questions) or len(questions) * int(count.sum()) > BATCH_CELLS:
+            return  # too large: each chunk embeds its own questions (memo cleared per chunk)
+        q = self.embed(questions)
+        first = np.cumsum(count) - count
+        cols = np.repeat(self.starts[facts] - first, count) + np.arange(int(count.sum()))
+        column = np.full(len(self.facts), -1, dtype=np.int64)  # fact -> its first column
+        column[facts] = first
+        row = {text: i for i, text in enumerate(questions)}
+        self._batch = (row, (np.take(self.matrix, cols, axis=0) @ q.T).T, column)
+
+    def end_batch(self) -> None:
+        self._batch = None
+        self._memo = {}
+
+    def clear_memo(self) -> None:
+        """Called after each chunk: without a batch's cosines the memo only serves that chunk."""
+        if self._batch is None:
+            self._memo = {}
+
     def embed(self, questions: Sequence[str]) -> np.ndarray:
         todo = [q for q in dict.fromkeys(questions) if q not in self._memo]
         if todo:
@@ -113,9 +143,6 @@ class StaticAnswerer(Answerer):
         if not questions:
             return np.zeros((0, self.vectors.shape[1]), dtype=np.float32)
         return np.stack([self._memo[q] for q in questions])
-
-    def clear_memo(self) -> None:
-        self._memo = {}
 
     def _per_fact(self, sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Best cosine per fact (0-100) and which phrasing gave it, from cosines to every text."""
@@ -144,20 +171,29 @@ class StaticAnswerer(Answerer):
         return out
 
     def rescore_flat(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> np.ndarray:
-        """Every (question, shortlisted fact) pair at once: one product of the batch's questions with
-        the texts of the facts any of them shortlisted, then the best text per pair."""
+        """Every (question, shortlisted fact) pair at once: the best cosine over the fact's texts, from
+        the batch's precomputed cosines or else one product of these questions with the texts of
+        the facts any of them shortlisted."""
         sizes = np.array([len(f) for f in shortlist], dtype=np.int64)
         if not sizes.sum():
             return np.zeros(0)
-        q = self.embed(questions)
         facts = np.concatenate([np.asarray(f, dtype=np.int64) for f in shortlist])
+        batch = self._batch
+        if batch is not None and all(text in batch[0] for text in questions) and (batch[2][facts] >= 0).all():
+            # Cosines taken for the whole batch: pick each pair's run of columns.
+            count = self._ends[facts] - self.starts[facts]
+            pair_first = np.cumsum(count) - count
+            at = np.repeat(batch[2][facts] - pair_first, count) + np.arange(int(count.sum()))
+            rows = np.repeat(np.array([batch[0][t] for t in questions], dtype=np.int64), sizes)
+            cos = batch[1][np.repeat(rows, count), at]
+            return 100.0 * np.clip(np.maximum.reduceat(cos, pair_first).astype(np.float64), 0.0, 1.0)
+        q = self.embed(questions)
         pair_q = np.repeat(np.arange(len(shortlist)), sizes)
         wanted, local = np.unique(facts, return_inverse=True)
-        ends = np.r_[self.starts[1:], len(self.owner)]
-        count = ends[wanted] - self.starts[wanted]
+        count = self._ends[wanted] - self.starts[wanted]
         first = np.cumsum(count) - count  # each wanted fact's first column in the product
         cols = np.repeat(self.starts[wanted] - first, count) + np.arange(int(count.sum()))
-        sims = q @ self.matrix[cols].T  # questions x texts of the wanted facts
+        sims = (np.take(self.matrix, cols, axis=0) @ q.T).T  # questions x texts of the wanted facts
         # Per pair: its question's row, its fact's run of columns; the run's maximum.
         pair_count = count[local]
         pair_first = np.cumsum(pair_count) - pair_count

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import numpy as np
 import pytest
 
 from answerers import Candidate, available_answerers
@@ -111,3 +112,23 @@ def test_fusion_signals_read_answer_and_comment_within_scope(name, tmp_path):
     assert alpha and alpha[0].fact_id == "hosting-a"
     [beta] = answerer.score(["Is our data hosted in the EU?"], "beta", top_k=10)
     assert "hosting-a" not in {c.fact_id for c in beta}
+
+
+@pytest.mark.parametrize("name", NAMES)
+def test_flat_rescore_agrees_with_rescore_inside_and_outside_a_batch(name, tmp_path):
+    # The engine scores shortlisted pairs through rescore_flat, after begin_batch (where an
+    # answerer may precompute for the whole batch); reviewers' explanations go through rescore.
+    answerer = _make(name, tmp_path)
+    questions = ["Is stored data encrypted?", "What is your RTO?", "?!", "Where is data hosted?"]
+    shortlist = [[0, 1, 2], [3, 2], [0], [4, 0, 1]]
+    slow = [h.score for hits in answerer.rescore(questions, shortlist) for h in hits]
+    plain = answerer.rescore_flat(questions, shortlist)
+    answerer.begin_batch(questions, "alpha")
+    try:
+        batched = answerer.rescore_flat(questions[:2], shortlist[:2])
+        rest = answerer.rescore_flat(questions[2:], shortlist[2:])
+    finally:
+        answerer.end_batch()
+    assert np.allclose(plain, slow, atol=1e-3)
+    assert np.allclose(np.concatenate([batched, rest]), plain, atol=1e-3)
+    assert np.allclose(answerer.rescore_flat(questions, shortlist), plain, atol=1e-3)  # after the batch
