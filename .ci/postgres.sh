@@ -3,7 +3,8 @@
 #
 # - initdb into /tmp/trustfill-pg as a non-root user (the `postgres` account when run as root),
 #   listen on 127.0.0.1 only, on a free port; no data worth keeping, so fsync is off.
-# - creates role `trustfill` (password auth, CREATEDB: every test gets a fresh database) and
+# - creates role `trustfill` (password auth, CREATEDB: every test gets a fresh database, and
+#   pg_signal_backend: dropping it may have to end an autovacuum worker on it) and
 #   database `trustfill`, then exports TRUSTFILL_TEST_POSTGRES_URL.
 # - idempotent: a second run reuses the running cluster. Never fails the run: without PostgreSQL
 #   the variable stays unset and the PostgreSQL tests skip with a reason.
@@ -85,7 +86,8 @@ _tf_pg_main() {
   # The socket directory is $base and local auth is trust, for the cluster's own user only.
   if ! _tf_as "$bindir/psql" -h "$base" -p "$port" -U postgres -d postgres -v ON_ERROR_STOP=1 -q \
         -c "CREATE ROLE trustfill LOGIN CREATEDB PASSWORD '$password'" \
-        -c "CREATE DATABASE trustfill OWNER trustfill" >/dev/null 2>"$base/psql.log"; then
+        -c "CREATE DATABASE trustfill OWNER trustfill" \
+        -c "GRANT pg_signal_backend TO trustfill" >/dev/null 2>"$base/psql.log"; then
     echo "postgres.sh: could not create the trustfill role (see $base/psql.log): PostgreSQL tests will skip" >&2
     return 1
   fi

@@ -13,6 +13,7 @@ with a reason; they never silently run on SQLite.
 from __future__ import annotations
 
 import os
+import time
 import uuid
 
 import pytest
@@ -49,10 +50,20 @@ def _fresh_postgres(admin_url: str) -> tuple[str, str]:
 
 
 def _drop_postgres(admin_url: str, name: str) -> None:
+    # FORCE ends what still holds the database, but an autovacuum worker (a superuser process)
+    # can only be ended with pg_signal_backend, which .ci/postgres.sh grants; a reused older
+    # cluster may lack it, so a refused drop is tried again once the worker is done.
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     try:
-        with admin.connect() as conn:
-            conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+        for attempt in range(20):
+            try:
+                with admin.connect() as conn:
+                    conn.execute(sa.text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+                return
+            except sa.exc.DBAPIError:
+                if attempt == 19:
+                    raise
+                time.sleep(0.25)
     finally:
         admin.dispose()
 
