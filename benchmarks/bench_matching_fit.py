@@ -7,6 +7,10 @@ calibration: bias, fused score, margin, coverage, agreement, novelty), fitted on
 questionnaires, so they generalise rather than memorise. ``--cv`` reports
 leave-one-questionnaire-out figures: fit on two questionnaires, evaluate on the third, which is
 the honest estimate of what a new questionnaire style gets.
+
+TRUSTFILL_FIT_PRECISION and TRUSTFILL_FIT_ABSTAIN override the goals the thresholds are chosen
+for, to see the trade-off (held out, an abstention goal of 0.86-0.88 raises top-1 to 0.92 but
+leaves only 0.82-0.84 of unanswerable questions alone, below the 0.85 target).
 """
 
 from __future__ import annotations
@@ -35,7 +39,8 @@ TARGET_PRECISION = float(os.environ.get("TRUSTFILL_FIT_PRECISION", "0.99"))
 # leave-one-questionnaire-out, the wrong suggestions left were facts only two or three of the five
 # signals ranked first (a customer's own pen test taken for ours, "employees" for staff training).
 SUGGEST_FLOOR = 60.0
-ABSTAIN_GOAL = 0.89  # the 0.85 target plus slack: leave-one-questionnaire-out 0.88 gave 0.84, 0.89 gave 0.91
+# The 0.85 target plus slack: held out, a goal of 0.88 gave 0.84, 0.89 gave 0.91.
+ABSTAIN_GOAL = float(os.environ.get("TRUSTFILL_FIT_ABSTAIN", "0.89"))
 
 
 FEATURES = ("fused", "margin", "coverage", "agree", "novelty")
