@@ -613,14 +613,16 @@ class CoverageAnswerer(_Lexical):
         covered = np.bincount(pair_of, weights=np.where(found, qw.data[at], 0.0), minlength=len(facts))
         return 100.0 * covered / _mass(parsed)[pair_q]
 
+    def _build(self) -> None:
+        super()._build()
+        self._keys: np.ndarray | None = None  # sorted fact * width + term of what each fact mentions
+
     def _mentions(self) -> np.ndarray:
-        keys = getattr(self, "_keys", None)
-        if keys is None or self._keys_of is not self.idx:
+        if self._keys is None:
             a = self.idx.ALL
             rows = np.repeat(np.arange(a.shape[0], dtype=np.int64), np.diff(a.indptr))
-            keys = self._keys = np.sort(rows * self.idx.width + a.indices.astype(np.int64))
-            self._keys_of = self.idx
-        return keys
+            self._keys = np.sort(rows * self.idx.width + a.indices.astype(np.int64))
+        return self._keys
 
 
 def _argmax_reduceat(values: np.ndarray, starts: np.ndarray, n: int) -> np.ndarray:

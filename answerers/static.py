@@ -18,6 +18,7 @@ from __future__ import annotations
 import re
 import threading
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
@@ -37,6 +38,22 @@ BATCH_CELLS = 16_000_000
 _HAS_LETTER = re.compile(r"[^\W\d_]")  # "?!" or "1.4" alone is no question
 _lock = threading.Lock()
 _loaded: tuple[WordPiece, np.ndarray, np.ndarray] | None = None
+
+
+@dataclass(frozen=True)
+class _BatchCosines:
+    """A batch's cosines to every text of its product's facts (see ``begin_batch``)."""
+
+    row: dict[str, int]  # question text -> its row
+    cos: np.ndarray  # questions x texts, the facts' texts laid end to end
+    column: np.ndarray  # fact -> its first column (-1: out of the product's scope)
+
+
+def _runs(starts: np.ndarray, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Runs ``starts[i] .. starts[i] + count[i] - 1`` laid end to end: where each run begins in the
+    result, and the result (the indices)."""
+    first = np.cumsum(count) - count
+    return first, np.repeat(starts - first, count) + np.arange(int(count.sum()))
 
 
 def load_vectors() -> tuple[WordPiece, np.ndarray, np.ndarray]:
@@ -89,7 +106,7 @@ class StaticAnswerer(Answerer):
         self.weight = (np.log(1.0 + (n + 1.0) / (df + 0.5)) ** IDF_POWER).astype(np.float32)
         self.matrix = self._embed_ids(encoded)
         self._ends = np.r_[self.starts[1:], len(self.owner)].astype(np.int64)
-        self._batch: tuple[dict[str, int], np.ndarray, np.ndarray] | None = None
+        self._batch: _BatchCosines | None = None
         self._memo: dict[str, np.ndarray] = {}
 
     def _embed_ids(self, encoded: list[list[int]]) -> np.ndarray:
@@ -117,12 +134,11 @@ class StaticAnswerer(Answerer):
         if not len(questions) or len(questions) * int(count.sum()) > BATCH_CELLS:
             return  # too large: each chunk embeds its own questions (memo cleared per chunk)
         q = self.embed(questions)
-        first = np.cumsum(count) - count
-        cols = np.repeat(self.starts[facts] - first, count) + np.arange(int(count.sum()))
+        first, cols = _runs(self.starts[facts], count)
         column = np.full(len(self.facts), -1, dtype=np.int64)  # fact -> its first column
         column[facts] = first
         row = {text: i for i, text in enumerate(questions)}
-        self._batch = (row, (np.take(self.matrix, cols, axis=0) @ q.T).T, column)
+        self._batch = _BatchCosines(row, (np.take(self.matrix, cols, axis=0) @ q.T).T, column)
 
     def end_batch(self) -> None:
         self._batch = None
@@ -179,25 +195,22 @@ class StaticAnswerer(Answerer):
             return np.zeros(0)
         facts = np.concatenate([np.asarray(f, dtype=np.int64) for f in shortlist])
         batch = self._batch
-        if batch is not None and all(text in batch[0] for text in questions) and (batch[2][facts] >= 0).all():
-            # Cosines taken for the whole batch: pick each pair's run of columns.
-            count = self._ends[facts] - self.starts[facts]
-            pair_first = np.cumsum(count) - count
-            at = np.repeat(batch[2][facts] - pair_first, count) + np.arange(int(count.sum()))
-            rows = np.repeat(np.array([batch[0][t] for t in questions], dtype=np.int64), sizes)
-            cos = batch[1][np.repeat(rows, count), at]
-            return 100.0 * np.clip(np.maximum.reduceat(cos, pair_first).astype(np.float64), 0.0, 1.0)
-        q = self.embed(questions)
-        pair_q = np.repeat(np.arange(len(shortlist)), sizes)
-        wanted, local = np.unique(facts, return_inverse=True)
-        count = self._ends[wanted] - self.starts[wanted]
-        first = np.cumsum(count) - count  # each wanted fact's first column in the product
-        cols = np.repeat(self.starts[wanted] - first, count) + np.arange(int(count.sum()))
-        sims = (np.take(self.matrix, cols, axis=0) @ q.T).T  # questions x texts of the wanted facts
+        if batch is not None and all(t in batch.row for t in questions) and (batch.column[facts] >= 0).all():
+            # Cosines taken for the whole batch: its rows for these questions, each pair's run of columns.
+            rows = np.array([batch.row[t] for t in questions], dtype=np.int64)
+            pair_q, sims = np.repeat(rows, sizes), batch.cos
+            pair_count = self._ends[facts] - self.starts[facts]
+            pair_first, at = _runs(batch.column[facts], pair_count)
+        else:
+            q = self.embed(questions)
+            pair_q = np.repeat(np.arange(len(shortlist)), sizes)
+            wanted, local = np.unique(facts, return_inverse=True)
+            count = self._ends[wanted] - self.starts[wanted]
+            first, cols = _runs(self.starts[wanted], count)  # each wanted fact's columns in the product
+            sims = (np.take(self.matrix, cols, axis=0) @ q.T).T  # questions x texts of the wanted facts
+            pair_count = count[local]
+            pair_first, at = _runs(first[local], pair_count)
         # Per pair: its question's row, its fact's run of columns; the run's maximum.
-        pair_count = count[local]
-        pair_first = np.cumsum(pair_count) - pair_count
-        at = np.repeat(first[local] - pair_first, pair_count) + np.arange(int(pair_count.sum()))
         cos = sims[np.repeat(pair_q, pair_count), at]
         best = np.maximum.reduceat(cos, pair_first)
         return 100.0 * np.clip(best.astype(np.float64), 0.0, 1.0)

@@ -50,9 +50,9 @@ def _fresh_postgres(admin_url: str) -> tuple[str, str]:
 
 
 def _drop_postgres(admin_url: str, name: str) -> None:
-    # FORCE ends what still holds the database, but an autovacuum worker (a superuser process)
-    # can only be ended with pg_signal_backend, which .ci/postgres.sh grants; a reused older
-    # cluster may lack it, so a refused drop is tried again once the worker is done.
+    # FORCE ends what still holds the database, but ending a process of another role (seen: an
+    # autovacuum worker) needs pg_signal_backend, which .ci/postgres.sh grants; a reused older
+    # cluster may lack it, so a refused drop is tried again once that process is done.
     admin = sa.create_engine(admin_url, isolation_level="AUTOCOMMIT", poolclass=sa.pool.NullPool)
     try:
         for attempt in range(20):
