@@ -39,6 +39,7 @@ class Match(BaseModel):
     score: float = Field(ge=0, le=100)  # calibrated confidence that fact_id answers the question
     status: Literal["suggested", "review", "unanswered"]
     alternatives: list[Candidate] = Field(default_factory=list)  # up to 5, best first
+    note: str = ""  # why this status, in words for the reviewer ("only 4 of 6 signals rank it first")
 
 
 @dataclass(slots=True)

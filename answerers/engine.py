@@ -198,41 +198,28 @@ class MatchingEngine:
             50.0,
         )
         confs = (100.0 / (1.0 + np.exp(-z))).tolist()
-        agrees = feats["agree"][rows].tolist()
+        voters = sum(1 for name in names if name != "coverage")  # who votes on "agree"
+        votes = np.rint(feats["agree"][rows] * voters).astype(int).tolist()
         top_facts = facts[rows].tolist()
         qis = feats["qid"][rows]
         per_q = np.bincount(qis, minlength=len(questions)).tolist()
         why = self._explain(questions, list(zip(qis.tolist(), top_facts, strict=True)))
         every = self._candidates(top_facts, confs, why)
-        s = self.settings
         matches = []
         pos = 0
-        for n in per_q:
-            if not n:
-                matches.append(
-                    _trusted(Match, {"fact_id": None, "score": 0.0, "status": "unanswered", "alternatives": []})
-                )
-                continue
-            end = pos + n
-            alts = every[pos:end]
-            pos = end
-            conf = alts[0].score
-            agreed = agrees[end - n] >= s.suggest_agreement
-            status = (
-                "suggested"
-                if conf >= s.suggest_threshold and agreed
-                else "review"
-                if conf >= s.review_threshold
-                else "unanswered"
-            )
+        for n, question in zip(per_q, questions, strict=True):
+            alts = every[pos : pos + n]
+            status, note = verdict(alts, votes[pos] if n else 0, voters, self.settings, bool(question.strip()))
+            pos += n
             matches.append(
                 _trusted(
                     Match,
                     {
                         "fact_id": None if status == "unanswered" else alts[0].fact_id,
-                        "score": conf,
+                        "score": alts[0].score if alts else 0.0,
                         "status": status,
                         "alternatives": alts,
+                        "note": note,
                     },
                 )
             )
@@ -355,6 +342,36 @@ def calibration_features(
     else:
         feats.update(margin=np.zeros(0), coverage=np.zeros(0), agree=np.zeros(0))
     return order, feats
+
+
+def verdict(
+    alts: list[Candidate], votes: int, voters: int, s: MatchSettings, has_text: bool = True
+) -> tuple[str, str]:
+    """The status of a question whose candidates are ``alts`` (best first), and why, in words.
+
+    ``votes`` of the ``voters`` ranking answerers put the top candidate first. ``suggested`` needs
+    the confidence and that agreement; ``review`` the review threshold; below it, nothing is offered.
+    """
+    if not alts:
+        return "unanswered", ("no fact shares a meaningful word with the question" if has_text else "empty question")
+    top = alts[0]
+    conf = top.score
+    need = math.ceil(s.suggest_agreement * voters - 1e-9)
+    close = len(alts) > 1 and alts[1].score >= s.review_threshold  # a runner-up worth a look
+    runner = f"; runner-up {alts[1].fact_id} at {alts[1].score:.0f}" if close else ""
+    if conf < s.review_threshold:
+        return "unanswered", (
+            f"best candidate {top.fact_id} at confidence {conf:.0f}, under the review threshold "
+            f"({s.review_threshold:.0f}): not offered as the answer"
+        )
+    if conf < s.suggest_threshold:
+        return "review", f"confidence {conf:.0f} is under the suggest threshold ({s.suggest_threshold:.0f}){runner}"
+    if (votes / voters if voters else 0.0) < s.suggest_agreement:
+        return "review", (
+            f"confidence {conf:.0f}, but only {votes} of {voters} matching signals rank this fact first "
+            f"({need} needed to suggest){runner}"
+        )
+    return "suggested", f"confidence {conf:.0f} and {votes} of {voters} matching signals rank this fact first"
 
 
 def batch_calibration_features(

@@ -135,6 +135,9 @@ def detail_panel(svc: Service, qn: dict, df: pd.DataFrame, ids: list[int], meta:
         decided = f" · reviewed by {q['reviewer']}" if q["reviewer"] else ""
         st.caption(f"Status **{common.STATE_LABELS.get(q['state'], q['state'])}** · confidence "
                    f"{q['score']:.0f} · origin {q['origin']}{decided}")
+        if q.get("match_note"):
+            # Why the matcher chose this status: "to review" with a high confidence needs a reason.
+            st.caption(f"Matcher: {q['match_note']}")
         can_edit = svc.actor.can("edit_answer")
         with st.form(f"det_form_{qid}_{version}", border=False):
             st.text_area("Answer", value=q["answer"], key=f"det_answer_{qid}_{version}", height=68,

@@ -116,7 +116,8 @@ def q_match(qid: int) -> None:
 @questionnaires.command("show")
 @click.argument("qid", type=int)
 @click.option("--status", help="Only questions with this match or review status.")
-def q_show(qid: int, status: str | None) -> None:
+@click.option("--why", is_flag=True, help="Also say why the matcher gave each question its status.")
+def q_show(qid: int, status: str | None, why: bool) -> None:
     """List the questions of questionnaire QID with their answers."""
     for r in service().questions(qid):
         if status and status not in (r["match_status"], r["review_status"]):
@@ -124,6 +125,8 @@ def q_show(qid: int, status: str | None) -> None:
         click.echo(f"{r['id']:>6} v{r['version']:<3} {r['sheet'][:18]}!{r['row']:<5} {r['score']:5.1f} "
                    f"{r['match_status']:<10} {r['review_status']:<9} {(r['fact_id'] or '-')[:24]:<24} "
                    f"{r['answer'][:20]:<20} {r['text'][:70]}")
+        if why and r.get("match_note"):
+            click.echo(f"{'':>11}why: {r['match_note']}")
 
 
 def _decide(action: str, question_ids) -> None:

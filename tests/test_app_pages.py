@@ -217,6 +217,16 @@ def test_detail_panel_shows_alternatives_and_uses_one(matched):
     assert svc.question(row["id"])["fact_id"] == alt["fact_id"]
 
 
+def test_detail_panel_says_why_a_question_is_to_review(matched):
+    svc, qid = matched
+    row = next(r for r in svc.questions(qid) if r["match_status"] == "review")
+    assert row["match_note"]
+    at = open_page(new_session(), "review")
+    at.selectbox(key="rev_detail_pick").set_value(row["id"]).run()
+    no_errors(at)
+    assert f"Matcher: {row['match_note']}" in [c.value for c in at.caption]
+
+
 def test_someone_elses_change_is_a_conflict_not_an_overwrite(matched):
     svc, qid = matched
     at = open_page(new_session(), "review")

@@ -106,6 +106,8 @@ def test_new_user_uploads_bulk_approves_edits_and_downloads(app_url, tf_home, tm
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
         page = browser.new_page(viewport={"width": 1600, "height": 1100}, accept_downloads=True)
         page.set_default_timeout(60_000)
+        # Assertions wait 5 s by default; the first render can take longer on a loaded 2-core machine.
+        expect.set_options(timeout=30_000)
         page.goto(app_url)
         expect(page.get_by_role("heading", name="Questionnaires")).to_be_visible()
 

@@ -152,3 +152,24 @@ def test_dev_workbooks_are_answered_and_reported(tmp_path):
             got = {(r["sheet"], int(r["row"])) for r in csv.DictReader(fh)}
         want = {(t["sheet"], int(t["row"])) for t in truth if t["file"] == name}
         assert want <= got, f"{name}: missing {sorted(want - got)[:5]}"
+
+
+def test_show_why_says_why_each_question_got_its_status(tmp_path):
+    home = tmp_path / "home"
+    run(home, "kb", "import", str(_library(tmp_path)), "--replace")
+    proc = run(home, "questionnaires", "upload", str(_questionnaire(tmp_path)), "--product", "chat")
+    qid = proc.stdout.split("questionnaire ")[1].split()[0]
+    lines = run(home, "questionnaires", "show", qid, "--why").stdout.splitlines()
+    assert len(lines) == 8  # four questions, each followed by the reason for its status
+    for line, why in zip(lines[::2], lines[1::2], strict=True):
+        status = line.split()[4]
+        assert why.strip().startswith("why: ")
+        if status == "suggested":
+            assert "signals rank this fact first" in why and "only" not in why
+        elif status == "review":
+            assert "under the suggest threshold" in why or "only" in why
+        else:
+            assert "review threshold" in why or "no fact" in why
+    # the cyber-insurance question: no fact answers it, and the reason says so
+    assert "no fact" in lines[7] or "review threshold" in lines[7]
+    assert len(run(home, "questionnaires", "show", qid).stdout.splitlines()) == 4  # without --why: as before

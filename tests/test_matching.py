@@ -295,3 +295,50 @@ def test_sample_questionnaire_floor():
     assert top1 >= len(answerable) - 3
     assert sum(m.status == "unanswered" for m in unanswerable) >= len(unanswerable) - 1
     assert all(m.fact_id == fact for (_, fact), m in pairs if m.status == "suggested")
+
+
+# -- the reason given with each status -----------------------------------------------------------
+def _cands(*scores):
+    from answerers.base import Candidate
+
+    return [Candidate(fact_id=f"f{i}", score=s) for i, s in enumerate(scores)]
+
+
+@pytest.mark.parametrize(
+    ("scores", "votes", "status", "words"),
+    [
+        ((80.0, 20.0), 5, "suggested", "confidence 80 and 5 of 6 matching signals rank this fact first"),
+        ((80.0, 20.0), 4, "review", "only 4 of 6 matching signals rank this fact first (5 needed to suggest)"),
+        ((80.0, 70.0), 4, "review", "(5 needed to suggest); runner-up f1 at 70"),
+        ((50.0, 45.0), 6, "review", "confidence 50 is under the suggest threshold (60); runner-up f1 at 45"),
+        ((10.0,), 6, "unanswered", "best candidate f0 at confidence 10, under the review threshold (30)"),
+        ((), 0, "unanswered", "no fact shares a meaningful word with the question"),
+    ],
+)
+def test_each_status_comes_with_the_reason_for_it(scores, votes, status, words):
+    from answerers.engine import verdict
+
+    s = MatchSettings(suggest_threshold=60, review_threshold=30, suggest_agreement=0.75)
+    got, note = verdict(_cands(*scores), votes, 6, s)
+    assert got == status
+    assert words in note
+
+
+def test_the_engine_gives_every_match_a_reason_that_fits_its_status():
+    from knowledge.io import read_library
+    from knowledge.sample import FACTS_FILE
+    from knowledge.sample import make_sample_questionnaire as maker
+
+    engine = MatchingEngine(read_library(FACTS_FILE), LEXICAL)
+    questions = [text for _, rows in maker.SECTIONS for _, text, _ in rows] + ["", "zzqx"]
+    seen = set()
+    for m in engine.match(questions, maker.PRODUCT):
+        seen.add(m.status)
+        assert m.note
+        if m.status == "review" and "only" in m.note:
+            assert m.score >= engine.settings.suggest_threshold  # high confidence, but signals disagree
+        if m.status == "review" and "only" not in m.note:
+            assert m.score < engine.settings.suggest_threshold
+        if m.status == "unanswered" and m.alternatives:
+            assert m.alternatives[0].fact_id in m.note
+    assert seen == {"suggested", "review", "unanswered"}

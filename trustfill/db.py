@@ -88,6 +88,7 @@ questions = sa.Table(
     sa.Column("score", sa.Float, nullable=False, default=0.0),
     sa.Column("match_status", sa.String(20), nullable=False, default="unanswered"),
     sa.Column("alternatives", sa.JSON, nullable=False, default=list),
+    sa.Column("match_note", sa.Text, nullable=False, default="", server_default=""),  # why that status
     # review
     sa.Column("answer", sa.Text, nullable=False, default=""),
     sa.Column("comment", sa.Text, nullable=False, default=""),
@@ -178,7 +179,9 @@ def _migration_3(conn: Connection) -> None:
         ddl = ddl.replace(f"CREATE TABLE {table.name} (", f"CREATE TABLE {table.name}__new (", 1)
         ddl = ddl.replace("REFERENCES questionnaires (", "REFERENCES questionnaires__new (")
         conn.exec_driver_sql(ddl)
-        cols = ", ".join(c.name for c in table.columns)
+        # Only the columns the old table has: later migrations add the others.
+        have = {c["name"] for c in sa.inspect(conn).get_columns(table.name)}
+        cols = ", ".join(c.name for c in table.columns if c.name in have)
         conn.exec_driver_sql(f"INSERT INTO {table.name}__new ({cols}) SELECT {cols} FROM {table.name}")
     conn.exec_driver_sql("DROP TABLE questions")
     conn.exec_driver_sql("DROP TABLE questionnaires")
@@ -189,7 +192,13 @@ def _migration_3(conn: Connection) -> None:
             conn.execute(CreateIndex(index))
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1, _migration_2, _migration_3]
+def _migration_4(conn: Connection) -> None:
+    """Each match keeps the reason for its status ("only 4 of 6 signals rank it first")."""
+    if "match_note" not in {c["name"] for c in sa.inspect(conn).get_columns("questions")}:
+        conn.exec_driver_sql("ALTER TABLE questions ADD COLUMN match_note TEXT NOT NULL DEFAULT ''")
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1, _migration_2, _migration_3, _migration_4]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

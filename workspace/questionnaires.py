@@ -335,7 +335,7 @@ class QuestionnaireOps:
 
 def _match_values(row, match, by_id: dict) -> dict:
     values = dict(fact_id=match.fact_id, score=round(float(match.score), 1), match_status=match.status,
-                  alternatives=[c.model_dump(mode="json") for c in match.alternatives])
+                  match_note=match.note, alternatives=[c.model_dump(mode="json") for c in match.alternatives])
     if row.review_status == "approved" or row.origin in KEEP_ORIGINS:
         return values  # a person's answer stays; only the suggestion beside it is refreshed
     fact = by_id.get(match.fact_id) if match.fact_id else None
