@@ -34,6 +34,9 @@ SUGGEST_AGREEMENT = 0.75
 CHUNK = 64  # questions scored together; bounds memory of per-question score vectors (64: measured
 # faster than 32, 48, 96 or 128 on 2,000 questions x 5,000 facts once the static answerer's cosines
 # are taken per batch: fewer fixed costs per chunk, score arrays still in cache)
+# Signals that score whole groups of facts alike (coverage of the question, the fact's category):
+# fused, never counted among the answerers that rank a fact first.
+NON_VOTERS = frozenset({"coverage", "category"})
 _NAME_WORD = re.compile(r"\b([A-Z][a-z]{2,})(?:'s)?(?=\W|$)")
 
 
@@ -76,6 +79,7 @@ class MatchingEngine:
             self.answerers.append(answerer)
         self.facts = self.answerers[0].facts if self.answerers else []
         self._phrasings: list[list[str]] | None = None
+        self.groups = fact_groups(self.facts)
         profile = "semantic" if any(a.name == "semantic" for a in self.answerers) else "lexical"
         fusion = _fusion()["profiles"][profile]
         self.weights = {a.name: fusion["weights"].get(a.name, fusion.get("plugin_weight", 0.0)) for a in self.answerers}
@@ -190,7 +194,7 @@ class MatchingEngine:
             if self.answerers
             else np.zeros((len(facts), 0))
         )
-        rows, feats = batch_calibration_features(X, sizes, w, names, novelty)
+        rows, feats = batch_calibration_features(X, sizes, w, names, novelty, self.groups[facts])
         z = np.clip(
             self.calibration.get("bias", 0.0)
             + np.column_stack([feats[k][rows] if k in feats else np.zeros(len(rows)) for k in keys]) @ coef,
@@ -198,7 +202,7 @@ class MatchingEngine:
             50.0,
         )
         confs = (100.0 / (1.0 + np.exp(-z))).tolist()
-        voters = sum(1 for name in names if name != "coverage")  # who votes on "agree"
+        voters = sum(1 for name in names if name not in NON_VOTERS)  # who votes on "agree"
         votes = np.rint(feats["agree"][rows] * voters).astype(int).tolist()
         top_facts = facts[rows].tolist()
         qis = feats["qid"][rows]
@@ -311,14 +315,26 @@ def calibration_logit(cal: dict, **features: float) -> float:
     return cal.get("bias", 0.0) + sum(cal.get(k, 0.0) * v for k, v in features.items())
 
 
+def fact_groups(facts: Sequence[Fact]) -> np.ndarray:
+    """Per fact, a number for its Category (-1: none), so rows can be compared by category."""
+    seen: dict[str, int] = {}
+    return np.array(
+        [seen.setdefault(c, len(seen)) if (c := (f.category or "").strip().lower()) else -1 for f in facts],
+        dtype=np.int64,
+    )
+
+
 def calibration_features(
-    X: np.ndarray, w: np.ndarray, names: list[str], novelty: float = 0.0
+    X: np.ndarray, w: np.ndarray, names: list[str], novelty: float = 0.0, groups: np.ndarray | None = None
 ) -> tuple[list[int], dict[str, np.ndarray]]:
     """Fused ranking of one question's shortlist and, per row, what the confidence is computed from.
 
     fused: the weighted score; margin: its lead over the best other row (negative below the top);
     coverage: share of the question the fact mentions anywhere; agree: share of the answerers that
-    rank this row first; novelty: share of the question no fact could answer (same for every row).
+    rank this row first; novelty: share of the question no fact could answer (same for every row);
+    sibling: 1 when the row's strongest rival (the runner-up for the top row, else the top row) has
+    the same category (``groups``, per row): the question is squarely in that topic, and the choice is
+    between neighbours rather than between unrelated guesses.
     Shared with benchmarks/bench_matching_fit.py so fit and use agree.
     """
     n = len(X)
@@ -333,14 +349,16 @@ def calibration_features(
         lead = np.where(np.arange(n) == order[0], top - runner_up, fused - top)
         feats["margin"] = np.minimum(lead / max(top, 1e-9) * 100.0, MARGIN_CAP)
         feats["coverage"] = X[:, names.index("coverage")] if "coverage" in names else np.zeros(n)
-        voters = [j for j, name in enumerate(names) if name != "coverage"]
+        voters = [j for j, name in enumerate(names) if name not in NON_VOTERS]
         if voters:
             firsts = X[:, voters].argmax(axis=0)
             feats["agree"] = np.bincount(firsts, minlength=n)[:n] / len(voters)
         else:
             feats["agree"] = np.zeros(n)
+        rival = np.where(np.arange(n) == order[0], order[1] if n > 1 else -1, order[0])
+        feats["sibling"] = _siblings(np.arange(n), rival, groups)
     else:
-        feats.update(margin=np.zeros(0), coverage=np.zeros(0), agree=np.zeros(0))
+        feats.update(margin=np.zeros(0), coverage=np.zeros(0), agree=np.zeros(0), sibling=np.zeros(0))
     return order, feats
 
 
@@ -374,19 +392,33 @@ def verdict(
     return "suggested", f"confidence {conf:.0f} and {votes} of {voters} matching signals rank this fact first"
 
 
+def _siblings(rows: np.ndarray, rival: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
+    """1.0 where ``rows[i]`` and ``rival[i]`` (-1: none) share a category, else 0.0."""
+    if groups is None or not len(rows):
+        return np.zeros(len(rows))
+    g = groups[rows]
+    return ((rival >= 0) & (g >= 0) & (g == groups[np.maximum(rival, 0)])).astype(np.float64)
+
+
 def batch_calibration_features(
-    X: np.ndarray, sizes: np.ndarray, w: np.ndarray, names: list[str], novelty: np.ndarray
+    X: np.ndarray,
+    sizes: np.ndarray,
+    w: np.ndarray,
+    names: list[str],
+    novelty: np.ndarray,
+    groups: np.ndarray | None = None,
 ) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """:func:`calibration_features` of many questions at once, their shortlists' rows stacked
     (``sizes`` rows each). Returns the rows of each question's best ``ALTERNATIVES`` with a positive
-    fused score (questions in order, best first) and the features of every row, plus ``qid``."""
+    fused score (questions in order, best first) and the features of every row, plus ``qid``.
+    ``groups``: each row's fact category number, stacked like ``X``."""
     n = len(X)
     nq = len(sizes)
     qid = np.repeat(np.arange(nq), sizes)
     fused = X @ w if n else np.zeros(0)
     feats: dict[str, np.ndarray] = {"fused": fused, "novelty": novelty[qid].astype(np.float64), "qid": qid}
     if not n:
-        feats.update(margin=np.zeros(0), coverage=np.zeros(0), agree=np.zeros(0))
+        feats.update(margin=np.zeros(0), coverage=np.zeros(0), agree=np.zeros(0), sibling=np.zeros(0))
         return np.zeros(0, dtype=np.int64), feats
     order = np.lexsort((np.arange(n), -fused, qid))  # per question: best first, ties by fact order
     starts = np.zeros(nq, dtype=np.int64)
@@ -397,14 +429,19 @@ def batch_calibration_features(
     top_q[has] = fused[first]
     runner = np.zeros(nq)
     two = sizes > 1
-    runner[two] = fused[order[starts[two] + 1]]
+    runner_row = np.full(nq, -1, dtype=np.int64)
+    runner_row[two] = order[starts[two] + 1]
+    runner[two] = fused[runner_row[two]]
     is_top = np.zeros(n, dtype=bool)
     is_top[first] = True
     top = top_q[qid]
     lead = np.where(is_top, top - runner[qid], fused - top)
     feats["margin"] = np.minimum(lead / np.maximum(top, 1e-9) * 100.0, MARGIN_CAP)
     feats["coverage"] = X[:, names.index("coverage")] if "coverage" in names else np.zeros(n)
-    voters = [j for j, name in enumerate(names) if name != "coverage"]
+    top_row = np.zeros(nq, dtype=np.int64)
+    top_row[has] = first
+    feats["sibling"] = _siblings(np.arange(n), np.where(is_top, runner_row[qid], top_row[qid]), groups)
+    voters = [j for j, name in enumerate(names) if name not in NON_VOTERS]
     votes = np.zeros(n, dtype=np.int64)
     for j in voters:
         # Each question's first row holding the column's maximum (argmax's tie rule).

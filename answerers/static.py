@@ -15,8 +15,10 @@ the engine's shortlist), but it can rank facts on its own too.
 
 from __future__ import annotations
 
+import hashlib
 import re
 import threading
+from collections import OrderedDict
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -28,6 +30,7 @@ from answerers.base import Answerer, Hit, register
 from answerers.lexical import _argmax_reduceat
 from answerers.text import strip_leading_id
 from answerers.wordpiece import WordPiece
+from knowledge.model import Fact
 
 VECTORS = Path(__file__).with_name("data") / "minilm-l6-static.npz"
 # Measured on the development questionnaires (leave-one-questionnaire-out): 1.5 ranks as well as
@@ -71,6 +74,101 @@ def _text(text: str) -> str:
     return strip_leading_id((text or "").strip())
 
 
+def question_ids(tok: WordPiece, question: str) -> list[int]:
+    """A question's piece ids; nothing but punctuation or numbers is no question (no pieces: a zero vector)."""
+    return tok.encode(_text(question)) if _HAS_LETTER.search(question or "") else []
+
+
+def embed_ids(encoded: list[list[int]], weight: np.ndarray) -> np.ndarray:
+    """Unit vectors of texts given as piece ids, pieces weighted by ``weight``: one sparse
+    (texts x pieces) product."""
+    _, vectors, scales = load_vectors()
+    if not encoded:
+        return np.zeros((0, vectors.shape[1]), dtype=np.float32)
+    used, inverse = np.unique(np.fromiter((i for ids in encoded for i in ids), dtype=np.int64), return_inverse=True)
+    indptr = np.zeros(len(encoded) + 1, dtype=np.int64)
+    indptr[1:] = np.cumsum([len(ids) for ids in encoded])
+    counts = sparse.csr_matrix(
+        (weight[used][inverse], inverse, indptr), shape=(len(encoded), len(used)), dtype=np.float32
+    )
+    table = vectors[used].astype(np.float32) * scales[used, None]
+    out = np.asarray(counts @ table, dtype=np.float32)
+    norms = np.linalg.norm(out, axis=1, keepdims=True)
+    return out / np.where(norms > 0, norms, 1.0)
+
+
+@dataclass(frozen=True)
+class LibraryIndex:
+    """A library's texts as vectors: what the static answerer scores against and the piece
+    weights (IDF) that every static-vector signal embeds questions with."""
+
+    owner: np.ndarray  # text -> its fact
+    number: np.ndarray  # text -> which of the fact's phrasings it is (0: the question + comment text)
+    starts: np.ndarray  # fact -> its first text
+    ends: np.ndarray  # fact -> one past its last text
+    weight: np.ndarray  # piece -> IDF weight
+    matrix: np.ndarray  # text -> unit vector
+
+
+_indexes: OrderedDict[str, LibraryIndex] = OrderedDict()
+
+
+def library_index(facts: Sequence[Fact]) -> LibraryIndex:
+    """The index of ``facts``, built once per library content: the static and category answerers
+    of one engine share it (building it twice doubled the engine's index time)."""
+    digest = hashlib.sha256()
+    for f in facts:
+        digest.update("\x00".join([*f.all_questions, f.comment or "", f.answer or "", "\x01"]).encode())
+    key = digest.hexdigest()
+    with _lock:
+        if key in _indexes:
+            _indexes.move_to_end(key)
+            return _indexes[key]
+    lib = _build_index(facts)
+    with _lock:
+        _indexes[key] = lib
+        while len(_indexes) > 2:  # an engine per library state; old states go
+            _indexes.popitem(last=False)
+    return lib
+
+
+def _build_index(facts: Sequence[Fact]) -> LibraryIndex:
+    tok, _, scales = load_vectors()
+    texts, owner, number = [], [], []
+    for fi, fact in enumerate(facts):
+        for vi, text in enumerate(fact.all_questions):
+            texts.append(_text(text))
+            owner.append(fi)
+            number.append(vi)
+        comment = (fact.comment or "").strip()
+        if comment:
+            texts.append(f"{_text(fact.question)} {comment}")
+            owner.append(fi)
+            number.append(0)  # shown as the fact's main question: the comment is context
+    owner_ = np.array(owner, dtype=np.int64)
+    starts = np.flatnonzero(np.r_[True, owner_[1:] != owner_[:-1]]) if owner else owner_
+    # How many facts use each piece anywhere (phrasings, answer, comment): the IDF.
+    encoded = [tok.encode(t) for t in texts]
+    per_fact: list[set[int]] = [set() for _ in facts]
+    for ids, fi in zip(encoded, owner, strict=True):
+        per_fact[fi].update(ids)
+    for fi, fact in enumerate(facts):
+        per_fact[fi].update(tok.encode(fact.answer or ""))
+    df = np.zeros(len(scales))
+    for pieces in per_fact:
+        df[list(pieces)] += 1
+    n = max(len(facts), 1)
+    weight = (np.log(1.0 + (n + 1.0) / (df + 0.5)) ** IDF_POWER).astype(np.float32)
+    return LibraryIndex(
+        owner=owner_,
+        number=np.array(number, dtype=np.int64),
+        starts=starts,
+        ends=np.r_[starts[1:], len(owner_)].astype(np.int64),
+        weight=weight,
+        matrix=embed_ids(encoded, weight),
+    )
+
+
 @register
 class StaticAnswerer(Answerer):
     name = "static"
@@ -78,51 +176,14 @@ class StaticAnswerer(Answerer):
 
     def _build(self) -> None:
         self.tok, self.vectors, self.scales = load_vectors()
-        texts, owner, number = [], [], []
-        for fi, fact in enumerate(self.facts):
-            for vi, text in enumerate(fact.all_questions):
-                texts.append(_text(text))
-                owner.append(fi)
-                number.append(vi)
-            comment = (fact.comment or "").strip()
-            if comment:
-                texts.append(f"{_text(fact.question)} {comment}")
-                owner.append(fi)
-                number.append(0)  # shown as the fact's main question: the comment is context
-        self.owner = np.array(owner, dtype=np.int64)
-        self.number = np.array(number, dtype=np.int64)
-        self.starts = np.flatnonzero(np.r_[True, self.owner[1:] != self.owner[:-1]]) if owner else self.owner
-        # How many facts use each piece anywhere (phrasings, answer, comment): the IDF.
-        encoded = [self.tok.encode(t) for t in texts]
-        per_fact: list[set[int]] = [set() for _ in self.facts]
-        for ids, fi in zip(encoded, owner, strict=True):
-            per_fact[fi].update(ids)
-        for fi, fact in enumerate(self.facts):
-            per_fact[fi].update(self.tok.encode(fact.answer or ""))
-        df = np.zeros(len(self.scales))
-        for pieces in per_fact:
-            df[list(pieces)] += 1
-        n = max(len(self.facts), 1)
-        self.weight = (np.log(1.0 + (n + 1.0) / (df + 0.5)) ** IDF_POWER).astype(np.float32)
-        self.matrix = self._embed_ids(encoded)
-        self._ends = np.r_[self.starts[1:], len(self.owner)].astype(np.int64)
+        lib = library_index(self.facts)
+        self.owner, self.number, self.starts, self._ends = lib.owner, lib.number, lib.starts, lib.ends
+        self.weight, self.matrix = lib.weight, lib.matrix
         self._batch: _BatchCosines | None = None
         self._memo: dict[str, np.ndarray] = {}
 
     def _embed_ids(self, encoded: list[list[int]]) -> np.ndarray:
-        """Unit vectors of texts given as piece ids: one sparse (texts x pieces) product."""
-        if not encoded:
-            return np.zeros((0, self.vectors.shape[1]), dtype=np.float32)
-        used, inverse = np.unique(np.fromiter((i for ids in encoded for i in ids), dtype=np.int64), return_inverse=True)
-        indptr = np.zeros(len(encoded) + 1, dtype=np.int64)
-        indptr[1:] = np.cumsum([len(ids) for ids in encoded])
-        counts = sparse.csr_matrix(
-            (self.weight[used][inverse], inverse, indptr), shape=(len(encoded), len(used)), dtype=np.float32
-        )
-        table = self.vectors[used].astype(np.float32) * self.scales[used, None]
-        out = np.asarray(counts @ table, dtype=np.float32)
-        norms = np.linalg.norm(out, axis=1, keepdims=True)
-        return out / np.where(norms > 0, norms, 1.0)
+        return embed_ids(encoded, self.weight)
 
     def begin_batch(self, questions: Sequence[str], product: str | None) -> None:
         """Embed the whole batch at once and, when it fits in ``BATCH_CELLS``, take its cosines to
@@ -152,9 +213,7 @@ class StaticAnswerer(Answerer):
     def embed(self, questions: Sequence[str]) -> np.ndarray:
         todo = [q for q in dict.fromkeys(questions) if q not in self._memo]
         if todo:
-            # Nothing but punctuation or numbers is no question at all: a zero vector scores 0.
-            encoded = [self.tok.encode(_text(q)) if _HAS_LETTER.search(q or "") else [] for q in todo]
-            for q, v in zip(todo, self._embed_ids(encoded), strict=True):
+            for q, v in zip(todo, self._embed_ids([question_ids(self.tok, q) for q in todo]), strict=True):
                 self._memo[q] = v
         if not questions:
             return np.zeros((0, self.vectors.shape[1]), dtype=np.float32)

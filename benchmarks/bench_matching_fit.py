@@ -2,8 +2,8 @@
 
     .venv/bin/python benchmarks/bench_matching_fit.py [--write] [--cv]
 
-Few parameters (one weight per answerer, fitted listwise so the right fact ranks first; six for the
-calibration: bias, fused score, margin, coverage, agreement, novelty), fitted on the development
+Few parameters (one weight per answerer, fitted listwise so the right fact ranks first; seven for the
+calibration: bias, fused score, margin, coverage, agreement, novelty, sibling), fitted on the development
 questionnaires, so they generalise rather than memorise. ``--cv`` reports
 leave-one-questionnaire-out figures: fit on two questionnaires, evaluate on the third, which is
 the honest estimate of what a new questionnaire style gets.
@@ -43,7 +43,7 @@ SUGGEST_FLOOR = 60.0
 ABSTAIN_GOAL = float(os.environ.get("TRUSTFILL_FIT_ABSTAIN", "0.89"))
 
 
-FEATURES = ("fused", "margin", "coverage", "agree", "novelty")
+FEATURES = ("fused", "margin", "coverage", "agree", "novelty", "sibling")
 
 
 def collect(engine: MatchingEngine, dev: list[DevQuestion]) -> list[dict]:
@@ -57,7 +57,7 @@ def collect(engine: MatchingEngine, dev: list[DevQuestion]) -> list[dict]:
         novelty = engine.novelty(texts)
         for i, (d, (facts, X)) in enumerate(zip(items, engine.features(texts, product), strict=True)):
             right = np.array([engine.facts[f].id in d.expected for f in facts], dtype=bool)
-            out.append({"q": d, "X": X, "y": right, "novelty": float(novelty[i])})
+            out.append({"q": d, "X": X, "y": right, "novelty": float(novelty[i]), "groups": engine.groups[facts]})
     return out
 
 
@@ -92,7 +92,7 @@ def top_rows(data: list[dict], w: np.ndarray, names: list[str]) -> tuple[np.ndar
     """Calibration features of each question's top row, whether it is right, whether answerable."""
     feats, right, answerable = [], [], []
     for d in data:
-        order, f = calibration_features(d["X"], w, names, novelty=d["novelty"])
+        order, f = calibration_features(d["X"], w, names, novelty=d["novelty"], groups=d["groups"])
         if order and f["fused"][order[0]] > 0:
             feats.append([float(f[k][order[0]]) for k in FEATURES])
             right.append(bool(d["y"][order[0]]))

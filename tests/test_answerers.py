@@ -104,7 +104,8 @@ def test_empty_question(name, tmp_path):
     assert answerer.score(["", "   ", "?!"]) == [[], [], []]
 
 
-@pytest.mark.parametrize("name", [n for n in NAMES if n not in RANKERS])
+# The category signal reads only the fact's Category (tested on its own below).
+@pytest.mark.parametrize("name", [n for n in NAMES if n not in RANKERS and n != "category"])
 def test_fusion_signals_read_answer_and_comment_within_scope(name, tmp_path):
     # hosting-a answers "EU" for product Alpha only; the question uses the answer's word.
     answerer = _make(name, tmp_path)
@@ -132,3 +133,18 @@ def test_flat_rescore_agrees_with_rescore_inside_and_outside_a_batch(name, tmp_p
     assert np.allclose(plain, slow, atol=1e-3)
     assert np.allclose(np.concatenate([batched, rest]), plain, atol=1e-3)
     assert np.allclose(answerer.rescore_flat(questions, shortlist), plain, atol=1e-3)  # after the batch
+
+
+def test_category_signal_scores_a_fact_by_its_category():
+    from answerers.category import CategoryAnswerer
+
+    facts = [
+        Fact(id="rpo", question="What is your RPO?", answer="24 hours", category="Backup"),
+        Fact(id="tls", question="Do you use TLS?", answer="Yes", category="Encryption"),
+        Fact(id="aes", question="Which cipher protects stored data?", answer="AES-256", category="Encryption"),
+        Fact(id="misc", question="Anything else?", answer="No"),
+    ]
+    answerer = CategoryAnswerer()
+    answerer.index(facts)
+    [scores] = answerer.rescore_scores(["Is customer data encrypted?"], [[0, 1, 2, 3]])
+    assert scores[1] == scores[2] > scores[0] >= scores[3] == 0.0

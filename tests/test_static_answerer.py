@@ -104,3 +104,18 @@ def test_engine_uses_it_by_default_and_stays_deterministic():
     again = [m.model_dump() for m in MatchingEngine(FACTS, MatchSettings(semantic=False)).match(
         ["Who leads your infosec function?", "Pen test cadence?"])]
     assert first == again
+
+
+def test_one_library_index_per_library_content():
+    # The static and category answerers of one engine share the index; a changed fact builds a new one.
+    facts = [
+        Fact(id="a", question="Is data encrypted at rest?", answer="Yes", category="Encryption"),
+        Fact(id="b", question="Do you run penetration tests?", answer="Yearly", category="Testing"),
+    ]
+    engine = MatchingEngine(facts, MatchSettings(semantic=False))
+    by_name = {a.name: a for a in engine.answerers}
+    assert by_name["category"].weight is by_name["static"].weight
+    changed = [facts[0], facts[1].model_copy(update={"comment": "By an outside firm."})]
+    other = MatchingEngine(changed, MatchSettings(semantic=False))
+    fresh = {a.name: a for a in other.answerers}["static"]
+    assert fresh.matrix is not by_name["static"].matrix and len(fresh.matrix) == len(by_name["static"].matrix) + 1
