@@ -118,7 +118,8 @@ def library_index(facts: Sequence[Fact]) -> LibraryIndex:
     of one engine share it (building it twice doubled the engine's index time)."""
     digest = hashlib.sha256()
     for f in facts:
-        digest.update("\x00".join([*f.all_questions, f.comment or "", f.answer or "", "\x01"]).encode())
+        parts = [str(len(f.all_questions)), *f.all_questions, f.comment or "", f.answer or ""]
+        digest.update(("\x00".join(parts) + "\x01").encode())
     key = digest.hexdigest()
     with _lock:
         if key in _indexes:
