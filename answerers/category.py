@@ -17,7 +17,7 @@ from collections.abc import Sequence
 import numpy as np
 
 from answerers.base import Answerer, Hit, register
-from answerers.static import embed_ids, library_index, load_vectors, question_ids
+from answerers.static import embed_ids, library_index, load_vectors
 
 
 @register
@@ -28,7 +28,8 @@ class CategoryAnswerer(Answerer):
 
     def _build(self) -> None:
         self.tok = load_vectors()[0]
-        self.weight = library_index(self.facts).weight
+        self.lib = library_index(self.facts)
+        self.weight = self.lib.weight
         names = sorted({(f.category or "").strip() for f in self.facts} - {""})
         group = {c: i for i, c in enumerate(names)}
         self.group = np.array([group.get((f.category or "").strip(), -1) for f in self.facts], dtype=np.int64)
@@ -37,8 +38,7 @@ class CategoryAnswerer(Answerer):
     def _scores(self, questions: Sequence[str], facts: np.ndarray, pair_q: np.ndarray) -> np.ndarray:
         if not len(facts) or not len(self.categories):
             return np.zeros(len(facts))
-        vectors = embed_ids([question_ids(self.tok, q) for q in questions], self.weight)
-        cos = vectors @ self.categories.T  # questions x categories
+        cos = self.lib.embed_questions(questions) @ self.categories.T  # questions x categories
         g = self.group[facts]
         out = cos[pair_q, np.maximum(g, 0)].astype(np.float64)
         return 100.0 * np.clip(np.where(g >= 0, out, 0.0), 0.0, 1.0)

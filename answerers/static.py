@@ -20,7 +20,7 @@ import re
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -38,6 +38,8 @@ VECTORS = Path(__file__).with_name("data") / "minilm-l6-static.npz"
 IDF_POWER = 1.5
 # Cosines precomputed per batch up to this many (question, text) cells (4 bytes each: 64 MB).
 BATCH_CELLS = 16_000_000
+# Question vectors kept per library index (384 floats each: 8,192 of them are 12 MB).
+QUESTION_MEMO = 8192
 _HAS_LETTER = re.compile(r"[^\W\d_]")  # "?!" or "1.4" alone is no question
 _lock = threading.Lock()
 _loaded: tuple[WordPiece, np.ndarray, np.ndarray] | None = None
@@ -108,6 +110,26 @@ class LibraryIndex:
     ends: np.ndarray  # fact -> one past its last text
     weight: np.ndarray  # piece -> IDF weight
     matrix: np.ndarray  # text -> unit vector
+    memo: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)  # question vectors
+
+    def embed_questions(self, questions: Sequence[str]) -> np.ndarray:
+        """Unit vectors of questions, memoised for every signal sharing this index: a batch's
+        questions are embedded once, not once per answerer. At most ``QUESTION_MEMO`` are kept."""
+        tok, vectors, _ = load_vectors()
+        unique = list(dict.fromkeys(questions))
+        known = {q: v for q in unique if (v := self.memo.get(q)) is not None}
+        todo = [q for q in unique if q not in known]
+        if todo:
+            fresh = dict(zip(todo, embed_ids([question_ids(tok, q) for q in todo], self.weight), strict=True))
+            known.update(fresh)
+            if len(fresh) <= QUESTION_MEMO:  # a huge batch is not kept: memory stays bounded
+                with _lock:
+                    if len(self.memo) + len(fresh) > QUESTION_MEMO:
+                        self.memo.clear()
+                    self.memo.update(fresh)
+        if not questions:
+            return np.zeros((0, vectors.shape[1]), dtype=np.float32)
+        return np.stack([known[q] for q in questions])
 
 
 _indexes: OrderedDict[str, LibraryIndex] = OrderedDict()
@@ -177,24 +199,20 @@ class StaticAnswerer(Answerer):
 
     def _build(self) -> None:
         self.tok, self.vectors, self.scales = load_vectors()
-        lib = library_index(self.facts)
+        self.lib = library_index(self.facts)
+        lib = self.lib
         self.owner, self.number, self.starts, self._ends = lib.owner, lib.number, lib.starts, lib.ends
         self.weight, self.matrix = lib.weight, lib.matrix
         self._batch: _BatchCosines | None = None
-        self._memo: dict[str, np.ndarray] = {}
-
-    def _embed_ids(self, encoded: list[list[int]]) -> np.ndarray:
-        return embed_ids(encoded, self.weight)
 
     def begin_batch(self, questions: Sequence[str], product: str | None) -> None:
         """Embed the whole batch at once and, when it fits in ``BATCH_CELLS``, take its cosines to
         every text of the product's facts in one BLAS product: each chunk then only picks its pairs."""
-        self._memo = {}
         self._batch = None
         facts = np.flatnonzero(self.in_scope(product))
         count = self._ends[facts] - self.starts[facts]
         if not len(questions) or len(questions) * int(count.sum()) > BATCH_CELLS:
-            return  # too large: each chunk embeds its own questions (memo cleared per chunk)
+            return  # too large: each chunk embeds its own questions
         q = self.embed(questions)
         first, cols = _runs(self.starts[facts], count)
         column = np.full(len(self.facts), -1, dtype=np.int64)  # fact -> its first column
@@ -204,21 +222,9 @@ class StaticAnswerer(Answerer):
 
     def end_batch(self) -> None:
         self._batch = None
-        self._memo = {}
-
-    def clear_memo(self) -> None:
-        """Called after each chunk: without a batch's cosines the memo only serves that chunk."""
-        if self._batch is None:
-            self._memo = {}
 
     def embed(self, questions: Sequence[str]) -> np.ndarray:
-        todo = [q for q in dict.fromkeys(questions) if q not in self._memo]
-        if todo:
-            for q, v in zip(todo, self._embed_ids([question_ids(self.tok, q) for q in todo]), strict=True):
-                self._memo[q] = v
-        if not questions:
-            return np.zeros((0, self.vectors.shape[1]), dtype=np.float32)
-        return np.stack([self._memo[q] for q in questions])
+        return self.lib.embed_questions(questions)
 
     def _per_fact(self, sims: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Best cosine per fact (0-100) and which phrasing gave it, from cosines to every text."""

@@ -119,3 +119,22 @@ def test_one_library_index_per_library_content():
     other = MatchingEngine(changed, MatchSettings(semantic=False))
     fresh = {a.name: a for a in other.answerers}["static"]
     assert fresh.matrix is not by_name["static"].matrix and len(fresh.matrix) == len(by_name["static"].matrix) + 1
+
+
+def test_question_vectors_are_memoised_within_a_bound(monkeypatch):
+    import answerers.static as static
+
+    monkeypatch.setattr(static, "QUESTION_MEMO", 3)
+    facts = [Fact(id="a", question="Is data encrypted at rest?", answer="Yes", comment="AES-256 for disks.")]
+    lib = static.library_index(facts)
+    lib.memo.clear()
+    first = lib.embed_questions(["Do you encrypt backups?", "Is MFA enforced?"])
+    assert set(lib.memo) == {"Do you encrypt backups?", "Is MFA enforced?"}
+    again = lib.embed_questions(["Is MFA enforced?", "Do you encrypt backups?", "Is MFA enforced?"])
+    assert np.array_equal(again[1], first[0]) and np.array_equal(again[0], again[2])
+    lib.embed_questions(["Who is the CISO?", "Is there a SOC 2 report?"])  # 4 > 3: the memo starts over
+    assert set(lib.memo) == {"Who is the CISO?", "Is there a SOC 2 report?"}
+    many = [f"Question number {i} about encryption?" for i in range(5)]
+    vectors = lib.embed_questions(many)  # more than the bound at once: answered, not kept
+    assert len(vectors) == 5 and set(lib.memo) == {"Who is the CISO?", "Is there a SOC 2 report?"}
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
