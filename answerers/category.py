@@ -30,9 +30,11 @@ class CategoryAnswerer(Answerer):
         self.tok = load_vectors()[0]
         self.lib = library_index(self.facts)
         self.weight = self.lib.weight
-        names = sorted({(f.category or "").strip() for f in self.facts} - {""})
+        # Case-insensitive, as the engine groups facts for its "sibling" feature (engine.fact_groups).
+        keys = [(f.category or "").strip().lower() for f in self.facts]
+        names = sorted(set(keys) - {""})
         group = {c: i for i, c in enumerate(names)}
-        self.group = np.array([group.get((f.category or "").strip(), -1) for f in self.facts], dtype=np.int64)
+        self.group = np.array([group.get(k, -1) for k in keys], dtype=np.int64)
         self.categories = embed_ids([self.tok.encode(c) for c in names], self.weight)
 
     def _scores(self, questions: Sequence[str], facts: np.ndarray, pair_q: np.ndarray) -> np.ndarray:
