@@ -7,7 +7,7 @@ from answerers.text import analyse, normalise
 
 def register_builtins() -> None:
     """Entry-point hook (group ``trustfill.answerers``): registers the built-in answerers."""
-    from answerers import category, fuzzy, lexical, semantic, static  # noqa: F401  (importing registers them)
+    from answerers import category, form, fuzzy, lexical, semantic, static  # noqa: F401  (importing registers them)
 
 
 register_builtins()

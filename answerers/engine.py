@@ -34,9 +34,9 @@ SUGGEST_AGREEMENT = 0.75
 CHUNK = 64  # questions scored together; bounds memory of per-question score vectors (64: measured
 # faster than 32, 48, 96 or 128 on 2,000 questions x 5,000 facts once the static answerer's cosines
 # are taken per batch: fewer fixed costs per chunk, score arrays still in cache)
-# Signals that score whole groups of facts alike (coverage of the question, the fact's category):
-# fused, never counted among the answerers that rank a fact first.
-NON_VOTERS = frozenset({"coverage", "category"})
+# Signals that score whole groups of facts alike (coverage of the question, the fact's category, the
+# form of its answer): fused, never counted among the answerers that rank a fact first.
+NON_VOTERS = frozenset({"coverage", "category", "form"})
 _NAME_WORD = re.compile(r"\b([A-Z][a-z]{2,})(?:'s)?(?=\W|$)")
 
 
@@ -190,7 +190,7 @@ class MatchingEngine:
         sizes = np.array([len(f) for f in shortlists], dtype=np.int64)
         facts = np.concatenate(shortlists) if len(shortlists) else np.zeros(0, dtype=np.int64)
         X = (
-            np.column_stack([a.rescore_flat(questions, shortlists) for a in self.answerers])
+            np.column_stack([self._column(a, questions, shortlists, len(facts)) for a in self.answerers])
             if self.answerers
             else np.zeros((len(facts), 0))
         )
@@ -232,6 +232,13 @@ class MatchingEngine:
             if clear:
                 clear()
         return matches
+
+    def _column(self, a: Answerer, questions: list[str], shortlists: list[np.ndarray], rows: int) -> np.ndarray:
+        """An answerer's scores of the chunk's rows; a fusion-only signal this profile weighs at 0
+        (the answer-form signal next to the semantic one) changes nothing, so it is not computed."""
+        if a.name in NON_VOTERS and not self.weights.get(a.name):
+            return np.zeros(rows)
+        return a.rescore_flat(questions, shortlists)
 
     def novelty(self, questions: Sequence[str]) -> np.ndarray:
         """Per question, the share of it made of specific words no fact mentions (0 without a lexical answerer)."""

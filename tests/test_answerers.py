@@ -104,8 +104,9 @@ def test_empty_question(name, tmp_path):
     assert answerer.score(["", "   ", "?!"]) == [[], [], []]
 
 
-# The category signal reads only the fact's Category (tested on its own below).
-@pytest.mark.parametrize("name", [n for n in NAMES if n not in RANKERS and n != "category"])
+# The category signal reads only the fact's Category, the form signal only the answer's form (both
+# tested on their own below).
+@pytest.mark.parametrize("name", [n for n in NAMES if n not in RANKERS and n not in ("category", "form")])
 def test_fusion_signals_read_answer_and_comment_within_scope(name, tmp_path):
     # hosting-a answers "EU" for product Alpha only; the question uses the answer's word.
     answerer = _make(name, tmp_path)
@@ -148,3 +149,31 @@ def test_category_signal_scores_a_fact_by_its_category():
     answerer.index(facts)
     [scores] = answerer.rescore_scores(["Is customer data encrypted?"], [[0, 1, 2, 3]])
     assert scores[1] == scores[2] > scores[0] >= scores[3] == 0.0
+
+
+def test_form_signal_scores_how_the_answer_fits_the_question():
+    from answerers.form import FormAnswerer
+
+    facts = [
+        Fact(id="backup", question="Do you back up data?", answer="Yes"),
+        Fact(id="freq", question="How often are backups taken?", answer="Daily"),
+        Fact(id="test", question="Do you test restores?", answer="Yes (quarterly)"),
+        Fact(id="tool", question="Which backup tool do you use?", answer="Provider snapshots"),
+    ]
+    answerer = FormAnswerer()
+    answerer.index(facts)
+    polar, often, both, describe, statement = answerer.rescore_scores(
+        [
+            "Are backups performed?",
+            "How frequently are backups taken?",
+            "Are restores tested, and how often?",
+            "Describe your backup tooling.",
+            "Backups.",
+        ],
+        [[0, 1, 2, 3]] * 5,
+    )
+    assert polar.tolist() == [100.0, 0.0, 100.0, 0.0]
+    assert often.tolist() == [0.0, 100.0, 100.0, 0.0]
+    assert both.tolist() == [50.0, 50.0, 100.0, 0.0]
+    assert describe.tolist() == [50.0, 100.0, 75.0, 100.0]
+    assert statement.tolist() == [50.0] * 4

@@ -374,3 +374,23 @@ def test_batch_calibration_features_equal_the_per_question_ones(case):
         for key in ("fused", "margin", "coverage", "agree", "novelty", "sibling"):
             assert np.allclose(batch[key][at : at + n], one[key]), (key, qi)
         at += n
+
+
+def test_a_fusion_only_signal_weighed_at_zero_is_not_computed():
+    # The semantic profile weighs the answer-form signal at 0: computing it would change nothing.
+    from knowledge.io import read_library
+    from knowledge.sample import FACTS_FILE
+
+    engine = MatchingEngine(read_library(FACTS_FILE), LEXICAL)
+    form = next(a for a in engine.answerers if a.name == "form")
+    questions = ["How often are backups taken?", "Is MFA enforced for staff?"]
+    calls = []
+    real = form.rescore_flat
+    form.rescore_flat = lambda *args: calls.append(1) or real(*args)
+    weighed = engine.match(questions)
+    assert calls
+    calls.clear()
+    engine.weights["form"] = 0.0
+    unweighed = engine.match(questions)
+    assert not calls
+    assert [m.alternatives[0].fact_id for m in unweighed] == [m.alternatives[0].fact_id for m in weighed]

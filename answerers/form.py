@@ -1,0 +1,139 @@
+"""``form`` answerer: does the fact's answer have the form the question asks for?
+
+"Does the app log configuration changes?" asks for a yes or no; "How long are logs kept?" and "How
+often are restores tested?" for a duration, a frequency or a number; "Describe ..." for a
+description. A fact answered "Yes" fits the first, one answered "90 days" or "Yes (quarterly)" the
+second. Neighbouring facts (an audit trail that exists vs how long logs are kept; backup frequency
+vs whether restores are tested) often differ in exactly this.
+
+A weak fusion signal, 0-100: the mean, over what the question's asking sentences and clauses ask
+for, of how well the answer fits (a yes/no question: 100 for an answer starting Yes/No/N/A, else 0;
+a quantity or time: 100 for an answer with a digit or a time word, else 0; a description: 100 for an
+answer that is not a yes/no, 75 for "Yes (detail)", 50 for a bare "Yes"); 50 where the question's
+form is unclear (a statement, a heading). It never votes on agreement (engine.NON_VOTERS).
+
+Measured leave-one-questionnaire-out (benchmarks/bench_matching_fit.py --cv), lexical profile:
+top-1 answered 0.925 -> 0.941, ranked 0.941 -> 0.952, suggestion precision 0.983 -> 0.991,
+unanswerable left alone 0.922 -> 0.896. The semantic profile gained nothing (its embeddings already
+tell "how long" from "do you"; held out it lost abstention), so the fit leaves it out there
+(bench_matching_fit.LEFT_OUT).
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+import numpy as np
+
+from answerers.base import Answerer, Hit, register
+from answerers.text import strip_leading_id
+
+# Words that open a yes/no question, and those that open a question asking for something else.
+_POLAR = frozenset({"do", "does", "did", "is", "are", "was", "were", "can", "could", "will", "would", "have",
+                    "has", "should", "must", "may", "shall"})
+_OPEN = frozenset({"what", "which", "how", "when", "where", "who", "whom", "whose", "why", "describe", "list",
+                   "provide", "explain", "specify", "outline", "detail", "identify", "name", "state"})
+_SENTENCE = re.compile(r"(?<=[?.!])\s+")
+_CLAUSE = re.compile(r"[,;]")
+_WORD = re.compile(r"[a-z]+")
+_YES_NO = re.compile(r"\s*(yes|no|n/?a)\b", re.IGNORECASE)
+# An open question asking for a duration, a frequency or a number.
+_ASKS_QUANTITY = re.compile(
+    r"\bhow (long|often|frequently|many|much|quickly|soon|fast)\b|\bwithin what\b|"
+    r"\b(time ?frame|timeline|frequency|period|rpo|rto|recovery (point|time))s?\b"
+)
+_QUANTITY = re.compile(
+    r"\d|\b(hours?|days?|weeks?|months?|years?|minutes?|seconds?|hourly|daily|weekly|monthly|quarterly|"
+    r"annual|annually|yearly|immediately|continuous|continuously|real-time)\b",
+    re.IGNORECASE,
+)
+POLAR, QUANTITY, DESCRIPTION = 0, 1, 2
+
+
+def _asking(question: str) -> list[str]:
+    """The sentences that ask something (end with "?"), else all of them, lower-cased."""
+    sentences = [s for s in _SENTENCE.split(strip_leading_id(question or "").strip().lower()) if s.strip()]
+    return [s for s in sentences if s.rstrip().endswith("?")] or sentences
+
+
+def question_asks(question: str) -> frozenset[int]:
+    """What the question asks for: POLAR (yes/no), QUANTITY (a duration, frequency or number),
+    DESCRIPTION (another value); empty when unclear. Each asking sentence counts, and each of its
+    clauses that starts with a question word: "Who manages keys, and how often are they rotated?"
+    asks for a description and a quantity; "After the contract ends, how soon is data deleted?" for
+    a quantity; "We need EU hosting. Can the service ...?" is a yes/no question."""
+    asks: set[int] = set()
+    for sentence in _asking(question):
+        for clause in _CLAUSE.split(sentence):
+            words = _WORD.findall(clause)
+            while words[:1] in (["and"], ["or"], ["please"]):
+                words = words[1:]
+            word = words[0] if words else ""
+            if word in _POLAR:
+                asks.add(POLAR)
+            elif word in _OPEN:
+                asks.add(QUANTITY if _ASKS_QUANTITY.search(" ".join(words)) else DESCRIPTION)
+    return frozenset(asks)
+
+
+def answer_kind(answer: str) -> int:
+    """A number 0-5 for (starts Yes/No/N/A: bare, with detail, or not) x (states a quantity or time)."""
+    a = answer or ""
+    m = _YES_NO.match(a)
+    yes_no = 0 if not m else 2 if _WORD.search(a[m.end() :].lower()) else 1
+    return 2 * yes_no + bool(_QUANTITY.search(a))
+
+
+# Fit of each kind (answer_kind order) to each thing asked (POLAR, QUANTITY, DESCRIPTION).
+_FIT = np.array(
+    [
+        [0.0, 0.0, 100.0],  # a value
+        [0.0, 100.0, 100.0],  # a value with a quantity ("90 days")
+        [100.0, 0.0, 50.0],  # "Yes"
+        [100.0, 100.0, 50.0],  # "Yes" with a quantity (not reachable: a bare Yes has no digits)
+        [100.0, 0.0, 75.0],  # "Yes (separate storage)"
+        [100.0, 100.0, 75.0],  # "Yes (quarterly)"
+    ]
+)
+
+
+# Score of each answer kind per combination of things asked (8 of them): computed once.
+_ROWS = {
+    frozenset(asks): _FIT[:, sorted(asks)].mean(axis=1) if asks else np.full(len(_FIT), 50.0)
+    for asks in ((), (0,), (1,), (2,), (0, 1), (0, 2), (1, 2), (0, 1, 2))
+}
+_NO_WORDS = np.zeros(len(_FIT))
+
+
+def kind_scores(question: str) -> np.ndarray:
+    """Score of each answer kind for this question (50 for every kind when its form is unclear, 0
+    for a question without words)."""
+    if not _WORD.search((question or "").lower()):
+        return _NO_WORDS
+    return _ROWS[question_asks(question)]
+
+
+@register
+class FormAnswerer(Answerer):
+    name = "form"
+    recall = False
+    standalone = False
+
+    def _build(self) -> None:
+        self.kinds = np.array([answer_kind(f.answer) for f in self.facts], dtype=np.int64)
+
+    def rescore_flat(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> np.ndarray:
+        sizes = [len(f) for f in shortlist]
+        if not sum(sizes):
+            return np.zeros(0)
+        table = np.stack([kind_scores(q) for q in questions])  # questions x kinds
+        facts = np.concatenate([np.asarray(f, dtype=np.int64) for f in shortlist])
+        return table[np.repeat(np.arange(len(questions)), sizes), self.kinds[facts]]
+
+    def rescore(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[list[Hit]]:
+        out = []
+        for question, facts in zip(questions, shortlist, strict=True):
+            row = kind_scores(question)
+            out.append([Hit(int(f), float(row[self.kinds[f]]), 0) for f in facts])
+        return out
