@@ -56,6 +56,11 @@ def matchable(fact: Fact) -> bool:
     return (fact.status or "active").strip().lower() == "active"
 
 
+def category_key(fact: Fact) -> str:
+    """The fact's Category as facts are grouped by it: case and spacing do not matter ("" = none)."""
+    return (fact.category or "").strip().lower()
+
+
 class Answerer:
     """Base class of every answerer. Subclasses set ``name`` and implement ``rescore``.
 
@@ -201,3 +206,36 @@ def available_answerers() -> dict[str, type[Answerer]]:
     """Every registered answerer whose dependencies are installed, by name."""
     _load_entry_points()
     return {name: cls for name, cls in sorted(_REGISTRY.items()) if getattr(cls, "installed", lambda: True)()}
+
+
+class KeyedSignal(Answerer):
+    """A fusion-only signal that scores a fact by a key it shares with other facts (its category,
+    the form of its answer): per question, one score per key. Subclasses set ``keys`` in ``_build``
+    (per fact, its key; -1: none, which scores 0) and implement :meth:`key_scores`."""
+
+    recall = False
+    standalone = False
+    keys: np.ndarray
+
+    def key_scores(self, questions: Sequence[str]) -> np.ndarray:
+        """Scores 0-100, questions x keys."""
+        raise NotImplementedError
+
+    def rescore_flat(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> np.ndarray:
+        sizes = [len(f) for f in shortlist]
+        if not sum(sizes):
+            return np.zeros(0)
+        facts = np.concatenate([np.asarray(f, dtype=np.int64) for f in shortlist])
+        key = self.keys[facts]
+        table = self.key_scores(questions)
+        if not table.shape[1]:
+            return np.zeros(len(facts))
+        picked = table[np.repeat(np.arange(len(questions)), sizes), np.maximum(key, 0)]
+        return np.where(key >= 0, picked, 0.0)
+
+    def rescore(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[list[Hit]]:
+        out = []
+        for qi, facts in enumerate(shortlist):
+            scores = self.rescore_flat([questions[qi]], [facts]).tolist()
+            out.append([Hit(int(f), s, 0) for f, s in zip(facts, scores, strict=True)])
+        return out

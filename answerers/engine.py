@@ -19,7 +19,7 @@ from pathlib import Path
 import numpy as np
 from pydantic import BaseModel, Field
 
-from answerers.base import Answerer, Candidate, Match, available_answerers
+from answerers.base import Answerer, Candidate, Match, available_answerers, category_key
 from answerers.text import analyse
 from knowledge.model import Fact
 
@@ -325,10 +325,7 @@ def calibration_logit(cal: dict, **features: float) -> float:
 def fact_groups(facts: Sequence[Fact]) -> np.ndarray:
     """Per fact, a number for its Category (-1: none), so rows can be compared by category."""
     seen: dict[str, int] = {}
-    return np.array(
-        [seen.setdefault(c, len(seen)) if (c := (f.category or "").strip().lower()) else -1 for f in facts],
-        dtype=np.int64,
-    )
+    return np.array([seen.setdefault(c, len(seen)) if (c := category_key(f)) else -1 for f in facts], dtype=np.int64)
 
 
 def calibration_features(

@@ -26,7 +26,7 @@ from collections.abc import Sequence
 
 import numpy as np
 
-from answerers.base import Answerer, Hit, register
+from answerers.base import KeyedSignal, register
 from answerers.text import strip_leading_id
 
 # Words that open a yes/no question, and those that open a question asking for something else.
@@ -115,25 +115,11 @@ def kind_scores(question: str) -> np.ndarray:
 
 
 @register
-class FormAnswerer(Answerer):
+class FormAnswerer(KeyedSignal):
     name = "form"
-    recall = False
-    standalone = False
 
     def _build(self) -> None:
-        self.kinds = np.array([answer_kind(f.answer) for f in self.facts], dtype=np.int64)
+        self.keys = np.array([answer_kind(f.answer) for f in self.facts], dtype=np.int64)
 
-    def rescore_flat(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> np.ndarray:
-        sizes = [len(f) for f in shortlist]
-        if not sum(sizes):
-            return np.zeros(0)
-        table = np.stack([kind_scores(q) for q in questions])  # questions x kinds
-        facts = np.concatenate([np.asarray(f, dtype=np.int64) for f in shortlist])
-        return table[np.repeat(np.arange(len(questions)), sizes), self.kinds[facts]]
-
-    def rescore(self, questions: Sequence[str], shortlist: Sequence[Sequence[int]]) -> list[list[Hit]]:
-        out = []
-        for question, facts in zip(questions, shortlist, strict=True):
-            row = kind_scores(question)
-            out.append([Hit(int(f), float(row[self.kinds[f]]), 0) for f in facts])
-        return out
+    def key_scores(self, questions: Sequence[str]) -> np.ndarray:
+        return np.stack([kind_scores(q) for q in questions])  # questions x answer kinds

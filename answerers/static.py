@@ -198,9 +198,7 @@ class StaticAnswerer(Answerer):
     recall = False
 
     def _build(self) -> None:
-        self.tok, self.vectors, self.scales = load_vectors()
-        self.lib = library_index(self.facts)
-        lib = self.lib
+        self.lib = lib = library_index(self.facts)  # shared with the category signal
         self.owner, self.number, self.starts, self._ends = lib.owner, lib.number, lib.starts, lib.ends
         self.weight, self.matrix = lib.weight, lib.matrix
         self._batch: _BatchCosines | None = None

@@ -114,7 +114,7 @@ def test_one_library_index_per_library_content():
     ]
     engine = MatchingEngine(facts, MatchSettings(semantic=False))
     by_name = {a.name: a for a in engine.answerers}
-    assert by_name["category"].weight is by_name["static"].weight
+    assert by_name["category"].lib is by_name["static"].lib
     changed = [facts[0], facts[1].model_copy(update={"comment": "By an outside firm."})]
     other = MatchingEngine(changed, MatchSettings(semantic=False))
     fresh = {a.name: a for a in other.answerers}["static"]
