@@ -34,6 +34,9 @@ _POLAR = frozenset({"do", "does", "did", "is", "are", "was", "were", "can", "cou
                     "has", "should", "must", "may", "shall"})
 _OPEN = frozenset({"what", "which", "how", "when", "where", "who", "whom", "whose", "why", "describe", "list",
                    "provide", "explain", "specify", "outline", "detail", "identify", "name", "state"})
+# A preposition that may come before the question word ("In which...", "To whom...", "Within what...").
+_LEAD = frozenset({"in", "on", "at", "for", "to", "by", "from", "with", "within", "under", "after", "before",
+                   "during", "over", "of", "through", "via"})
 _SENTENCE = re.compile(r"(?<=[?.!])\s+")
 _CLAUSE = re.compile(r"[,;]")
 _WORD = re.compile(r"[a-z]+")
@@ -67,8 +70,9 @@ def question_asks(question: str) -> frozenset[int]:
     for sentence in _asking(question):
         for clause in _CLAUSE.split(sentence):
             words = _WORD.findall(clause)
-            while words[:1] in (["and"], ["or"], ["please"]):
-                words = words[1:]
+            while words[:1] in (["and"], ["or"], ["please"]) or (words[:1] and words[0] in _LEAD and words[1:2]
+                                                                and words[1] in _OPEN):
+                words = words[1:]  # "In which region...", "For how long...": the question word follows
             word = words[0] if words else ""
             if word in _POLAR:
                 asks.add(POLAR)

@@ -177,3 +177,21 @@ def test_form_signal_scores_how_the_answer_fits_the_question():
     assert both.tolist() == [50.0, 50.0, 100.0, 0.0]
     assert describe.tolist() == [50.0, 100.0, 75.0, 100.0]
     assert statement.tolist() == [50.0] * 4
+
+
+@pytest.mark.parametrize(
+    ("question", "asks"),
+    [
+        ("In which region will our data be hosted?", {"description"}),
+        ("For how long are logs kept?", {"quantity"}),
+        ("Within what timeframe are breaches reported?", {"quantity"}),
+        ("To whom are incidents escalated?", {"description"}),
+        ("In the event of a breach, will you notify us?", {"yes/no"}),
+        ("In addition, do you encrypt backups?", {"yes/no"}),
+    ],
+)
+def test_form_reads_the_question_word_after_a_leading_preposition(question, asks):
+    from answerers.form import DESCRIPTION, POLAR, QUANTITY, question_asks
+
+    names = {POLAR: "yes/no", QUANTITY: "quantity", DESCRIPTION: "description"}
+    assert {names[a] for a in question_asks(question)} == asks

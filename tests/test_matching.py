@@ -168,17 +168,24 @@ def test_unknown_acronyms_lower_confidence(neighbours):
     assert certified.score < plain.score - 20
 
 
-def test_questionnaire_customer_name_is_ignored(neighbours):
-    # "Contoso" recurs through the sheet and no fact mentions it: the asker's name, not the topic.
+def test_questionnaire_customer_name_reads_as_customer(neighbours):
+    # "Contoso" recurs through the sheet and no fact mentions it: the asker's name, which means
+    # "the customer" (their users, their data), not a topic of its own.
     sheet = [
         "Is Contoso data encrypted at rest?",
-        "Do Contoso staff need 2FA?",
+        "Is 2FA available for Contoso's agents?",
         "Can Contoso users enable multi-factor authentication?",
     ]
     named = neighbours.match(sheet)
-    plain = neighbours.match([q.replace("Contoso ", "") for q in sheet])
-    assert [m.fact_id for m in named] == [m.fact_id for m in plain]
+    plain = neighbours.match(["Is customer data encrypted at rest?", "Is 2FA available for customer agents?",
+                              "Can customer users enable multi-factor authentication?"])
+    first = [m.alternatives[0].fact_id for m in named]
+    assert first == [m.alternatives[0].fact_id for m in plain] == ["rest", "mfa-cust", "mfa-cust"]
     assert [m.score for m in named] == [m.score for m in plain]
+    # With the name only taken out, nothing tells the customer's agents from the vendor's staff.
+    dropped = neighbours.match_one("Is 2FA available for agents?")
+    assert named[1].score > dropped.score + 10
+    assert {a.fact_id: a.score for a in dropped.alternatives}["mfa-staff"] > 0
     # Named once, a product is what the question is about and stays in.
     assert neighbours.prepare(["Can it post to Slack?", sheet[0]]) == ["Can it post to Slack?", sheet[0]]
 
@@ -290,7 +297,9 @@ def test_sample_questionnaire_floor():
     unanswerable = [m for (_, fact), m in pairs if not fact]
     ranked = sum(bool(m.alternatives) and m.alternatives[0].fact_id == fact for fact, m in answerable)
     top1 = sum(m.fact_id == fact for fact, m in answerable)
-    # Measured: 28/28 ranked first, 26/28 answered right, 6/6 unanswerable left alone, no wrong suggestion.
+    # Measured: 27/28 ranked first, 26/28 answered right, 6/6 unanswerable left alone, no wrong suggestion
+    # ("In which region will Acme data be hosted?" ranks data-residency a hair above the storage
+    # location, both near 100: held for review, since two facts fit).
     assert ranked >= len(answerable) - 1
     assert top1 >= len(answerable) - 3
     assert sum(m.status == "unanswered" for m in unanswerable) >= len(unanswerable) - 1
@@ -310,6 +319,8 @@ def _cands(*scores):
         ((80.0, 20.0), 5, "suggested", "confidence 80 and 5 of 6 matching signals rank this fact first"),
         ((80.0, 20.0), 4, "review", "only 4 of 6 matching signals rank this fact first (5 needed to suggest)"),
         ((80.0, 70.0), 4, "review", "(5 needed to suggest); runner-up f1 at 70"),
+        ((99.9, 99.4), 6, "review", "runner-up f1 is at 99, also over the suggest threshold (60): two facts fit"),
+        ((99.9, 59.0), 6, "suggested", "confidence 100 and 6 of 6 matching signals rank this fact first"),
         ((50.0, 45.0), 6, "review", "confidence 50 is under the suggest threshold (60); runner-up f1 at 45"),
         ((10.0,), 6, "unanswered", "best candidate f0 at confidence 10, under the review threshold (30)"),
         ((), 0, "unanswered", "no fact shares a meaningful word with the question"),
@@ -335,10 +346,13 @@ def test_the_engine_gives_every_match_a_reason_that_fits_its_status():
     for m in engine.match(questions, maker.PRODUCT):
         seen.add(m.status)
         assert m.note
-        if m.status == "review" and "only" in m.note:
-            assert m.score >= engine.settings.suggest_threshold  # high confidence, but signals disagree
-        if m.status == "review" and "only" not in m.note:
+        held_back = "only" in m.note or "two facts fit" in m.note  # signals disagree, or a close rival
+        if m.status == "review" and held_back:
+            assert m.score >= engine.settings.suggest_threshold
+        if m.status == "review" and not held_back:
             assert m.score < engine.settings.suggest_threshold
+        if m.status == "suggested" and len(m.alternatives) > 1:
+            assert m.alternatives[1].score <= engine.settings.suggest_threshold
         if m.status == "unanswered" and m.alternatives:
             assert m.alternatives[0].fact_id in m.note
     assert seen == {"suggested", "review", "unanswered"}
