@@ -272,11 +272,12 @@ def test_dev_set_regression_floor_semantic(tmp_path):
     assert fig["precision"] >= 0.97, fig
 
 
-# With the semantic extra the issue asks for top-1 >= 0.95; measured 0.946 (benchmarks/bench_matching.py).
+# With the semantic extra the issue asks for top-1 >= 0.95; measured 0.941 (benchmarks/bench_matching.py;
+# the fusion is chosen on held-out figures, where it measures 0.941 too).
 # Strict: once the target is reached this fails, and the marker must go.
 @needs_shared
 @semantic_only
-@pytest.mark.xfail(reason="semantic top-1 target 0.95 not reached yet (0.946 measured)", strict=True)
+@pytest.mark.xfail(reason="semantic top-1 target 0.95 not reached yet (0.941 measured)", strict=True)
 def test_dev_set_targets_semantic(tmp_path):
     assert _dev_figures(True, tmp_path)["top1"] >= 0.95
 
