@@ -31,6 +31,9 @@ MARGIN_CAP = 30.0  # percent of the top score
 # fact first: measured leave-one-questionnaire-out, it turned held-out precision of suggestions
 # from 0.96 to 0.99 (benchmarks/bench_matching_fit.py).
 SUGGEST_AGREEMENT = 0.75
+# A runner-up over the suggest threshold and this close to the top holds a suggestion back (close_rival).
+# Not any runner-up over the threshold: an exact match (100) next to its neighbour (63) is safe.
+RIVAL_GAP = 10.0
 CHUNK = 64  # questions scored together; bounds memory of per-question score vectors (64: measured
 # faster than 32, 48, 96 or 128 on 2,000 questions x 5,000 facts once the static answerer's cosines
 # are taken per batch: fewer fixed costs per chunk, score arrays still in cache)
@@ -376,8 +379,8 @@ def verdict(
     """The status of a question whose candidates are ``alts`` (best first), and why, in words.
 
     ``votes`` of the ``voters`` ranking answerers put the top candidate first. ``suggested`` needs
-    the confidence, that agreement and no runner-up over the suggest threshold too; ``review`` the
-    review threshold; below it, nothing is offered.
+    the confidence, that agreement and no close rival (:func:`close_rival`); ``review`` the review
+    threshold; below it, nothing is offered.
     """
     if not alts:
         return "unanswered", ("no fact shares a meaningful word with the question" if has_text else "empty question")
@@ -398,14 +401,20 @@ def verdict(
             f"confidence {conf:.0f}, but only {votes} of {voters} matching signals rank this fact first "
             f"({need} needed to suggest){runner}"
         )
-    if len(alts) > 1 and alts[1].score > s.suggest_threshold:
-        # Two facts each clear the bar: the calibration (fitted on top candidates) cannot say which,
-        # so a person picks ("Where is data hosted?" next to "Can the customer choose the region?").
+    if len(alts) > 1 and close_rival(conf, alts[1].score, s.suggest_threshold):
         return "review", (
             f"confidence {conf:.0f}, but runner-up {alts[1].fact_id} is at {alts[1].score:.0f}, also over the "
             f"suggest threshold ({s.suggest_threshold:.0f}): two facts fit"
         )
     return "suggested", f"confidence {conf:.0f} and {votes} of {voters} matching signals rank this fact first"
+
+
+def close_rival(top, runner_up, suggest_threshold: float):
+    """Whether a runner-up's confidence holds a suggestion back: over the suggest threshold and
+    within RIVAL_GAP points of the top. Two facts that both clear the bar this closely are for a
+    person to pick ("Where is data hosted?" next to "Can the customer choose the region?", 99.99 and
+    99.75); the calibration is fitted on top candidates and cannot say which. Works on arrays too."""
+    return (runner_up > suggest_threshold) & (top - runner_up < RIVAL_GAP)
 
 
 def _siblings(rows: np.ndarray, rival: np.ndarray, groups: np.ndarray | None) -> np.ndarray:
