@@ -84,6 +84,10 @@ class MatchingEngine:
         self.facts = self.answerers[0].facts if self.answerers else []
         self._phrasings: list[list[str]] | None = None
         self.groups = fact_groups(self.facts)
+        # Per fact, a number for what it answers (answer and comment): two facts with the same number
+        # put the same words in the customer's sheet, so neither is a rival of the other.
+        said: dict[tuple[str, str], int] = {}
+        self.saying = [said.setdefault(_what_it_says(f), len(said)) for f in self.facts]
         profile = "semantic" if any(a.name == "semantic" for a in self.answerers) else "lexical"
         fusion = _fusion()["profiles"][profile]
         self.weights = {a.name: fusion["weights"].get(a.name, fusion.get("plugin_weight", 0.0)) for a in self.answerers}
@@ -220,7 +224,10 @@ class MatchingEngine:
         pos = 0
         for n, question in zip(per_q, questions, strict=True):
             alts = every[pos : pos + n]
-            status, note = verdict(alts, votes[pos] if n else 0, voters, self.settings, bool(question.strip()))
+            twins = n > 1 and self.saying[top_facts[pos]] == self.saying[top_facts[pos + 1]]
+            status, note = verdict(
+                alts, votes[pos] if n else 0, voters, self.settings, bool(question.strip()), same_answer=twins
+            )
             pos += n
             matches.append(
                 _trusted(
@@ -374,13 +381,14 @@ def calibration_features(
 
 
 def verdict(
-    alts: list[Candidate], votes: int, voters: int, s: MatchSettings, has_text: bool = True
+    alts: list[Candidate], votes: int, voters: int, s: MatchSettings, has_text: bool = True, same_answer: bool = False
 ) -> tuple[str, str]:
     """The status of a question whose candidates are ``alts`` (best first), and why, in words.
 
     ``votes`` of the ``voters`` ranking answerers put the top candidate first. ``suggested`` needs
-    the confidence, that agreement and no close rival (:func:`close_rival`); ``review`` the review
-    threshold; below it, nothing is offered.
+    the confidence, that agreement and no close rival (:func:`close_rival`; a runner-up with the
+    same answer and comment, ``same_answer``, is none); ``review`` the review threshold; below it,
+    nothing is offered.
     """
     if not alts:
         return "unanswered", ("no fact shares a meaningful word with the question" if has_text else "empty question")
@@ -401,12 +409,16 @@ def verdict(
             f"confidence {conf:.0f}, but only {votes} of {voters} matching signals rank this fact first "
             f"({need} needed to suggest){runner}"
         )
-    if len(alts) > 1 and close_rival(conf, alts[1].score, s.suggest_threshold):
+    if len(alts) > 1 and not same_answer and close_rival(conf, alts[1].score, s.suggest_threshold):
         return "review", (
             f"confidence {conf:.0f}, but runner-up {alts[1].fact_id} is at {alts[1].score:.0f}, also over the "
             f"suggest threshold ({s.suggest_threshold:.0f}): two facts fit"
         )
     return "suggested", f"confidence {conf:.0f} and {votes} of {voters} matching signals rank this fact first"
+
+
+def _what_it_says(fact: Fact) -> tuple[str, str]:
+    return (" ".join((fact.answer or "").split()).casefold(), " ".join((fact.comment or "").split()).casefold())
 
 
 def close_rival(top, runner_up, suggest_threshold: float):

@@ -330,6 +330,18 @@ def test_each_status_comes_with_the_reason_for_it(scores, votes, status, words):
     assert words in note
 
 
+@pytest.mark.parametrize(("answer", "status"), [("Yes", "suggested"), ("No", "review")])
+def test_a_close_runner_up_holds_a_suggestion_back_unless_it_says_the_same(answer, status):
+    # A second fact on the same topic: with another answer, which one goes into the customer's sheet
+    # is for a person to pick; with the same answer and comment, the sheet reads the same either way.
+    copy = Fact(id="rest-copy", question="Is customer data encrypted at rest?", answer=answer,
+                alternate_questions=["Is data at rest encrypted?"])
+    m = MatchingEngine([*NEIGHBOURS, copy], LEXICAL).match_one("Is data at rest encrypted?")
+    assert [a.fact_id for a in m.alternatives[:2]] == ["rest-copy", "rest"]
+    assert m.status == status
+    assert ("two facts fit" in m.note) == (status == "review")
+
+
 def test_the_engine_gives_every_match_a_reason_that_fits_its_status():
     from knowledge.io import read_library
     from knowledge.sample import FACTS_FILE
