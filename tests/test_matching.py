@@ -353,6 +353,8 @@ def test_the_engine_gives_every_match_a_reason_that_fits_its_status():
     for m in engine.match(questions, maker.PRODUCT):
         seen.add(m.status)
         assert m.note
+        scores = [a.score for a in m.alternatives]
+        assert scores == sorted(scores, reverse=True)  # the first is the likeliest, as shown
         held_back = "only" in m.note or "two facts fit" in m.note  # signals disagree, or a close rival
         if m.status == "review" and held_back:
             assert m.score >= engine.settings.suggest_threshold
