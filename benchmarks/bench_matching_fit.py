@@ -188,9 +188,7 @@ def choose_thresholds(conf: np.ndarray, right: np.ndarray, answerable: np.ndarra
     return {"suggest": round(max(suggest, review, SUGGEST_FLOOR), 1), "review": round(review, 1)}
 
 
-def figures(
-    conf: np.ndarray, right: np.ndarray, answerable: np.ndarray, th: dict, ok_rows: np.ndarray
-) -> dict:
+def figures(conf: np.ndarray, right: np.ndarray, answerable: np.ndarray, th: dict, ok_rows: np.ndarray) -> dict:
     answered = conf >= th["review"]
     suggested = (conf >= th["suggest"]) & ok_rows
     return {
@@ -249,8 +247,7 @@ def main() -> None:
                 F2, r, a = top_rows(test, w2, names)
                 c = confidence(cal2, F2)
                 # Express each fold's confidences relative to its own thresholds, then pool.
-                scale = ([0, th2["review"], th2["suggest"], 100], [0, 50, 80, 100])
-                conf_all.append(np.interp(c, *scale))
+                conf_all.append(np.interp(c, [0, th2["review"], th2["suggest"], 100], [0, 50, 80, 100]))
                 right_all.append(r)
                 ans_all.append(a)
                 ok_all.append(suggestible(test, w2, names, cal2, F2, th2))
