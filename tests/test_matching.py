@@ -300,6 +300,52 @@ def test_sample_questionnaire_floor():
     assert all(m.fact_id == fact for (_, fact), m in pairs if m.status == "suggested")
 
 
+# -- a public questionnaire in another style, against the shipped sample ---------------------------
+# HECVAT 4.14 asks 331 questions, most of them outside the sample's 40 facts: a harsh check of what
+# gets bulk-suggested. Each WRONG pair was once suggested (at a suggest threshold of 60, with the
+# semantic answerer): it may be offered for review, never suggested. The RIGHT ones stay suggested.
+HECVAT_WRONG = {
+    "Solution Provider Name": "hosting-provider",
+    "Will you allow the institution to perform its own vulnerability testing": "vulnerability-scanning",
+    "Will any data be transferred to the consultant's possession?": "sccs",
+    "In the event of an incident, can your solution's AI features be disabled": "analytics-opt-out",
+    "Do you limit your solution's LLM privileges by default?": "production-access",
+    "Is AI privacy and ethics awareness/training required": "security-training",
+    "Do you have Internet Service Provider (ISP) redundancy?": "high-availability",
+}
+HECVAT_RIGHT = {
+    "Have you undergone a SSAE 18/SOC 2 audit?": "soc2",
+    "Do you have a documented information security policy?": "security-policy",
+    "Is security awareness training mandatory for all employees?": "security-training",
+    "Do you have a formal incident response plan?": "incident-response-plan",
+    "Do you have a data protection officer (DPO)?": "dpo",
+}
+
+
+@needs_shared
+@pytest.mark.parametrize("semantic", [False, pytest.param(True, marks=semantic_only)])
+def test_hecvat_against_the_sample_suggests_only_what_fits(semantic, tmp_path):
+    from intake import read_questionnaire
+    from knowledge.io import read_library
+    from knowledge.sample import FACTS_FILE
+    from tests.conftest import QUESTIONNAIRES
+
+    texts = [q.text for q in read_questionnaire(QUESTIONNAIRES / "hecvat-4.14-blank.xlsx").questions]
+    engine = MatchingEngine(read_library(FACTS_FILE), MatchSettings(semantic=semantic, cache_dir=str(tmp_path)))
+    by_text = dict(zip(texts, engine.match(texts), strict=True))
+
+    def find(start: str):
+        [m] = [m for t, m in by_text.items() if t.startswith(start)]
+        return m
+
+    for start, fact in HECVAT_WRONG.items():
+        m = find(start)
+        assert not (m.status == "suggested" and m.fact_id == fact), (start, m.score)
+    for start, fact in HECVAT_RIGHT.items():
+        m = find(start)
+        assert (m.status, m.fact_id) == ("suggested", fact), (start, m.status, m.note)
+
+
 # -- the reason given with each status -----------------------------------------------------------
 def _cands(*scores):
     from answerers.base import Candidate
