@@ -57,6 +57,13 @@ def app(port: int, address: str, streamlit_args: tuple[str, ...]) -> None:
     cmd = streamlit_command(folder, port, address, streamlit_args)
     where = os.environ.get("TRUSTFILL_HOME") or "the per-user data folder"
     click.echo(f"Trustfill app: http://{address}:{port}  (state in {where}; Ctrl-C stops it)", err=True)
+    if os.name == "posix":
+        # Streamlit takes this process's place: a stop signal (SIGTERM from a service manager or a
+        # test) reaches the server itself. As a child it outlived the command, still serving.
+        sys.stdout.flush()
+        sys.stderr.flush()
+        os.chdir(folder)
+        os.execv(cmd[0], cmd)  # noqa: S606 - our own interpreter and arguments, no shell
     try:
         code = subprocess.call(cmd, cwd=folder)
     except KeyboardInterrupt:

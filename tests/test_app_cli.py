@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+import os
+import socket
+import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 from click.testing import CliRunner
@@ -35,3 +40,40 @@ def test_without_a_config_file_the_privacy_settings_are_passed_as_flags(tmp_path
     cmd = streamlit_command(tmp_path, 8501, "localhost", ())
     assert cmd[-len(SAFE_FLAGS):] == SAFE_FLAGS
     assert "--browser.gatherUsageStats" in cmd and "--client.showErrorDetails" in cmd
+
+
+def _serving(url: str) -> bool:
+    try:
+        with urllib.request.urlopen(url, timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+def test_stopping_the_command_stops_the_server(tmp_path):
+    # A service manager or a test stops `trustfill app` with SIGTERM: the server must go with it,
+    # not keep serving the knowledge base without its parent.
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    env = {**os.environ, "TRUSTFILL_HOME": str(tmp_path / "home")}
+    env.pop("TRUSTFILL_DATABASE_URL", None)
+    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "app", "--port", str(port), "--address", "127.0.0.1"],
+                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    health = f"http://127.0.0.1:{port}/_stcore/health"
+    try:
+        deadline = time.monotonic() + 60
+        while not _serving(health):
+            assert proc.poll() is None and time.monotonic() < deadline, "the app did not start"
+            time.sleep(0.5)
+        proc.terminate()
+        proc.wait(timeout=15)
+        deadline = time.monotonic() + 10
+        while _serving(health) and time.monotonic() < deadline:
+            time.sleep(0.5)
+        assert not _serving(health), "the Streamlit server outlived `trustfill app`"
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+        # Whatever still listens on the port was started by this test: stop it too.
+        subprocess.run(["pkill", "-f", f"server.port {port}"], check=False)
