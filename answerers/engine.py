@@ -86,8 +86,7 @@ class MatchingEngine:
         self.groups = fact_groups(self.facts)
         # Per fact, a number for what it answers (answer and comment): two facts with the same number
         # put the same words in the customer's sheet, so neither is a rival of the other.
-        said: dict[tuple[str, str], int] = {}
-        self.saying = [said.setdefault(_what_it_says(f), len(said)) for f in self.facts]
+        self.saying = _numbered([_what_it_says(f) for f in self.facts])
         profile = "semantic" if any(a.name == "semantic" for a in self.answerers) else "lexical"
         fusion = _fusion()["profiles"][profile]
         self.weights = {a.name: fusion["weights"].get(a.name, fusion.get("plugin_weight", 0.0)) for a in self.answerers}
@@ -131,11 +130,11 @@ class MatchingEngine:
         if not names:
             return texts
 
-        def drop(m: re.Match) -> str:
+        def read(m: re.Match) -> str:
             terms = set(analyse(m.group(1)))
             return QUESTIONER if terms and terms <= names else m.group(0)
 
-        return [_NAME_WORD.sub(drop, t) for t in texts]
+        return [_NAME_WORD.sub(read, t) for t in texts]
 
     def _lexical_index(self):
         source = next((a for a in self.answerers if hasattr(getattr(a, "idx", None), "novelty")), None)
@@ -256,7 +255,7 @@ class MatchingEngine:
 
     def _column(self, a: Answerer, questions: list[str], shortlists: list[np.ndarray], rows: int) -> np.ndarray:
         """An answerer's scores of the chunk's rows; a fusion-only signal this profile weighs at 0
-        (the answer-form signal next to the semantic one) changes nothing, so it is not computed."""
+        (bench_matching_fit.LEFT_OUT) changes nothing, so it is not computed."""
         if a.name in NON_VOTERS and not self.weights.get(a.name):
             return np.zeros(rows)
         return a.rescore_flat(questions, shortlists)
@@ -343,10 +342,15 @@ def calibration_logit(cal: dict, **features: float) -> float:
     return cal.get("bias", 0.0) + sum(cal.get(k, 0.0) * v for k, v in features.items())
 
 
+def _numbered(keys: Sequence) -> np.ndarray:
+    """Per key, a number shared by equal keys (first seen, first numbered); -1 for an empty key."""
+    seen: dict = {}
+    return np.array([seen.setdefault(k, len(seen)) if k else -1 for k in keys], dtype=np.int64)
+
+
 def fact_groups(facts: Sequence[Fact]) -> np.ndarray:
     """Per fact, a number for its Category (-1: none), so rows can be compared by category."""
-    seen: dict[str, int] = {}
-    return np.array([seen.setdefault(c, len(seen)) if (c := category_key(f)) else -1 for f in facts], dtype=np.int64)
+    return _numbered([category_key(f) for f in facts])
 
 
 def calibration_features(

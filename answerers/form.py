@@ -33,6 +33,7 @@ _POLAR = frozenset({"do", "does", "did", "is", "are", "was", "were", "can", "cou
                     "has", "should", "must", "may", "shall"})
 _OPEN = frozenset({"what", "which", "how", "when", "where", "who", "whom", "whose", "why", "describe", "list",
                    "provide", "explain", "specify", "outline", "detail", "identify", "name", "state"})
+_JOINERS = frozenset({"and", "or", "please"})
 # A preposition that may come before the question word ("In which...", "To whom...", "Within what...").
 _LEAD = frozenset({"in", "on", "at", "for", "to", "by", "from", "with", "within", "under", "after", "before",
                    "during", "over", "of", "through", "via"})
@@ -59,6 +60,14 @@ def _asking(question: str) -> list[str]:
     return [s for s in sentences if s.rstrip().endswith("?")] or sentences
 
 
+def _lead_trimmed(words: list[str]) -> list[str]:
+    """The clause's words from the one that says what is asked: past "and", "or", "please", and a
+    preposition before a question word ("In which region...", "For how long...")."""
+    while words and (words[0] in _JOINERS or (words[0] in _LEAD and words[1:2] and words[1] in _OPEN)):
+        words = words[1:]
+    return words
+
+
 def question_asks(question: str) -> frozenset[int]:
     """What the question asks for: POLAR (yes/no), QUANTITY (a duration, frequency or number),
     DESCRIPTION (another value); empty when unclear. Each asking sentence counts, and each of its
@@ -68,10 +77,7 @@ def question_asks(question: str) -> frozenset[int]:
     asks: set[int] = set()
     for sentence in _asking(question):
         for clause in _CLAUSE.split(sentence):
-            words = _WORD.findall(clause)
-            while words[:1] in (["and"], ["or"], ["please"]) or (words[:1] and words[0] in _LEAD and words[1:2]
-                                                                and words[1] in _OPEN):
-                words = words[1:]  # "In which region...", "For how long...": the question word follows
+            words = _lead_trimmed(_WORD.findall(clause))
             word = words[0] if words else ""
             if word in _POLAR:
                 asks.add(POLAR)

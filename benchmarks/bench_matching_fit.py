@@ -130,7 +130,9 @@ def top_rows(
 
 def suggestible(data: list[dict], w: np.ndarray, names: list[str], cal: dict, F: np.ndarray, th: dict) -> np.ndarray:
     """Top rows the engine may suggest at thresholds ``th``: most ranking signals agree, and the
-    runner-up (0 where there is none) is no close rival (engine.close_rival)."""
+    runner-up (0 where there is none) is no close rival (engine.close_rival). The engine also lets a
+    runner-up with the same answer and comment through; no two dev facts say the same, so that
+    exemption does not arise here."""
     F2, _, _ = top_rows(data, w, names, runner_up=True)
     rival = np.where(F2.any(axis=1), confidence(cal, F2), 0.0)
     return eligible(F) & ~close_rival(confidence(cal, F), rival, th["suggest"])
