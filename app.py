@@ -1,15 +1,15 @@
 """Trustfill's review app: ``trustfill app`` (or ``./run.sh``) starts it with ``streamlit run app.py``.
 
 This file only signs the user in, binds the service to them, makes sure the knowledge base is not
-empty on a first run, and lays out the pages; each page lives in ``app_pages/``.
+empty on a first run, and lays out the pages; each page lives in ``trustfill/app_pages/``.
 """
 
 from __future__ import annotations
 
 import streamlit as st
 
-from app_pages import common
-from app_pages.auth import signed_in_actor
+from trustfill.app_pages import common
+from trustfill.app_pages.auth import signed_in_actor
 from trustfill.errors import TrustfillError
 
 st.set_page_config(page_title="Trustfill", page_icon=":material/edit_note:", layout="wide")

@@ -37,7 +37,7 @@ _WRAPPER = """
 import resource, runpy, sys
 out = sys.argv.pop(1)
 try:
-    runpy.run_module("cli.main", run_name="__main__")
+    runpy.run_module("trustfill.cli.main", run_name="__main__")
 finally:
     with open(out, "w") as fh:
         fh.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))

@@ -82,7 +82,7 @@ def main() -> None:
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=120)
     at.run()
     t = time.perf_counter()
-    at.switch_page("app_pages/review.py").run()
+    at.switch_page("trustfill/app_pages/review.py").run()
     print(f"review page, first render: {time.perf_counter() - t:.3f}s")
     assert len(at.data_editor[0].value) == progress.total
 

@@ -10,7 +10,7 @@ import time
 from collections import Counter, defaultdict
 from pathlib import Path
 
-from intake import read_questionnaire
+from trustfill.intake import read_questionnaire
 
 _ARGS = [a for a in sys.argv[1:] if not a.startswith("--")]
 SHARED = Path(_ARGS[0]) if _ARGS else Path(__file__).resolve().parents[2] / "shared"

@@ -27,7 +27,7 @@ def run(args: list[str], env: dict) -> tuple[int, float, float, str]:
     """(exit code, seconds, peak RSS in MB, stderr tail) of one CLI subprocess."""
     start = time.perf_counter()
     with tempfile.TemporaryFile() as err:
-        proc = subprocess.Popen([sys.executable, "-m", "cli.main", *args], cwd=REPO, env=env,
+        proc = subprocess.Popen([sys.executable, "-m", "trustfill", *args], cwd=REPO, env=env,
                                 stdout=subprocess.DEVNULL, stderr=err)
         _, status, usage = os.wait4(proc.pid, 0)
         proc.returncode = os.waitstatus_to_exitcode(status)

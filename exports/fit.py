@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 
 from exports.model import CellWrite, FitResult
-from intake.model import DetectedQuestion
+from trustfill.intake.model import DetectedQuestion
 
 # Words that mean the same drop-down value; the key is only an internal group name.
 _SYNONYMS = {

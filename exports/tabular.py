@@ -17,9 +17,9 @@ from exports.atomic import atomic_output, check_paths
 from exports.cells import parse_ref
 from exports.model import CellWrite, SkippedWrite, WriteResult
 from exports.text import neutralise
-from intake.csv_reader import sniff_delimiter
 from trustfill.config import Limits
 from trustfill.errors import InputFileError, LimitExceeded
+from trustfill.intake.csv_reader import sniff_delimiter
 
 _LINE = re.compile(r"[^\r\n]*(?:\r\n|\n|\r|$)")
 

@@ -25,9 +25,9 @@ from exports.model import CellWrite, SkippedWrite, WriteResult
 from exports.package import PKG_REL_NS, SheetPart, locked_styles, sheet_parts
 from exports.sheet_edit import SheetProblem, edit_sheet
 from exports.text import neutralise
-from intake.safety import check_zip
 from trustfill.config import Limits
 from trustfill.errors import InputFileError
+from trustfill.intake.safety import check_zip
 
 EXCEL_CELL_LIMIT = 32_767
 

@@ -121,7 +121,7 @@ def _rows_from_csv(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
 
 
 def _rows_from_xlsx(path: Path, limits: Limits) -> tuple[list[str], list[tuple[int, list[str]]]]:
-    from intake.safety import check_workbook  # the same hostile-file checks as questionnaire intake
+    from trustfill.intake.safety import check_workbook  # the same hostile-file checks as questionnaire intake
 
     check_workbook(path, str(path), limits)
     import openpyxl  # local: only xlsx imports pay for it

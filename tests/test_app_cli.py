@@ -12,8 +12,8 @@ from pathlib import Path
 
 from click.testing import CliRunner
 
-from cli.app import SAFE_FLAGS, app_folder, streamlit_command
-from cli.main import cli
+from trustfill.cli.app import SAFE_FLAGS, app_folder, streamlit_command
+from trustfill.cli.main import cli
 
 REPO = Path(__file__).resolve().parent.parent
 
@@ -58,7 +58,7 @@ def test_stopping_the_command_stops_the_server(tmp_path):
         port = s.getsockname()[1]
     env = {**os.environ, "TRUSTFILL_HOME": str(tmp_path / "home")}
     env.pop("TRUSTFILL_DATABASE_URL", None)
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "app", "--port", str(port), "--address", "127.0.0.1"],
+    proc = subprocess.Popen([sys.executable, "-m", "trustfill", "app", "--port", str(port), "--address", "127.0.0.1"],
                             cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     health = f"http://127.0.0.1:{port}/_stcore/health"
     try:

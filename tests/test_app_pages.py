@@ -29,7 +29,7 @@ def new_session() -> AppTest:
 
 
 def open_page(at: AppTest, page: str) -> AppTest:
-    at.switch_page(f"app_pages/{page}.py").run()
+    at.switch_page(f"trustfill/app_pages/{page}.py").run()
     assert not at.exception, at.exception
     return at
 

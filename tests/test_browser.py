@@ -51,11 +51,11 @@ def app_url(tf_home):
         pytest.skip("Chromium is not installed at /usr/bin/chromium (apt-get install chromium)")
     pytest.importorskip("playwright.sync_api", reason="the playwright Python package is not installed")
     env = _env(tf_home)
-    subprocess.run([sys.executable, "-m", "cli.main", "kb", "import", str(BENCH / "library.csv"), "--replace"],
+    subprocess.run([sys.executable, "-m", "trustfill", "kb", "import", str(BENCH / "library.csv"), "--replace"],
                    cwd=REPO, env=env, check=True, capture_output=True)
     port = _free_port()
     log = open(tf_home / "app.log", "w")  # noqa: SIM115 - closed below
-    proc = subprocess.Popen([sys.executable, "-m", "cli.main", "app", "--port", str(port), "--address", "127.0.0.1"],
+    proc = subprocess.Popen([sys.executable, "-m", "trustfill", "app", "--port", str(port), "--address", "127.0.0.1"],
                             cwd=REPO, env=env, stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
     try:
@@ -100,7 +100,7 @@ def test_new_user_uploads_bulk_approves_edits_and_downloads(app_url, tf_home, tm
 
     from exports import fit_answer
     from trustfill.service import Service
-    from workspace.questionnaires import as_detected
+    from trustfill.workspace.questionnaires import as_detected
 
     with sync_playwright() as p:
         browser = p.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)

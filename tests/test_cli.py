@@ -20,7 +20,7 @@ REPORT_COLUMNS = ["sheet", "row", "question", "fact_id", "score", "status", "ans
 def run(home: Path, *args: str, ok: bool = True, **env: str) -> subprocess.CompletedProcess:
     environ = {**os.environ, "TRUSTFILL_HOME": str(home), **env}
     environ.pop("TRUSTFILL_DATABASE_URL", None)
-    proc = subprocess.run([sys.executable, "-m", "cli.main", *args], capture_output=True, text=True,
+    proc = subprocess.run([sys.executable, "-m", "trustfill", *args], capture_output=True, text=True,
                           env=environ, cwd=Path(__file__).resolve().parent.parent, timeout=300)
     if ok:
         assert proc.returncode == 0, proc.stderr

@@ -9,8 +9,8 @@ from pathlib import Path
 import pytest
 
 from exports import CellWrite, write_csv_cells
-from intake import read_questionnaire
 from trustfill.errors import InputFileError
+from trustfill.intake import read_questionnaire
 
 
 def fill(tmp_path: Path, raw: bytes, *writes: tuple[str, str]):

@@ -7,8 +7,8 @@ import pytest
 from conftest import DEV, needs_shared
 from exports import CellWrite, fit_answer, write_cells
 from exports.fit import split_answer
-from intake import read_questionnaire
-from intake.model import DetectedQuestion
+from trustfill.intake import read_questionnaire
+from trustfill.intake.model import DetectedQuestion
 
 YNA = ["Yes", "No", "N/A"]
 

@@ -14,10 +14,10 @@ from pathlib import Path
 
 import pytest
 
-from cli.main import main as cli_main
 from db_fixtures import table_counts
 from hostile import corpus as c
 from trustfill import config
+from trustfill.cli.main import main as cli_main
 from trustfill.config import Limits
 from trustfill.errors import TrustfillError
 from trustfill.service import Service
@@ -291,7 +291,7 @@ def test_large_sheet_reads_with_progress(db_url, built):
 @pytest.mark.slow
 def test_hundred_thousand_rows_are_read(built):
     """The 100,000-row sheet is read whole within the default limits, as `trustfill inspect` reads it."""
-    from intake import read_questionnaire
+    from trustfill.intake import read_questionnaire
 
     result = read_questionnaire(built(c.large_sheet), None, Limits())
     assert len(result.questions) == 100_000

@@ -24,12 +24,12 @@ from test_intake_helpers import (
     vendor_workbook,
 )
 
-from intake.csv_reader import CsvReader
-from intake.model import Intake, LayoutOverrides
-from intake.readers import reader_for
-from intake.xlsx_reader import XlsxReader
 from trustfill.config import Limits
 from trustfill.errors import InputFileError
+from trustfill.intake.csv_reader import CsvReader
+from trustfill.intake.model import Intake, LayoutOverrides
+from trustfill.intake.readers import reader_for
+from trustfill.intake.xlsx_reader import XlsxReader
 
 READERS = {"xlsx": XlsxReader(), "csv": CsvReader()}
 

@@ -8,10 +8,10 @@ import zipfile
 import pytest
 from test_intake_helpers import SIMPLE_QUESTION_ROWS, SIMPLE_ROWS, simple_csv, simple_xlsx, vendor_workbook
 
-from intake import read_questionnaire, register_reader, supported_extensions
-from intake.model import Intake, LayoutOverrides, WorkbookLayout
 from trustfill.config import Limits
 from trustfill.errors import InputFileError, LimitExceeded
+from trustfill.intake import read_questionnaire, register_reader, supported_extensions
+from trustfill.intake.model import Intake, LayoutOverrides, WorkbookLayout
 
 OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 

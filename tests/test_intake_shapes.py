@@ -17,8 +17,8 @@ from test_intake_helpers import (
     vendor_workbook,
 )
 
-from intake import LayoutOverrides, format_layout, read_questionnaire
 from trustfill.errors import InputFileError
+from trustfill.intake import LayoutOverrides, format_layout, read_questionnaire
 
 
 @pytest.fixture
@@ -198,6 +198,6 @@ def test_format_layout_reads_at_a_glance(vendor):
 
 
 def test_layout_round_trips_as_json(vendor):
-    from intake import WorkbookLayout
+    from trustfill.intake import WorkbookLayout
     again = WorkbookLayout.model_validate_json(vendor.layout.model_dump_json())
     assert again == vendor.layout

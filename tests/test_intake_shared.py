@@ -9,7 +9,7 @@ from collections import Counter, defaultdict
 import pytest
 
 from conftest import DEV, QUESTIONNAIRES, needs_shared
-from intake import format_layout, read_questionnaire
+from trustfill.intake import format_layout, read_questionnaire
 
 pytestmark = needs_shared
 

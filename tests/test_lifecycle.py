@@ -11,9 +11,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
-from cli.main import main as cli_main
 from db_fixtures import database_snapshot, table_counts
 from trustfill import config
+from trustfill.cli.main import main as cli_main
 from trustfill.config import Limits
 from trustfill.db import get_engine, questionnaires, questions, utcnow
 from trustfill.errors import ConfigError, InputFileError, LimitExceeded, PermissionDenied, TrustfillError
@@ -291,7 +291,7 @@ def test_restore_of_a_non_backup_is_a_clear_error(db_url, tmp_path):
 
 def test_backup_and_restore_through_the_cli(db_url, another_db, tmp_path, monkeypatch, capsys):
     _seed(Service())
-    archive = tmp_path / "cli.zip"
+    archive = tmp_path / "trustfill.cli.zip"
     assert cli_main(["backup", str(archive)]) == 0
     assert "71 facts" in capsys.readouterr().out
     assert cli_main(["restore", str(archive)]) == 1

@@ -325,10 +325,10 @@ HECVAT_RIGHT = {
 @needs_shared
 @pytest.mark.parametrize("semantic", [False, pytest.param(True, marks=semantic_only)])
 def test_hecvat_against_the_sample_suggests_only_what_fits(semantic, tmp_path):
-    from intake import read_questionnaire
     from knowledge.io import read_library
     from knowledge.sample import FACTS_FILE
     from tests.conftest import QUESTIONNAIRES
+    from trustfill.intake import read_questionnaire
 
     texts = [q.text for q in read_questionnaire(QUESTIONNAIRES / "hecvat-4.14-blank.xlsx").questions]
     engine = MatchingEngine(read_library(FACTS_FILE), MatchSettings(semantic=semantic, cache_dir=str(tmp_path)))

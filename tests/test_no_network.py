@@ -139,7 +139,7 @@ def test_the_cli_works_offline(db_url, tmp_path):
                  ["answer", str(SAMPLE_Q), "-o", str(tmp_path / "out.xlsx"), "--report", str(tmp_path / "r.csv")],
                  ["questionnaires", "list"],
                  ["backup", str(tmp_path / "b.zip")]):
-        done = run("-m", "cli.main", *args)
+        done = run("-m", "trustfill", *args)
         assert done.returncode == 0, done.stderr
         assert "Traceback" not in done.stderr
     assert (tmp_path / "out.xlsx").exists() and (tmp_path / "b.zip").exists()

@@ -145,7 +145,7 @@ def test_the_cli_runs_against_the_configured_database(db_url, tmp_path):
     out = tmp_path / "filled.xlsx"
 
     def run(*args: str) -> subprocess.CompletedProcess:
-        return subprocess.run([sys.executable, "-m", "cli.main", *args], cwd=REPO, env=env,
+        return subprocess.run([sys.executable, "-m", "trustfill", *args], cwd=REPO, env=env,
                               capture_output=True, text=True, timeout=180)
 
     assert run("kb", "import", "--sample").returncode == 0

@@ -8,7 +8,7 @@ from click.testing import CliRunner
 
 from answerers import MatchingEngine
 from answerers.engine import _FUSION
-from cli.main import cli
+from trustfill.cli.main import cli
 from trustfill.service import Service
 
 
@@ -46,7 +46,7 @@ def test_set_show_reset_round_trip(tf_home):
 
 
 def test_bad_values_are_one_line_errors(tf_home, capsys):
-    from cli.main import main
+    from trustfill.cli.main import main
 
     for args in (["--suggest", "120"], ["--answerers", "nope"], []):
         assert main(["settings", "set", *args]) != 0

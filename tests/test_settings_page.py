@@ -7,11 +7,11 @@ from streamlit.testing.v1 import AppTest
 from test_team_support import REPO, fast_hashes, make_team  # noqa: F401
 
 from answerers import MatchingEngine
-from app_pages import common
+from trustfill.app_pages import common
 from trustfill.roles import Actor
 from trustfill.service import Service
 
-PAGE = str(REPO / "app_pages" / "settings.py")
+PAGE = str(REPO / "trustfill" / "app_pages" / "settings.py")
 SAVE_MATCHING = "FormSubmitter:settings_matching-Save matching settings"
 SAVE_LIMITS = "FormSubmitter:settings_limits-Save limits"
 SAVE_RETENTION = "FormSubmitter:settings_retention-Save retention"
@@ -108,10 +108,11 @@ def test_a_viewer_reads_the_settings_but_cannot_change_them(db_url):
 
 
 def test_the_navigation_offers_settings_and_the_app_shows_one_success(tf_home):
-    assert all(any(p[0] == "app_pages/settings.py" for pages in common.navigation_for(Actor("u", role)).values()
+    settings_page = "trustfill/app_pages/settings.py"
+    assert all(any(p[0] == settings_page for pages in common.navigation_for(Actor("u", role)).values()
                    for p in pages) for role in ("viewer", "admin"))
     at = AppTest.from_file(str(REPO / "app.py"), default_timeout=60).run()  # single-user mode: local admin
-    at.switch_page("app_pages/settings.py").run()
+    at.switch_page("trustfill/app_pages/settings.py").run()
     assert not at.exception and at.title[0].value == "Settings"
     at.number_input(key="set_agreement").set_value(0.5)
     at.button(key=SAVE_MATCHING).click().run()

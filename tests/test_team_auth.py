@@ -8,8 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_team_support import PASSWORD, fast_hashes, make_team  # noqa: F401
 
-from app_pages.auth import is_local_request
 from trustfill import accounts, team
+from trustfill.app_pages.auth import is_local_request
 from trustfill.db import get_engine, users
 from trustfill.errors import NotFound, PermissionDenied, TrustfillError
 from trustfill.roles import ANONYMOUS, Actor
@@ -90,7 +90,7 @@ def test_local_request_detection():
 def _app():
     import streamlit as st
 
-    from app_pages.auth import signed_in_actor
+    from trustfill.app_pages.auth import signed_in_actor
 
     actor = signed_in_actor()
     st.markdown(f"ACTOR {actor.username} {actor.role} local={actor.local_mode}")

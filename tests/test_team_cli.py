@@ -16,7 +16,7 @@ import pytest
 from click.testing import CliRunner
 from test_team_support import PASSWORD, REPO, SAMPLE_QUESTIONNAIRE, fast_hashes, make_team  # noqa: F401
 
-from cli.main import cli
+from trustfill.cli.main import cli
 from trustfill.errors import PermissionDenied, TrustfillError
 from trustfill.roles import ROLES
 from trustfill.service import Service
@@ -134,7 +134,7 @@ def test_cli_audit_export_filters(team, tmp_path):
 
 def _run(home: Path, db_url: str, *args: str, stdin: str = "", **env: str) -> subprocess.CompletedProcess:
     environ = {**os.environ, "TRUSTFILL_HOME": str(home), "TRUSTFILL_DATABASE_URL": db_url, **env}
-    return subprocess.run([sys.executable, "-m", "cli.main", *args], input=stdin, capture_output=True, text=True,
+    return subprocess.run([sys.executable, "-m", "trustfill", *args], input=stdin, capture_output=True, text=True,
                           env=environ, cwd=REPO, timeout=120)
 
 

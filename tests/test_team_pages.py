@@ -9,8 +9,8 @@ from trustfill import accounts
 from trustfill.roles import Actor
 from trustfill.service import Service
 
-AUDIT_PAGE = str(REPO / "app_pages" / "audit.py")
-USERS_PAGE = str(REPO / "app_pages" / "users.py")
+AUDIT_PAGE = str(REPO / "trustfill" / "app_pages" / "audit.py")
+USERS_PAGE = str(REPO / "trustfill" / "app_pages" / "users.py")
 
 
 def _as(page: str, username: str | None) -> AppTest:
@@ -72,7 +72,7 @@ def test_users_page_changes_roles_for_admins_only(db_url):
 
 
 APP = str(REPO / "app.py")
-ADMIN_PAGES = {"audit": "app_pages/audit.py", "users": "app_pages/users.py"}
+ADMIN_PAGES = {"audit": "trustfill/app_pages/audit.py", "users": "trustfill/app_pages/users.py"}
 
 
 def _sign_in(username: str, password: str = PASSWORD) -> AppTest:
@@ -128,13 +128,13 @@ def test_editor_sees_own_proposal_as_pending_approver_accepts_it(db_url):
     mine = editor.save_fact(fact.model_copy(update={"id": "editors-idea", "version": 1}), expected_version=None)
     assert mine.status == "proposed"
     at = _sign_in("editor1")
-    at.switch_page("app_pages/knowledge.py").run()
+    at.switch_page("trustfill/app_pages/knowledge.py").run()
     assert not at.exception
     assert any("Proposed facts (1)" in h.value for h in at.subheader)
     assert not any(b.key == "kb_accept_editors-idea" for b in at.button)
     assert any("pending" in m.value for m in at.markdown)
     at = _sign_in("approver1")
-    at.switch_page("app_pages/knowledge.py").run()
+    at.switch_page("trustfill/app_pages/knowledge.py").run()
     at.button(key="kb_accept_editors-idea").click().run()
     assert not at.exception and not at.error
     accepted = editor.fact("editors-idea")

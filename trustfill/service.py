@@ -19,9 +19,9 @@ from trustfill.db import get_engine
 from trustfill.lifecycle import LifecycleOps
 from trustfill.roles import LOCAL_ADMIN, Actor
 from trustfill.team import TeamOps
-from workspace.export import ExportOps
-from workspace.questionnaires import QuestionnaireOps
-from workspace.review import ReviewOps
+from trustfill.workspace.export import ExportOps
+from trustfill.workspace.questionnaires import QuestionnaireOps
+from trustfill.workspace.review import ReviewOps
 
 
 class ServiceBase:

@@ -1,0 +1,220 @@
+"""What every page of the app shares: the service for the signed-in user, the current questionnaire,
+cached question tables, and one way to show a user mistake (never a traceback).
+
+Pages stay thin: they read through ``Service`` and write through ``Service``; nothing a reviewer
+decides lives only in session state.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+from collections.abc import Callable
+from typing import Any
+
+import pandas as pd
+import streamlit as st
+
+from trustfill.errors import Conflict, TrustfillError
+from trustfill.roles import Actor
+from trustfill.service import Service
+
+PAGES = {
+    "questionnaires": "trustfill/app_pages/questionnaires.py",
+    "review": "trustfill/app_pages/review.py",
+    "export": "trustfill/app_pages/export.py",
+    "knowledge": "trustfill/app_pages/knowledge.py",
+    "overview": "trustfill/app_pages/overview.py",
+}
+
+# The navigation: (section, page file, title, icon, permission needed to see it).
+NAVIGATION = [
+    ("Work", PAGES["questionnaires"], "Questionnaires", ":material/folder_open:", "read"),
+    ("Work", PAGES["review"], "Review", ":material/fact_check:", "read"),
+    ("Work", PAGES["export"], "Export", ":material/download:", "read"),
+    ("Knowledge", PAGES["knowledge"], "Knowledge base", ":material/menu_book:", "read"),
+    ("Knowledge", PAGES["overview"], "Overview", ":material/insights:", "read"),
+    ("Admin", "trustfill/app_pages/audit.py", "Audit trail", ":material/receipt_long:", "read_audit"),
+    ("Admin", "trustfill/app_pages/users.py", "Users", ":material/group:", "manage_users"),
+    # Everyone may read the settings (the page is read-only below admin); only admins change them.
+    ("Admin", "trustfill/app_pages/settings.py", "Settings", ":material/settings:", "read"),
+]
+
+
+def navigation_for(actor: Actor) -> dict[str, list[tuple[str, str, str]]]:
+    """The sections and pages ``actor`` sees: (page file, title, icon) per section, in order.
+
+    A page hidden here still checks the role itself (the service refuses): hiding only spares
+    people a page that would say no.
+    """
+    sections: dict[str, list[tuple[str, str, str]]] = {}
+    for section, path, title, icon, permission in NAVIGATION:
+        if actor.can(permission):
+            sections.setdefault(section, []).append((path, title, icon))
+    return sections
+
+
+# Where each question stands, in the order a reviewer works through them.
+STATES = ["suggested", "review", "unanswered", "edited", "approved", "rejected", "prefilled"]
+STATE_LABELS = {
+    "suggested": "suggested (confident)", "review": "to review", "unanswered": "unanswered",
+    "edited": "edited, not approved", "approved": "approved", "rejected": "rejected",
+    "prefilled": "pre-filled by customer",
+}
+
+
+# ---- the service
+def bind_service(actor: Actor) -> Service:
+    """Called once per run by app.py; pages (and their fragments) fetch it with ``service()``."""
+    svc = st.session_state.get("tf_service")
+    if svc is None or svc.actor != actor:
+        svc = Service(actor=actor)
+        st.session_state["tf_service"] = svc
+    return svc
+
+
+def service() -> Service:
+    svc = st.session_state.get("tf_service")
+    if svc is None:  # a page opened without app.py (should not happen; be safe)
+        from trustfill.app_pages.auth import signed_in_actor
+
+        svc = bind_service(signed_in_actor())
+    return svc
+
+
+def attempt(action: Callable[..., Any], *args, **kwargs) -> Any:
+    """Run a service call; show a user mistake as an error box and return None instead of raising."""
+    try:
+        return action(*args, **kwargs)
+    except Conflict as exc:
+        st.warning(f"{exc}")
+        invalidate()
+    except TrustfillError as exc:
+        st.error(str(exc))
+    return None
+
+
+def succeeded(action: Callable[..., Any], *args, **kwargs) -> bool:
+    """Like ``attempt`` for actions that return nothing: True when it worked."""
+    done = []
+    attempt(lambda: done.append(action(*args, **kwargs)))
+    return bool(done)
+
+
+def flash(message: str, kind: str = "success") -> None:
+    """A message that survives the st.rerun() that follows an action."""
+    st.session_state.setdefault("tf_flash", []).append((kind, message))
+
+
+def show_flashes() -> None:
+    for kind, message in st.session_state.pop("tf_flash", []):
+        getattr(st, kind)(message)
+
+
+# ---- the current questionnaire (defaults to the newest, so a reopened tab lands where work was)
+def questionnaires(svc: Service) -> list[dict]:
+    return attempt(svc.list_questionnaires) or []
+
+
+def label(qn: dict) -> str:
+    who = f" — {qn['customer']}" if qn.get("customer") else ""
+    return f"#{qn['id']} {qn['name']}{who}"
+
+
+def current_qid(listing: list[dict]) -> int | None:
+    ids = [q["id"] for q in listing]
+    qid = st.session_state.get("tf_qid")
+    if qid in ids:
+        return qid
+    return ids[0] if ids else None
+
+
+def set_current(qid: int) -> None:
+    st.session_state["tf_qid"] = qid
+
+
+def questionnaire_page_header(svc: Service, title: str, where: str) -> dict:
+    """The title beside the questionnaire picker; stops the page when there is no questionnaire yet."""
+    head = st.columns([1, 2], vertical_alignment="bottom")
+    head[0].title(title)
+    with head[1]:
+        qn = pick_questionnaire(svc, where)
+    if qn is None:
+        st.stop()
+    return qn
+
+
+def pick_questionnaire(svc: Service, where: str = "main") -> dict | None:
+    """A selectbox of questionnaires bound to the shared current one; None when there are none."""
+    listing = questionnaires(svc)
+    if not listing:
+        st.info("No questionnaire yet. Upload one, or open the sample, on the **Questionnaires** page.")
+        st.page_link(PAGES["questionnaires"], label="Go to Questionnaires", icon=":material/folder_open:")
+        return None
+    by_id = {q["id"]: q for q in listing}
+    qid = current_qid(listing)
+    choice = st.selectbox("Questionnaire", list(by_id), index=list(by_id).index(qid),
+                          format_func=lambda i: label(by_id[i]), key=f"pick_{where}")
+    set_current(choice)
+    return by_id[choice]
+
+
+# ---- question tables, cached per questionnaire and database change
+def _fingerprint(svc: Service, qid: int) -> tuple:
+    """Changes whenever any question of ``qid`` changes: every write bumps that row's version."""
+    count, versions = svc.questions_fingerprint(qid)
+    return (str(svc.engine.url), qid, count, versions, st.session_state.get("tf_epoch", 0))
+
+
+def state_of(row: dict) -> str:
+    if row["review_status"] in ("approved", "rejected"):
+        return row["review_status"]
+    if row["prefilled"]:
+        return "prefilled"
+    if row["origin"] in ("edited", "manual", "picked"):
+        return "edited"
+    return row["match_status"]
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _frame(_svc: Service, key: tuple) -> pd.DataFrame:
+    rows = _svc.questions(key[1])
+    df = pd.DataFrame(rows)
+    if df.empty:
+        return df
+    df["state"] = [state_of(r) for r in rows]
+    df["score"] = df["score"].astype(float)
+    df["fact_id"] = df["fact_id"].fillna("")
+    df["section"] = df["section"].fillna("")
+    return df.drop(columns=["target"]).set_index("id", drop=False)
+
+
+def questions_frame(svc: Service, qid: int) -> pd.DataFrame:
+    """Every question of ``qid`` as a DataFrame indexed by question ID (fresh, but only refetched on change)."""
+    return _frame(svc, _fingerprint(svc, qid))
+
+
+@st.cache_data(max_entries=8, show_spinner=False)
+def _stale(_svc: Service, key: tuple) -> frozenset[str]:
+    return frozenset(_svc.stale_fact_ids())
+
+
+def stale_ids(svc: Service) -> frozenset[str]:
+    """Active facts past their review date, exactly as `trustfill kb lint` counts them.
+
+    Recomputed only when a fact changes or the day turns (keyed on the knowledge-base fingerprint):
+    a rerun costs one aggregate query, not a read of every fact.
+    """
+    return _stale(svc, (str(svc.engine.url), dt.date.today(), *svc.kb_fingerprint()))
+
+
+def invalidate() -> None:
+    """Force the next read to refetch (after a Conflict, someone else's value must show)."""
+    st.session_state["tf_epoch"] = st.session_state.get("tf_epoch", 0) + 1
+
+
+def progress_counts(df: pd.DataFrame) -> dict[str, int]:
+    counts = {s: 0 for s in STATES}
+    if not df.empty:
+        for state, n in df["state"].value_counts().items():
+            counts[state] = int(n)
+    return counts

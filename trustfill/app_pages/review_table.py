@@ -1,0 +1,157 @@
+"""The review table: which rows it shows, and how edits typed into it reach the service.
+
+``st.data_editor`` reports edits by row position, so the rows a table shows are frozen when it is
+drawn (a row approved out of a "suggested" filter stays put until the filter changes): positions
+always mean the question the reviewer saw, with the version they saw. A keyed fixed-size editor
+keeps its identity, and its scroll position, while only values change; it is redrawn from scratch
+(new key) only when what it overlays would otherwise disagree with the database.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+import pandas as pd
+import streamlit as st
+
+from trustfill.app_pages import common
+from trustfill.errors import Conflict, TrustfillError
+from trustfill.service import Service
+
+DECISIONS = ["pending", "approved", "rejected"]
+_EDITABLE = {"answer": "answer", "comment": "comment", "decision": "review_status"}
+_UNSET = object()
+
+
+@dataclass
+class EditorMeta:
+    qid: int
+    nonce: int = 0  # bump to redraw the table from the database
+    generation: int = 0
+    key: str | None = None
+    signature: tuple | None = None
+    built_at: int = -1
+    ids: list[int] = field(default_factory=list)
+    versions: dict[int, int] = field(default_factory=dict)
+    applied: dict[tuple[int, str], object] = field(default_factory=dict)
+    detail: int | None = None
+
+    def view(self, signature: tuple, ids: list[int]) -> tuple[str, list[int]]:
+        """The editor key and frozen row IDs for this filter; a new key when the filter or nonce changed."""
+        if self.key is None or signature != self.signature or self.built_at != self.nonce:
+            self.generation += 1
+            self.key = f"rev_ed_{self.qid}_{self.generation}"
+            self.signature, self.built_at, self.ids, self.applied = signature, self.nonce, ids, {}
+        return self.key, self.ids
+
+    def seen(self, shown: pd.DataFrame) -> None:
+        self.versions = dict(zip(shown.index.tolist(), shown["version"].tolist(), strict=True))
+
+    def edits(self) -> dict[int, dict]:
+        state = st.session_state.get(self.key) if self.key else None
+        if not state:
+            return {}
+        return {int(pos): cells for pos, cells in (state.get("edited_rows") or {}).items()}
+
+    def reconcile(self, row: dict) -> None:
+        """After ``row`` changed: redraw the table if a value typed over it now disagrees with the database."""
+        if row["id"] not in self.ids:
+            return
+        cells = self.edits().get(self.ids.index(row["id"]), {})
+        for column, value in cells.items():
+            if column in _EDITABLE and (value or "") != (row[_EDITABLE[column]] or ""):
+                self.nonce += 1
+                return
+
+
+def editor_meta(qid: int) -> EditorMeta:
+    metas = st.session_state.setdefault("rev_meta", {})
+    if qid not in metas:
+        metas[qid] = EditorMeta(qid)
+    return metas[qid]
+
+
+def _say(kind: str, message: str) -> None:
+    st.session_state.setdefault("rev_msgs", []).append((kind, message))
+
+
+def apply_table_edits(svc: Service, meta: EditorMeta) -> None:
+    """Save every cell edit made since the last run, row by row, each with the version it was made on."""
+    for pos, cells in meta.edits().items():
+        if pos >= len(meta.ids):
+            continue
+        new = {c: v for c, v in cells.items() if meta.applied.get((pos, c), _UNSET) != v}
+        if not new:
+            continue
+        meta.applied.update({(pos, c): v for c, v in new.items()})
+        question_id = meta.ids[pos]
+        if new.get("details"):
+            meta.detail = question_id
+            st.session_state["rev_detail_pick"] = question_id
+        try:
+            row = _save_row(svc, question_id, cells, new, meta.versions.get(question_id))
+        except Conflict as exc:
+            _say("warning", str(exc))
+            common.invalidate()
+            meta.nonce += 1
+            continue
+        except TrustfillError as exc:
+            _say("error", str(exc))
+            meta.nonce += 1
+            continue
+        if row is not None:
+            meta.versions[question_id] = row["version"]
+            meta.reconcile(row)
+
+
+def _save_row(svc: Service, question_id: int, cells: dict, new: dict, version: int | None) -> dict | None:
+    row = None
+    if "answer" in new or "comment" in new:
+        current = svc.question(question_id)
+        answer = cells.get("answer", current["answer"])
+        comment = cells.get("comment", current["comment"])
+        row = svc.edit_answer(question_id, answer=answer or "", comment=comment or "", expected_version=version)
+        version = row["version"]
+    decision = new.get("decision")
+    if decision == "approved":
+        row = svc.approve(question_id, expected_version=version)
+    elif decision == "rejected":
+        row = svc.reject(question_id, expected_version=version)
+    elif decision == "pending":
+        row = svc.reopen(question_id, expected_version=version)
+    return row
+
+
+def editor_table(shown: pd.DataFrame, stale: frozenset[str] = frozenset()) -> pd.DataFrame:
+    return pd.DataFrame({
+        "ref": shown["ref"].where(shown["ref"] != "", shown["sheet"] + "!" + shown["row"].astype(str)),
+        "section": shown["section"],
+        "question": shown["text"],
+        "answer": shown["answer"],
+        "comment": shown["comment"],
+        "confidence": shown["score"],
+        "match": shown["state"].map(lambda s: common.STATE_LABELS.get(s, s)),
+        "decision": shown["review_status"],
+        "fact": shown["fact_id"],
+        "stale": shown["fact_id"].isin(stale),
+        "details": False,
+    }).reset_index(drop=True)
+
+
+def table_config() -> dict:
+    cc = st.column_config
+    return {
+        "ref": cc.TextColumn("Ref", disabled=True, width=56),
+        "section": cc.TextColumn("Section", disabled=True, width=90),
+        "question": cc.TextColumn("Question", disabled=True, width=330),
+        "answer": cc.TextColumn("Answer", width=150, help="Edit to change the answer (saved at once)."),
+        "comment": cc.TextColumn("Comment", width=220),
+        "confidence": cc.ProgressColumn("Confidence", min_value=0, max_value=100, format="%.0f",
+                                        width="small"),
+        "match": cc.TextColumn("Status", disabled=True, width="small"),
+        "decision": cc.SelectboxColumn("Decision", options=DECISIONS, required=True, width="small"),
+        "fact": cc.TextColumn("Fact", disabled=True, width="small"),
+        "stale": cc.CheckboxColumn("Stale", disabled=True, width=50,
+                                   help="The answer's fact is past its review date: check it before approving."),
+        "details": cc.CheckboxColumn("Details", width="small", help="Show this question in the detail panel."),
+    }

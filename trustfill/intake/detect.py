@@ -1,0 +1,256 @@
+"""Decide which rows of a sheet are questions and where each one's answer and comment go.
+
+A row is a question when its question cell reads like something to answer (a question, a request or
+a control statement) and not like a section heading or an instruction; an ID, a drop-down or an
+existing answer on the row count in its favour. Headings found on the way become the ``section``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from openpyxl.utils import column_index_from_string, get_column_letter
+
+from trustfill.intake.columns import Plan, fill_from_repeats, find_header, find_repeats, infer_missing, plan_columns
+from trustfill.intake.grid import Grid, coord
+from trustfill.intake.model import DetectedQuestion, LayoutOverrides, SheetLayout
+from trustfill.intake.text import (
+    header_role,
+    is_id,
+    is_instruction,
+    is_strong_id,
+    norm,
+    question_score,
+    split_leading_id,
+    words,
+)
+
+
+class BadOverride(ValueError):
+    """An override names a column or row that cannot be used; the reader turns it into InputFileError."""
+
+
+def _col(letter: str | None, what: str) -> int | None:
+    if letter is None:
+        return None
+    try:
+        col = column_index_from_string(letter.strip().upper())
+    except ValueError:
+        raise BadOverride(f"{what} '{letter}' is not a column letter (use A, B, ..., AA)") from None
+    return col
+
+
+def plan_sheet(grid: Grid, override: LayoutOverrides | None) -> Plan:
+    """Header and columns of a sheet, with any overrides applied."""
+    forced_header = override.header_row if override else None
+    if forced_header is not None and not 1 <= forced_header <= max(grid.max_row, 1):
+        raise BadOverride(f"header row {forced_header} is outside the sheet (1-{grid.max_row})")
+    header_rows, roles = find_header(grid, forced_header)
+    plan = plan_columns(grid, header_rows, roles)
+    if override:
+        for name in ("question", "answer", "comment"):
+            col = _col(getattr(override, f"{name}_col"), f"--{name}-col")
+            if col is not None:
+                for other in ("question", "answer", "comment", "id", "section"):
+                    if getattr(plan, other) == col:
+                        setattr(plan, other, None)
+                plan.split = {k: v for k, v in plan.split.items() if v != col}
+                if name == "answer":
+                    plan.split = {}
+                plan.ignored.discard(col)
+                setattr(plan, name, col)
+                plan.notes.append(f"{name} column set by override: {get_column_letter(col)}")
+    infer_missing(grid, plan, forced_question=bool(override and override.question_col))
+    if plan.question is not None:
+        find_repeats(grid, plan)
+        if not (override and override.comment_col):
+            fill_from_repeats(grid, plan)
+    return plan
+
+
+@dataclass
+class _Row:
+    row: int
+    text: str
+    ref: str
+    score: float
+
+
+def _ref_for(grid: Grid, plan: Plan, row: int, text: str) -> tuple[str, str]:
+    ref = grid.text(row, plan.id) if plan.id else ""
+    ref = norm(ref) if ref and len(ref) <= 24 else ""
+    lead, rest = split_leading_id(text)
+    if lead:
+        return ref or lead, rest
+    return ref, text
+
+
+def _candidates(grid: Grid, plan: Plan) -> list[_Row]:
+    q = plan.question
+    assert q is not None
+    out = []
+    top = plan.header_bottom
+    for row in sorted(grid.cells):
+        if row in grid.hidden_rows or row in plan.header_rows or row in plan.repeat_rows:
+            continue
+        text = grid.text(row, q)
+        if not text or grid.is_covered(row, q):
+            continue
+        ref, clean = _ref_for(grid, plan, row, text)
+        if row < top and not (is_strong_id(ref) and grid.text(row, plan.id or 0)):
+            continue  # above the header only ID-coded rows count ("Supplier name:" fields do not)
+        out.append(_Row(row, norm(clean), ref, 0.0))
+    return out
+
+
+def _score_rows(grid: Grid, plan: Plan, rows: list[_Row]) -> None:
+    q = plan.question
+    assert q is not None
+    targets = [plan.answer] if plan.answer else list(plan.split.values())
+    with_ref = sum(1 for r in rows if r.ref)
+    id_mode = bool(rows) and with_ref >= 0.6 * len(rows)
+    dv_rows = sum(1 for r in rows if targets and grid.validation_at(r.row, targets[0]))
+    dv_informative = bool(rows) and 0 < dv_rows < 0.95 * len(rows)
+    mostly_bold = bool(rows) and sum(1 for r in rows if (r.row, q) in grid.bold) > 0.5 * len(rows)
+    for i, r in enumerate(rows):
+        score = question_score(r.text)
+        if r.ref:
+            # In a sheet where questions carry IDs, an ID-coded row is a question even when it is a
+            # form field ("GNRL-01 Solution Provider Name"); headings there have no ID.
+            score += (3.5 if id_mode and is_strong_id(r.ref) else 2.0) if is_id(r.ref) else 0.5
+        elif id_mode:
+            score -= 1.5
+        if targets and grid.validation_at(r.row, targets[0]):
+            score += 2.0 if dv_informative else 0.5
+        elif dv_informative and not (id_mode and is_strong_id(r.ref)):
+            score -= 1.0  # free-text fields beside drop-downs are fine when they carry an ID
+        if any(grid.text(r.row, t) for t in targets):
+            score += 1.0  # already answered: headings carry no answer
+        if (r.row, q) in grid.bold and not mostly_bold:
+            score -= 1.5
+        merge = grid.merge_at(r.row, q)
+        if merge and merge[3] > merge[1] and any(merge[1] <= t <= merge[3] for t in targets if t):
+            score -= 4.0  # text merged across the answer cell: a heading or a note
+        if is_instruction(r.text):
+            score -= 4.0
+        nxt = rows[i + 1] if i + 1 < len(rows) else None
+        parent = r.ref.rstrip(".")
+        child = bool(r.ref and nxt and len(nxt.ref) > len(parent) + 1 and nxt.ref.startswith(parent)
+                     and nxt.ref[len(parent)] in ".-_ ")
+        if child and "?" not in r.text and len(words(r.text)) <= 8:
+            score -= 4.0  # "1 Governance" above "1.1 ...": a numbered heading
+        r.score = score
+
+
+def extract(grid: Grid, plan: Plan, *, allow_no_answer: bool) -> tuple[list[DetectedQuestion], list[str]]:
+    """The questions of a sheet whose columns are known, and notes about what was left out."""
+    notes: list[str] = []
+    rows = _candidates(grid, plan)
+    _score_rows(grid, plan, rows)
+    questions: list[DetectedQuestion] = []
+    computed = 0
+    by_row = {r.row: r for r in rows if r.score > 0}
+    heading = category = ""
+    q = plan.question
+    assert q is not None
+    for row in sorted(set(grid.cells) | set(by_row)):
+        if row in grid.hidden_rows:
+            continue
+        if plan.section and row > plan.header_bottom:
+            category = _section_value(grid, plan.section, row) or category
+        if row not in by_row:
+            heading = _heading_text(grid, plan, row) or heading
+            continue
+        section = category or heading
+        cand = by_row[row]
+        question = _build(grid, plan, cand, section)
+        if question is None:
+            computed += 1
+            continue
+        if question.answer_kind == "none" and not allow_no_answer:
+            continue
+        questions.append(question)
+    if computed:
+        notes.append(f"{computed} row(s) skipped: their answer cell is a formula (filled in from elsewhere)")
+    hidden = sum(1 for r in grid.hidden_rows if plan.question and grid.text(r, plan.question)
+                 and r > plan.header_bottom)
+    if hidden:
+        notes.append(f"{hidden} hidden row(s) with text skipped (hidden rows are not questions; "
+                     "unhide them in Excel to include them)")
+    return questions, notes
+
+
+def _section_value(grid: Grid, col: int, row: int) -> str:
+    merge = grid.merge_at(row, col)
+    if merge:
+        return norm(grid.text(merge[0], merge[1]))
+    return norm(grid.text(row, col))
+
+
+def _heading_text(grid: Grid, plan: Plan, row: int) -> str:
+    """The text of a section heading row, or "" for any other row (instructions, blanks, headers)."""
+    header_like = row in plan.repeat_rows or row in plan.header_rows
+    if row <= plan.header_bottom and not header_like:
+        return ""
+    cells = grid.row_cells(row)
+    if not cells:
+        return ""
+    first_col = min(cells)
+    text = norm(cells[first_col])
+    if header_like:
+        # A header row's first cell may carry the section title (HECVAT: "HIPAA Compliance | Answer | ...").
+        label_cols = {plan.question, plan.answer, plan.comment, *plan.split.values(), *plan.ignored}
+        role = header_role(text)
+        usable = first_col not in label_cols and role not in ("id", "section") and len(text) <= 100
+        return text if usable else ""
+    if is_id(text):  # "2 | Operations": the heading is the text beside its number
+        rest = [norm(t) for c, t in sorted(cells.items()) if c != first_col]
+        text = rest[0] if rest else ""
+    if not text or len(text) > 100 or is_instruction(text) or "?" in text or is_id(text):
+        return ""
+    return text
+
+
+def _build(grid: Grid, plan: Plan, cand: _Row, section: str) -> DetectedQuestion | None:
+    row, q = cand.row, plan.question
+    assert q is not None
+    comment = plan.comment if plan.comment and not grid.is_covered(row, plan.comment) else None
+    common = dict(sheet=grid.name, row=row, ref=cand.ref, section=section, text=cand.text,
+                  question_cell=coord(row, q))
+    if comment:
+        common["comment_cell"] = coord(row, comment)
+        common["existing_comment"] = grid.text(row, comment)
+    if plan.split:
+        cells = {label: coord(row, col) for label, col in plan.split.items()}
+        marked = [label for label, col in plan.split.items() if grid.text(row, col)]
+        locked = any(grid.is_locked(row, col) for col in plan.split.values())
+        return DetectedQuestion(**common, answer_kind="split", choices=list(plan.split), split_cells=cells,
+                                existing_answer=", ".join(marked), prefilled=bool(marked), locked=locked)
+    if plan.answer is None:
+        return DetectedQuestion(**common, answer_kind="none")
+    a = plan.answer
+    if (row, a) in grid.formulas:
+        return None
+    merge = grid.merge_at(row, a)
+    target_row, target_col = (merge[0], merge[1]) if merge else (row, a)
+    existing = grid.text(target_row, target_col)
+    dv = grid.validation_at(row, a)
+    kind = "choice" if dv and dv.choices else "text"
+    return DetectedQuestion(**common, answer_kind=kind, answer_cell=coord(target_row, target_col),
+                            choices=list(dv.choices) if dv else [], existing_answer=existing,
+                            prefilled=bool(existing), locked=grid.is_locked(target_row, target_col))
+
+
+def layout_for(grid: Grid, plan: Plan, questions: list[DetectedQuestion], notes: list[str]) -> SheetLayout:
+    def letter(col: int | None) -> str | None:
+        return get_column_letter(col) if col else None
+
+    rows = [x.row for x in questions]
+    return SheetLayout(
+        sheet=grid.name, header_row=plan.header_rows[0] if plan.header_rows else None,
+        question_col=letter(plan.question) or "", answer_col=letter(plan.answer),
+        comment_col=letter(plan.comment), id_col=letter(plan.id), section_col=letter(plan.section),
+        split_answer_cols={k: get_column_letter(v) for k, v in plan.split.items()},
+        first_row=min(rows, default=0), last_row=max(rows, default=0), question_count=len(questions),
+        notes=[*grid.notes, *plan.notes, *notes],
+    )

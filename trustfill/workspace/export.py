@@ -1,0 +1,148 @@
+"""Export actions: the filled workbook, the review report, and the match report of the CLI."""
+
+from __future__ import annotations
+
+import csv
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import sqlalchemy as sa
+
+from exports import CellWrite, ReportRow, fit_answer, write_cells, write_csv_cells, write_review_report
+from knowledge.io import neutralise_cell
+from trustfill import config
+from trustfill.db import questions as questions_table
+from trustfill.errors import InputFileError, TrustfillError
+from trustfill.workspace.questionnaires import as_detected
+
+FILL_LEVELS = {
+    "approved": {"approved"},
+    "suggested": {"approved", "suggested"},
+    "review": {"approved", "suggested", "review"},
+}
+MATCH_REPORT_COLUMNS = ["sheet", "row", "question", "fact_id", "score", "status", "answer", "comment"]
+DRAFT_MARKER = "[DRAFT - not reviewed]"
+
+
+@dataclass
+class ExportResult:
+    path: Path
+    written: int = 0
+    skipped: list[tuple[str, str]] = field(default_factory=list)  # (where, why)
+
+
+def _wanted(row: dict, fill: str) -> bool:
+    if row["review_status"] == "rejected" or not (row["answer"] or row["comment"]):
+        return False
+    if row["review_status"] == "approved":
+        return True
+    if row["origin"] in ("edited", "manual", "picked") and fill != "approved":
+        return True
+    return row["match_status"] in FILL_LEVELS[fill] and fill != "approved"
+
+
+class ExportOps:
+    def export_filled(self, qid: int, dest: str | os.PathLike | None = None, *, fill: str = "approved",
+                      mark_unreviewed: bool = False, overwrite_prefilled: bool = False) -> ExportResult:
+        """Write the chosen answers into a copy of the customer's own file (the original is untouched)."""
+        self.require("export", "export questionnaires")
+        if fill not in FILL_LEVELS:
+            raise TrustfillError(f"--fill must be one of {', '.join(FILL_LEVELS)}, not '{fill}'.")
+        qn = self.questionnaire(qid)
+        src = config.uploads_dir() / qn["stored_file"]
+        if not src.exists():
+            raise TrustfillError(f"The stored copy of questionnaire {qid} is missing from {src.parent}; "
+                                 "upload the file again.")
+        dest = Path(dest) if dest else config.exports_dir() / f"q{qid}-{qn['original_filename']}"
+        writes: list[CellWrite] = []
+        result = ExportResult(dest)
+        for row in self._rows_for_export(qid):
+            if row["prefilled"] and not overwrite_prefilled:
+                continue
+            if not _wanted(row, fill):
+                continue
+            marker = DRAFT_MARKER if mark_unreviewed and row["review_status"] != "approved" else None
+            fit = fit_answer(as_detected(row), row["answer"], row["comment"], marker=marker,
+                             overwrite_prefilled=overwrite_prefilled)
+            writes += fit.writes
+            if fit.note:
+                result.skipped.append((f"{row['sheet']}!{row['row']}", fit.note))
+        writer = write_csv_cells if qn["format"] == "csv" else write_cells
+        written = writer(src, dest, writes)
+        result.written = len(written.written)
+        result.skipped += [(f"{s.sheet}!{s.cell}", s.reason) for s in written.skipped]
+        with self.tx() as conn:
+            self.audit(conn, "export", "questionnaire", qid, fill=fill, cells=result.written,
+                       file=dest.name)
+        return result
+
+    def _rows_for_export(self, qid: int):
+        """Stream the questions (a 100,000-row questionnaire never sits in memory twice)."""
+        c = questions_table.c
+        stmt = sa.select(c.id, c.sheet, c.row, c.target, c.prefilled, c.review_status, c.origin,
+                         c.match_status, c.answer, c.comment).where(c.questionnaire_id == qid).order_by(c.position)
+        with self.engine.connect() as conn:
+            for row in conn.execution_options(yield_per=1000).execute(stmt):
+                yield row._mapping
+
+    def export_review_report(self, qid: int, dest: str | os.PathLike) -> Path:
+        """Question, answer, comment, fact, confidence, status, reviewer and time (CSV or XLSX)."""
+        self.require("read")
+        dest = Path(dest)
+        rows = [ReportRow(sheet=r["sheet"], row=r["row"], question=r["text"], answer=r["answer"],
+                          comment=r["comment"], fact_id=r["fact_id"] or "", confidence=r["score"],
+                          status=r["review_status"] if r["review_status"] != "pending" else r["match_status"],
+                          reviewer=r["reviewer"],
+                          time=r["reviewed_at"].isoformat(timespec="seconds") if r["reviewed_at"] else "")
+                for r in self.questions(qid)]
+        write_review_report(rows, dest)
+        with self.tx() as conn:
+            self.audit(conn, "report_export", "questionnaire", qid, file=dest.name)
+        return dest
+
+    def write_match_report(self, qid: int, dest: str | os.PathLike) -> Path:
+        """The stable CSV contract automation reads: sheet,row,question,fact_id,score,status,answer,comment."""
+        self.require("read")
+        dest = Path(dest)
+        if not dest.parent.exists():
+            raise InputFileError(dest, f"folder {dest.parent} does not exist.")
+        fd, tmp = tempfile.mkstemp(prefix=".tf-", suffix=".csv", dir=dest.parent)
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
+                writer = csv.writer(fh)
+                writer.writerow(MATCH_REPORT_COLUMNS)
+                for r in self.questions(qid):
+                    # text cells are neutralised: a question like '=HYPERLINK(..)' must not run in Excel
+                    writer.writerow([neutralise_cell(r["sheet"]), r["row"], neutralise_cell(r["text"]),
+                                     r["fact_id"] or "", f"{r['score']:.1f}", r["match_status"],
+                                     neutralise_cell(r["answer"]) if r["fact_id"] else "",
+                                     neutralise_cell(r["comment"]) if r["fact_id"] else ""])
+            os.replace(tmp, dest)
+        finally:
+            Path(tmp).unlink(missing_ok=True)
+        return dest
+
+    def answer_file(self, src: str | os.PathLike, *, product: str | None, out: str | os.PathLike,
+                    report: str | os.PathLike | None = None, fill: str = "suggested",
+                    mark_unreviewed: bool = False, overwrite_prefilled: bool = False,
+                    overrides=None, customer: str = "") -> tuple[int, ExportResult]:
+        """The CLI's one-shot: upload, match, write the filled copy and the report."""
+        src, out = Path(src), Path(out)
+        if out.resolve() == src.resolve():
+            raise InputFileError(out, "the output would overwrite the original questionnaire; "
+                                      "choose another -o file.")
+        if not out.parent.exists():
+            raise InputFileError(out, f"folder {out.parent} does not exist.")
+        if report and not Path(report).parent.exists():
+            raise InputFileError(report, f"folder {Path(report).parent} does not exist.")
+        if fill not in FILL_LEVELS:
+            raise TrustfillError(f"--fill must be one of {', '.join(FILL_LEVELS)}, not '{fill}'.")
+        qid = self.upload_questionnaire(src, product=product, customer=customer, overrides=overrides)
+        self.run_matching(qid)
+        result = self.export_filled(qid, out, fill=fill, mark_unreviewed=mark_unreviewed,
+                                    overwrite_prefilled=overwrite_prefilled)
+        if report:
+            self.write_match_report(qid, report)
+        return qid, result

@@ -1,0 +1,357 @@
+"""Questionnaire actions of the service layer: upload, list, match, delete."""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import re
+import shutil
+import uuid
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+
+import sqlalchemy as sa
+from pydantic import ValidationError
+
+from answerers import MatchSettings
+from knowledge import store
+from trustfill import config
+from trustfill.db import facts as facts_table
+from trustfill.db import questionnaires as q_table
+from trustfill.db import questions as questions_table
+from trustfill.db import settings as settings_table
+from trustfill.db import utcnow
+from trustfill.errors import ConfigError, InputFileError, NotFound, TrustfillError
+from trustfill.intake import LayoutOverrides, read_questionnaire
+from trustfill.intake.model import DetectedQuestion, Intake
+from trustfill.workspace.matching import engine_for
+
+SUPPORTED = (".xlsx", ".xlsm", ".csv")
+# A person wrote or chose these answers: a re-run of matching never replaces them.
+KEEP_ORIGINS = ("edited", "manual", "prefilled", "picked")
+_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
+_PUNCT = re.compile(r"[^\w\s]+")  # questions that differ only in punctuation or case are one gap
+
+
+def safe_display_name(name: str) -> str:
+    """The user's file name without any path: a name like '../../x.xlsx' can never steer a write."""
+    base = re.split(r"[\\/]", name or "")[-1]
+    base = _UNSAFE_NAME.sub("_", base).strip(" .") or "questionnaire"
+    return base[:200]
+
+
+@dataclass
+class Progress:
+    total: int = 0
+    suggested: int = 0
+    review: int = 0
+    unanswered: int = 0
+    approved: int = 0
+    rejected: int = 0
+    prefilled: int = 0
+
+    @property
+    def done_share(self) -> float:
+        return (self.approved + self.prefilled) / self.total if self.total else 0.0
+
+
+class QuestionnaireOps:
+    # ---- settings
+    def match_settings(self) -> MatchSettings:
+        """The defaults (measured, answerers/fusion.json) with only what someone changed on top: a
+        threshold nobody set follows the active profile and a refitted fusion.json."""
+        self.require("read")
+        return MatchSettings(cache_dir=str(config.home() / "cache"), **self.changed_match_settings())
+
+    def changed_match_settings(self) -> dict:
+        """The matching settings someone set (the rest follow the defaults)."""
+        self.require("read")
+        with self.tx() as conn:
+            row = conn.execute(sa.select(settings_table.c.value).where(settings_table.c.key == "matching")).first()
+        stored = dict(row[0]) if row else {}
+        stored.pop("cache_dir", None)
+        return {k: v for k, v in stored.items() if k in MatchSettings.model_fields}
+
+    def set_match_settings(self, **values) -> MatchSettings:
+        """Change some matching settings (``None`` puts one back to its default)."""
+        self.require("settings", "change settings")
+        unknown = sorted(set(values) - set(MatchSettings.model_fields) - {"cache_dir"})
+        if unknown:
+            raise ConfigError(f"Unknown matching setting(s): {', '.join(unknown)}. "
+                              f"Known: {', '.join(sorted(MatchSettings.model_fields))}.")
+        stored = self.changed_match_settings()
+        stored.update(values)
+        stored = {k: v for k, v in stored.items() if v is not None and k != "cache_dir"}
+        try:
+            new = MatchSettings(**stored)
+        except ValidationError as exc:
+            problems = "; ".join(f"{'.'.join(map(str, e['loc']))}: {e['msg']}" for e in exc.errors())
+            raise ConfigError(f"Invalid matching setting: {problems}.") from None
+        with self.tx() as conn:
+            conn.execute(settings_table.delete().where(settings_table.c.key == "matching"))
+            conn.execute(settings_table.insert().values(key="matching",
+                                                        value=new.model_dump(mode="json", include=set(stored))))
+            self.audit(conn, "settings_change", "settings", "matching", values=values)
+        return self.match_settings()
+
+    # ---- checks
+    def check_product(self, product: str | None) -> str:
+        self.require("read")
+        product = (product or "").strip()
+        if not product:
+            return ""
+        known = self.products()
+        for p in known:
+            if p.lower() == product.lower():
+                return p
+        listed = ", ".join(known) if known else "none: the knowledge base has only product-less facts"
+        raise NotFound(f"Unknown product '{product}'. Products in the knowledge base: {listed}.")
+
+    # ---- intake
+    def inspect_file(self, path: str | os.PathLike, overrides: list[LayoutOverrides] | None = None,
+                     display_name: str | None = None) -> Intake:
+        self.require("read")
+        return read_questionnaire(path, overrides or None, self.limits, display_name=display_name)
+
+    def upload_questionnaire(self, src: str | os.PathLike, *, original_filename: str | None = None,
+                             product: str | None = None, customer: str = "", name: str = "",
+                             due_date: dt.date | None = None, owner: str = "",
+                             overrides: list[LayoutOverrides] | None = None) -> int:
+        """Store a copy of the file, detect its questions, and record them. Returns the questionnaire ID."""
+        self.require("upload", "upload questionnaires")
+        src = Path(src)
+        display = safe_display_name(original_filename or src.name)
+        suffix = Path(display).suffix.lower()
+        if suffix not in SUPPORTED:
+            if suffix == ".xls":
+                raise InputFileError(display, "legacy Excel 97-2003 (.xls) files are not read. Open it in Excel "
+                                              "or LibreOffice, save it as .xlsx, and upload again.")
+            raise InputFileError(display, f"unsupported file type '{suffix or '(none)'}'. "
+                                          f"Upload one of {', '.join(SUPPORTED)}.")
+        product = self.check_product(product)
+        for label, value, limit in (("customer", customer, 300), ("name", name, 300), ("owner", owner, 200)):
+            if len(value or "") > limit:
+                raise TrustfillError(f"The {label} is {len(value)} characters long; keep it under {limit}.")
+        intake = read_questionnaire(src, overrides or None, self.limits, display_name=display)
+        if not intake.questions:
+            raise InputFileError(display, "no questions were found. Run `trustfill inspect` on it and "
+                                          "give the question column with --question-col (and --sheet).")
+        stored_name = f"{uuid.uuid4().hex}{suffix}"
+        stored = config.uploads_dir() / stored_name
+        shutil.copyfile(src, stored)
+        try:
+            with self.tx() as conn:
+                qid = conn.execute(q_table.insert().values(
+                    name=name or Path(display).stem, customer=customer, product=product, due_date=due_date,
+                    owner=owner or self.actor.username, original_filename=display, stored_file=stored_name,
+                    format=intake.layout.format, layout=intake.layout.model_dump(mode="json"),
+                    overrides=[o.model_dump(mode="json") for o in overrides or []],
+                    created_by=self.actor.username, created_at=utcnow(),
+                ).returning(q_table.c.id)).scalar_one()
+                self._insert_questions(conn, qid, intake.questions)
+                self.audit(conn, "upload", "questionnaire", qid, file=display, product=product,
+                           questions=len(intake.questions))
+        except BaseException:
+            stored.unlink(missing_ok=True)
+            raise
+        return qid
+
+    def _insert_questions(self, conn, qid: int, detected: list[DetectedQuestion]) -> None:
+        rows = []
+        for pos, q in enumerate(detected):
+            rows.append(dict(
+                questionnaire_id=qid, position=pos, sheet=q.sheet, row=q.row, ref=_clean(q.ref),
+                section=_clean(q.section),
+                text=_clean(q.text), target=q.model_dump(mode="json"), prefilled=q.prefilled,
+                answer=_clean(q.existing_answer) if q.prefilled else "",
+                comment=_clean(q.existing_comment) if q.prefilled else "",
+                origin="prefilled" if q.prefilled else "auto", updated_at=utcnow()))
+        if rows:
+            conn.execute(questions_table.insert(), rows)
+
+    # ---- reading
+    def questionnaire(self, qid: int) -> dict:
+        self.require("read")
+        with self.tx() as conn:
+            row = conn.execute(sa.select(q_table).where(q_table.c.id == qid)).first()
+        if row is None:
+            raise NotFound(f"No questionnaire with ID {qid}. `trustfill questionnaires list` shows them.")
+        return dict(row._mapping)
+
+    def stored_path(self, qid: int) -> Path:
+        return config.uploads_dir() / self.questionnaire(qid)["stored_file"]
+
+    def list_questionnaires(self) -> list[dict]:
+        self.require("read")
+        with self.tx() as conn:
+            rows = [dict(r._mapping) for r in conn.execute(sa.select(q_table).order_by(q_table.c.id.desc()))]
+            for r in rows:
+                r["progress"] = self._progress(conn, r["id"])
+        return rows
+
+    def progress(self, qid: int) -> Progress:
+        self.require("read")
+        with self.tx() as conn:
+            return self._progress(conn, qid)
+
+    def _progress(self, conn, qid: int) -> Progress:
+        p = Progress()
+        stmt = sa.select(questions_table.c.match_status, questions_table.c.review_status,
+                         questions_table.c.prefilled, sa.func.count()).where(
+            questions_table.c.questionnaire_id == qid).group_by(
+            questions_table.c.match_status, questions_table.c.review_status, questions_table.c.prefilled)
+        for match_status, review_status, prefilled, n in conn.execute(stmt):
+            p.total += n
+            if review_status == "approved":
+                p.approved += n
+            elif review_status == "rejected":
+                p.rejected += n
+            elif prefilled:
+                p.prefilled += n
+            else:
+                setattr(p, match_status, getattr(p, match_status) + n)
+        return p
+
+    def questions(self, qid: int) -> list[dict]:
+        self.require("read")
+        with self.tx() as conn:
+            rows = conn.execute(sa.select(questions_table).where(
+                questions_table.c.questionnaire_id == qid).order_by(questions_table.c.position))
+            return [dict(r._mapping) for r in rows]
+
+    def question(self, question_id: int) -> dict:
+        self.require("read")
+        with self.tx() as conn:
+            return self._get(conn, question_id)  # ReviewOps._get: one lookup for every caller
+
+    # ---- change detection and usage, for the app's caches and its Overview page
+    def questions_fingerprint(self, qid: int) -> tuple[int, int]:
+        """(question count, sum of their versions): every write bumps a row's version, so any change to
+        a question of ``qid`` changes this. One aggregate query; the app keys its caches on it."""
+        self.require("read")
+        with self.tx() as conn:
+            count, total = conn.execute(
+                sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(questions_table.c.version), 0))
+                .where(questions_table.c.questionnaire_id == qid)).one()
+        return int(count), int(total)
+
+    def kb_fingerprint(self) -> tuple[int, int, str]:
+        """(fact count, sum of versions, latest update) of the knowledge base: changes with any fact
+        written, added or removed (a replacing import can keep count and versions, not the time)."""
+        self.require("read")
+        with self.tx() as conn:
+            count, total, latest = conn.execute(sa.select(
+                sa.func.count(), sa.func.coalesce(sa.func.sum(facts_table.c.version), 0),
+                sa.func.max(facts_table.c.updated_at))).one()
+        return int(count), int(total), str(latest or "")
+
+    def usage_stats(self, *, top_facts: int | None = 15, top_gaps: int | None = 20) -> dict:
+        """Which facts answer questions, and which questions no fact answered, across questionnaires.
+
+        ``facts``: one row per fact matched to any question (fact_id, question: its canonical question
+        or "(removed)", questions, approved, questionnaires), most approved first.
+        ``gaps``: questions left unanswered (not pre-filled, not approved) or answered by hand, grouped by
+        their wording ignoring case and punctuation (question, times, questionnaires, by_hand), most
+        asked first: the candidates for new facts.
+        """
+        self.require("read")
+        q = questions_table
+        approved = sa.func.sum(sa.case((q.c.review_status == "approved", 1), else_=0))
+        with self.tx() as conn:
+            used = conn.execute(
+                sa.select(q.c.fact_id, facts_table.c.question, sa.func.count(), approved,
+                          sa.func.count(sa.distinct(q.c.questionnaire_id)))
+                .select_from(q.outerjoin(facts_table, facts_table.c.id == q.c.fact_id))
+                .where(q.c.fact_id.is_not(None), q.c.fact_id != "")
+                .group_by(q.c.fact_id, facts_table.c.question)).all()
+            open_rows = conn.execute(sa.select(q.c.text, q.c.questionnaire_id, q.c.origin).where(sa.or_(
+                sa.and_(q.c.match_status == "unanswered", q.c.prefilled.is_(False),
+                        q.c.review_status != "approved"),
+                q.c.origin == "manual")).order_by(q.c.id)).all()
+        facts = sorted(({"fact_id": f, "question": text if text is not None else "(removed)",
+                         "questions": int(n), "approved": int(a or 0), "questionnaires": int(qs)}
+                        for f, text, n, a, qs in used),
+                       key=lambda r: (-r["approved"], -r["questions"], r["fact_id"]))
+        groups: dict[str, dict] = {}
+        for text, questionnaire, origin in open_rows:
+            key = " ".join(_PUNCT.sub(" ", (text or "").lower()).split())
+            g = groups.setdefault(key, {"question": text, "times": 0, "questionnaires": set(), "by_hand": 0})
+            g["times"] += 1
+            g["questionnaires"].add(questionnaire)
+            g["by_hand"] += origin == "manual"
+        gaps = sorted(({**g, "questionnaires": len(g["questionnaires"])} for g in groups.values()),
+                      key=lambda r: (-r["times"], -r["questionnaires"]))
+        return {"facts": facts[:top_facts], "gaps": gaps[:top_gaps]}
+
+    # ---- matching
+    def run_matching(self, qid: int, *, progress: Callable[[float], None] | None = None,
+                     chunk: int = 500) -> Progress:
+        """Match every question; approved, edited and hand-written answers are never overwritten.
+
+        Works in chunks (bounded memory on a 100,000-row sheet, short write transactions so
+        reviewers are not blocked), and each update is conditional on the version that was read:
+        a decision a reviewer makes while matching runs always wins.
+        """
+        self.require("match", "run matching")
+        qn = self.questionnaire(qid)
+        product = qn["product"] or None
+        with self.tx() as conn:
+            facts = store.list_facts(conn, product=product)
+            c = questions_table.c
+            rows = conn.execute(sa.select(c.id, c.text, c.review_status, c.origin, c.fact_id, c.version).where(
+                c.questionnaire_id == qid).order_by(c.position)).all()
+        by_id = {f.id: f for f in facts}
+        engine = engine_for(facts, self.match_settings())
+        for start in range(0, len(rows), chunk):
+            part = rows[start:start + chunk]
+            matches = engine.match([r.text for r in part], product)
+            with self.tx() as conn:
+                for row, match in zip(part, matches, strict=True):
+                    conn.execute(questions_table.update().where(
+                        questions_table.c.id == row.id, questions_table.c.version == row.version).values(
+                        **_match_values(row, match, by_id), version=row.version + 1, updated_at=utcnow()))
+            if progress:
+                progress(min(1.0, (start + len(part)) / max(len(rows), 1)))
+        with self.tx() as conn:
+            conn.execute(q_table.update().where(q_table.c.id == qid).values(matched_at=utcnow()))
+            p = self._progress(conn, qid)
+            self.audit(conn, "match_run", "questionnaire", qid, questions=len(rows), facts=len(facts),
+                       suggested=p.suggested, review=p.review, unanswered=p.unanswered)
+        return p
+
+    def delete_questionnaire(self, qid: int) -> None:
+        """Delete the questionnaire, its questions, decisions and stored file; the audit keeps no content."""
+        self.require("delete_questionnaire", "delete questionnaires")
+        qn = self.questionnaire(qid)
+        with self.tx() as conn:
+            conn.execute(questions_table.delete().where(questions_table.c.questionnaire_id == qid))
+            conn.execute(q_table.delete().where(q_table.c.id == qid))
+            self.audit(conn, "questionnaire_delete", "questionnaire", qid)
+        (config.uploads_dir() / qn["stored_file"]).unlink(missing_ok=True)
+        for f in config.exports_dir().glob(f"q{qid}-*"):
+            f.unlink(missing_ok=True)
+
+
+def _match_values(row, match, by_id: dict) -> dict:
+    values = dict(fact_id=match.fact_id, score=round(float(match.score), 1), match_status=match.status,
+                  match_note=match.note, alternatives=[c.model_dump(mode="json") for c in match.alternatives])
+    if row.review_status == "approved" or row.origin in KEEP_ORIGINS:
+        return values  # a person's answer stays; only the suggestion beside it is refreshed
+    fact = by_id.get(match.fact_id) if match.fact_id else None
+    values.update(answer=fact.answer if fact else "", comment=fact.comment if fact else "", origin="auto")
+    if row.review_status == "rejected" and row.fact_id != match.fact_id:
+        values["review_status"] = "pending"  # a different suggestion deserves a fresh look
+    return values
+
+
+def _clean(text: str) -> str:
+    """PostgreSQL text cannot hold NUL; a customer's file may."""
+    return (text or "").replace("\x00", "")
+
+
+def as_detected(row: dict) -> DetectedQuestion:
+    try:
+        return DetectedQuestion.model_validate(row["target"])
+    except Exception as exc:  # a target written by an older intake
+        raise TrustfillError(f"Question {row['id']} has an unreadable layout; re-upload the file.") from exc
