@@ -1,8 +1,9 @@
 """A knowledge base that learns from review decisions.
 
-* An approved match teaches its fact the customer's wording: the question text becomes an
-  alternate question of the fact (numbering stripped, deduplicated), which bumps the fact's
-  version so cached matching engines rebuild. Next time the same wording matches outright.
+* An approved match teaches its fact the customer's wording: the question text becomes a proposed
+  alternate question of the fact (numbering stripped, deduplicated; knowledge/proposals.py), which an
+  approver accepts or discards. In the team's ``auto`` learning mode it is applied at once and undone
+  when the approval is reopened, rejected or edited; in ``off`` nothing is learned.
 * A hand-written answer can be turned into a *proposed* fact; an approver accepts it (it becomes
   active and is used for matching) or retires it.
 
@@ -16,16 +17,16 @@ import datetime as dt
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
-from answerers.text import normalise, strip_leading_id
-from knowledge import store
+from answerers.text import strip_leading_id
+from knowledge import proposals, store
 from knowledge.model import Fact, fact_id_from_question
-from trustfill import audit
+from knowledge.proposals import Proposal
 from trustfill.db import questionnaires as questionnaires_table
+from trustfill.db import utcnow
 from trustfill.errors import Conflict, TrustfillError
 
 LEARN_FROM_ORIGINS = ("auto", "picked")  # the answer is the fact's own, as matched or chosen
 PROPOSE_FROM_ORIGINS = ("manual", "edited")  # the reviewer wrote the answer
-MAX_ALTERNATES = 200  # a fact asked in more ways than this is better split than grown
 
 
 def clean_wording(text: str) -> str:
@@ -33,34 +34,27 @@ def clean_wording(text: str) -> str:
     return " ".join(strip_leading_id(" ".join((text or "").split())).split())
 
 
-def wording_key(text: str) -> str:
-    """Two wordings with the same key match identically, so the second teaches nothing."""
-    return normalise(text)
-
-
-def learn_from_approval(conn: Connection, row: dict, actor: str) -> str | None:
-    """Add the approved question's wording to its fact. Returns the fact ID, or None if nothing learned."""
-    if row.get("review_status") != "approved" or row.get("origin") not in LEARN_FROM_ORIGINS:
+def learn_from_approval(conn: Connection, row: dict, actor: str, *, mode: str = "propose") -> Proposal | None:
+    """What the approved question's wording teaches its fact, under the team's learning ``mode``:
+    ``propose`` queues it for an approver, ``auto`` applies it at once (undone on reopen), ``off``
+    teaches nothing. Returns the proposal, or None if nothing was learned."""
+    if mode == "off" or row.get("review_status") != "approved" or row.get("origin") not in LEARN_FROM_ORIGINS:
         return None
     if not row.get("fact_id"):
         return None
     fact = store.find_fact(conn, row["fact_id"])
     if fact is None or fact.status != "active":
         return None
-    wording = clean_wording(row["text"])
-    key = wording_key(wording)
-    if not key or any(wording_key(q) == key for q in fact.all_questions):
-        return None
-    if len(fact.alternate_questions) >= MAX_ALTERNATES:
-        return None
-    before = list(fact.alternate_questions)
-    updated = fact.model_copy(update={"alternate_questions": [*before, wording]})
-    saved = store.save_fact(conn, updated, expected_version=fact.version)
-    audit.record(conn, actor, "fact_edit", "fact", fact.id, reason="learned", question=row["id"],
-                 questionnaire=row.get("questionnaire_id"), added_alternate=wording,
-                 changes={"alternate_questions": {"before": before, "after": saved.alternate_questions}},
-                 version=saved.version)
-    return fact.id
+    source = {"origin": "approval", "questionnaire": row.get("questionnaire_id"), "question": row["id"],
+              "sheet": row.get("sheet"), "row": row.get("row"), "approver": actor,
+              "at": utcnow().isoformat(timespec="seconds")}
+    return proposals.propose_alternate(conn, fact.id, clean_wording(row["text"]), actor=actor, source=source,
+                                       apply=mode == "auto")
+
+
+def undo_learning(conn: Connection, row: dict, actor: str, *, reason: str) -> list[int]:
+    """``auto`` mode: the approval that taught a wording was reopened, rejected or edited."""
+    return proposals.undo_applied(conn, {"origin": "approval", "question": row["id"]}, actor=actor, reason=reason)
 
 
 def _free_id(conn: Connection, wanted: str) -> str:
@@ -92,10 +86,10 @@ def propose_from_answer(conn: Connection, row: dict, actor: str, *, fact_id: str
                 category=category, product=product, owner=actor, status="proposed",
                 source=f"proposed from questionnaire {row['questionnaire_id']}, "
                        f"{row['sheet']} row {row['row']}")
-    saved = store.save_fact(conn, fact, expected_version=None)
-    audit.record(conn, actor, "fact_propose", "fact", saved.id, question=row["id"],
-                 questionnaire=row["questionnaire_id"], after=saved.model_dump(mode="json"))
-    return saved
+    proposal = proposals.propose_fact(conn, fact, actor=actor, source={
+        "origin": "answer", "questionnaire": row["questionnaire_id"], "question": row["id"],
+        "sheet": row.get("sheet"), "row": row.get("row"), "proposer": actor})
+    return store.get_fact(conn, proposal.fact_id)
 
 
 def accepted(fact: Fact, actor: str, today: dt.date | None = None) -> Fact:

@@ -53,6 +53,9 @@ def test_every_action_leaves_a_row_saying_who_did_what(db_url, tmp_path):
     approver.approve(suggested[0]["id"])
     approver.reject(suggested[1]["id"])
     approver.bulk_approve(qid, min_score=0)
+    taught = approver.proposals(kind="alternate")
+    approver.accept_proposals([taught[0].id])
+    approver.discard_proposals([taught[1].id])
     editor.export_filled(qid, tmp_path / "filled.xlsx")
     editor.export_review_report(qid, tmp_path / "report.csv")
     admin.set_role("viewer1", "editor")
@@ -78,6 +81,9 @@ def test_every_action_leaves_a_row_saying_who_did_what(db_url, tmp_path):
                                                                                    "after": "editor"}
     assert one("approve", actor="approver1", object_id=str(suggested[0]["id"]))["details"]["fact_id"]
     assert any(r["details"].get("reason") == "learned" for r in log if r["action"] == "fact_edit")
+    one("proposal_add", object_id=str(taught[0].id))
+    one("proposal_accept", actor="approver1", object_id=str(taught[0].id))
+    one("proposal_discard", actor="approver1", object_id=str(taught[1].id))
     one("sign_in", actor="editor1")
     one("sign_in_failed", actor="editor1")
 

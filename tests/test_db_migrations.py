@@ -68,5 +68,17 @@ def test_migration_4_adds_the_match_note_to_a_version_3_database(tmp_path):
         conn.exec_driver_sql("ALTER TABLE questions DROP COLUMN match_note")
         conn.execute(db.schema_version.update().values(version=3))
     assert "match_note" not in {c["name"] for c in sa.inspect(engine).get_columns("questions")}
-    assert db.migrate(engine) == db.SCHEMA_VERSION == 4
+    assert db.migrate(engine) == db.SCHEMA_VERSION
     assert "match_note" in {c["name"] for c in sa.inspect(engine).get_columns("questions")}
+
+
+def test_migration_5_adds_the_proposals_table_to_a_version_4_database(tmp_path):
+    engine = sa.create_engine(f"sqlite:///{tmp_path / 'v4.db'}")
+    sa.event.listen(engine, "connect", db._on_sqlite_connect)
+    db.migrate(engine)
+    with engine.begin() as conn:  # back to what version 4 was: no proposals
+        conn.exec_driver_sql("DROP TABLE proposals")
+        conn.execute(db.schema_version.update().values(version=4))
+    assert not sa.inspect(engine).has_table("proposals")
+    assert db.migrate(engine) == db.SCHEMA_VERSION >= 5
+    assert sa.inspect(engine).has_table("proposals")

@@ -14,6 +14,9 @@ from test_team_support import SAMPLE_QUESTIONNAIRE, fast_hashes  # noqa: F401
 
 from conftest import BENCH, DEV, needs_shared
 from knowledge.learning import clean_wording
+from knowledge.proposals import looks_like_form_field
+from trustfill.db import questions as questions_table
+from trustfill.errors import Conflict, PermissionDenied, TrustfillError
 from trustfill.roles import Actor
 from trustfill.service import Service
 
@@ -34,25 +37,107 @@ def _learned(svc: Service) -> list[dict]:
     return [r for r in svc.audit_log(action="fact_edit") if r["details"].get("reason") == "learned"]
 
 
-def test_approving_a_match_teaches_the_fact_the_customer_wording(matched):
+def _taught(svc: Service) -> list:
+    """Every wording an approval put forward, whatever became of it."""
+    return svc.proposals(kind="alternate", statuses=None)
+
+
+def test_approving_a_match_proposes_the_customer_wording_until_an_approver_accepts(matched):
     svc, qid, rows = matched
+    assert svc.learning_mode() == "propose"  # the default: nothing changes the knowledge base unseen
     row = next(r for r in rows if r["match_status"] == "suggested")
     fact_id = row["fact_id"]
     before = svc.fact(fact_id)
     assert row["text"] not in before.all_questions
     svc.approve(row["id"])
+    assert svc.fact(fact_id) == before  # alternate questions unchanged until the proposal is accepted
+    [proposal] = svc.proposals()
+    assert (proposal.kind, proposal.fact_id, proposal.wording) == ("alternate", fact_id, clean_wording(row["text"]))
+    [source] = proposal.sources
+    assert source["questionnaire"] == qid and source["question"] == row["id"] and source["approver"] == "lead"
+    with pytest.raises(PermissionDenied):
+        Service(actor=Actor("sam", "editor")).accept_proposals([proposal.id])
+    svc.accept_proposals([proposal.id])
     after = svc.fact(fact_id)
     assert after.alternate_questions == [*before.alternate_questions, clean_wording(row["text"])]
     assert after.version == before.version + 1  # matching engines keyed on versions rebuild
     [log] = _learned(svc)
-    assert log["actor"] == "lead" and log["object_id"] == fact_id and log["details"]["question"] == row["id"]
-    # the same wording approved again (a second questionnaire) is not added twice
+    assert log["actor"] == "lead" and log["object_id"] == fact_id and log["details"]["proposal"] == proposal.id
+    assert [r["object_id"] for r in svc.audit_log(action="proposal_accept")] == [str(proposal.id)]
+    assert svc.proposals() == []
+    # the same wording approved again (a second questionnaire) teaches nothing new
     qid2 = svc.upload_questionnaire(SAMPLE_QUESTIONNAIRE, product="planner")
     svc.run_matching(qid2)
     again = next(r for r in svc.questions(qid2) if r["row"] == row["row"])
     assert again["fact_id"] == fact_id
     svc.approve(again["id"])
-    assert svc.fact(fact_id).version == after.version and len(_learned(svc)) == 1
+    assert svc.fact(fact_id).version == after.version and svc.proposals() == []
+
+
+def test_a_discarded_wording_is_never_proposed_again(matched):
+    svc, qid, rows = matched
+    row = next(r for r in rows if r["match_status"] == "suggested")
+    svc.approve(row["id"])
+    [proposal] = svc.proposals()
+    svc.discard_proposals([proposal.id])
+    assert [r["object_id"] for r in svc.audit_log(action="proposal_discard")] == [str(proposal.id)]
+    with pytest.raises(Conflict, match="not pending"):
+        svc.accept_proposals([proposal.id])
+    qid2 = svc.upload_questionnaire(SAMPLE_QUESTIONNAIRE, product="planner")
+    svc.run_matching(qid2)
+    svc.approve(next(r for r in svc.questions(qid2) if r["row"] == row["row"])["id"])
+    assert svc.proposals() == [] and svc.fact(row["fact_id"]).alternate_questions == \
+        Service().fact(row["fact_id"]).alternate_questions
+
+
+def test_auto_mode_applies_at_once_and_undoes_on_reopen_reject_or_edit(matched):
+    svc, qid, rows = matched
+    Service().set_learning_mode("auto")
+    suggested = [r for r in rows if r["match_status"] == "suggested"][:3]
+    befores = {r["id"]: svc.fact(r["fact_id"]).alternate_questions for r in suggested}
+    for r in suggested:
+        svc.approve(r["id"])
+        assert clean_wording(r["text"]) in svc.fact(r["fact_id"]).alternate_questions
+    assert svc.proposals() == [] and {p.status for p in _taught(svc)} == {"applied"}
+    svc.reopen(suggested[0]["id"])
+    svc.reject(suggested[1]["id"])
+    svc.edit_answer(suggested[2]["id"], answer="Partly", comment="")
+    for r in suggested:
+        assert svc.fact(r["fact_id"]).alternate_questions == befores[r["id"]], r["text"]
+    assert {p.status for p in _taught(svc)} == {"undone"}
+    undone = [r for r in svc.audit_log(action="fact_edit") if "learning undone" in r["details"].get("reason", "")]
+    assert len(undone) == 3
+
+
+def test_off_mode_teaches_nothing(matched):
+    svc, qid, rows = matched
+    Service().set_learning_mode("off")
+    svc.bulk_approve(qid, min_score=0)
+    assert _taught(svc) == [] and _learned(svc) == []
+    with pytest.raises(TrustfillError, match="Unknown learning mode"):
+        Service().set_learning_mode("sometimes")
+
+
+def test_form_fields_never_teach(matched):
+    svc, qid, rows = matched
+    Service().set_learning_mode("auto")
+    row = next(r for r in rows if r["match_status"] == "unanswered")
+    with Service().tx() as conn:  # a label for the respondent's details, as a customer's sheet has them
+        conn.execute(questions_table.update().where(questions_table.c.id == row["id"]).values(
+            text="Primary security contact e-mail address"))
+    svc.pick_fact(row["id"], "soc2")
+    svc.approve(row["id"])
+    assert _taught(svc) == []
+
+
+@pytest.mark.parametrize("text, form", [
+    ("Vendor name", True), ("Contact e-mail", True), ("Date completed", True), ("Website URL", True),
+    ("Solution Provider Accessibility Contact Email", True),
+    ("Do you encrypt data at rest?", False), ("Describe your backup schedule", False),
+    ("Is the contact information of your DPO published?", False),
+])
+def test_form_field_recognition(text, form):
+    assert looks_like_form_field(text) is form
 
 
 def test_only_matched_answers_of_existing_facts_teach(matched):
@@ -70,19 +155,21 @@ def test_only_matched_answers_of_existing_facts_teach(matched):
     retired = suggested[1]
     svc.retire_fact(retired["fact_id"], expected_version=svc.fact(retired["fact_id"]).version)
     svc.approve(retired["id"])
-    assert _learned(svc) == []
+    assert _taught(svc) == []
     # picked by hand: learns (a reviewer chose this fact for this wording)
     picked = next(r for r in rows if r["match_status"] == "unanswered" and r["id"] != manual["id"])
     svc.pick_fact(picked["id"], "soc2")
     svc.approve(picked["id"])
-    assert [r["object_id"] for r in _learned(svc)] == ["soc2"]
+    assert [p.fact_id for p in _taught(svc)] == ["soc2"]
 
 
 def test_bulk_approve_learns_too(matched):
     svc, qid, rows = matched
     approved = svc.bulk_approve(qid, min_score=0)
-    learned = _learned(svc)
-    assert approved > 10 and 0 < len(learned) <= approved
+    taught = _taught(svc)
+    assert approved > 10 and 0 < len(taught) <= approved
+    svc.accept_proposals([p.id for p in taught])
+    assert len(_learned(svc)) == len(taught)
 
 
 def test_clean_wording_strips_numbering_only():
@@ -221,6 +308,7 @@ def test_approving_one_questionnaire_improves_the_next(tf_home, tmp_path):
             svc.pick_fact(r["id"], want[0])
             fixed += 1
         svc.approve(r["id"])
+    svc.accept_proposals([p.id for p in svc.proposals(kind="alternate")])  # the lead accepts what was learned
     learned = len(_learned(svc))
 
     svc.run_matching(q2)
@@ -239,3 +327,35 @@ def test_approving_one_questionnaire_improves_the_next(tf_home, tmp_path):
     assert learned > 0
     assert after_answerable > before_answerable
     assert not confidently_wrong
+
+
+def test_proposals_cli_lists_accepts_and_discards(tf_home):
+    import os
+    import subprocess
+    import sys
+
+    def tf(*args: str) -> subprocess.CompletedProcess:
+        return subprocess.run([sys.executable, "-m", "trustfill", *args], capture_output=True, text=True,
+                              env={**os.environ, "TRUSTFILL_HOME": str(tf_home)}, timeout=120)
+
+    svc = Service(actor=APPROVER)
+    svc.import_sample()
+    qid = svc.upload_questionnaire(SAMPLE_QUESTIONNAIRE, product="planner")
+    svc.run_matching(qid)
+    assert tf("questionnaires", "bulk-approve", str(qid), "--min-score", "90").returncode == 0
+    pending = svc.proposals()
+    assert len(pending) >= 3
+    listed = tf("kb", "proposals", "--sources")
+    assert listed.returncode == 0 and f"{len(pending)} proposal(s) pending" in listed.stderr
+    assert all(p.wording in listed.stdout for p in pending) and "approved by local" in listed.stdout
+    first, second, *rest = pending
+    accepted = tf("kb", "proposals", "accept", str(first.id))
+    assert accepted.returncode == 0 and "Accepted 1 proposal(s)" in accepted.stdout
+    assert first.wording in svc.fact(first.fact_id).alternate_questions
+    assert tf("kb", "proposals", "discard", str(second.id)).returncode == 0
+    again = tf("kb", "proposals", "accept", str(first.id))
+    assert again.returncode != 0 and again.stderr.startswith("Error: Proposal") and len(again.stderr.splitlines()) == 1
+    assert tf("kb", "proposals", "accept").returncode != 0  # neither IDs nor --all
+    assert tf("kb", "proposals", "accept", "--all").returncode == 0
+    assert svc.proposals() == [] and {p.status for p in svc.proposals(statuses=None)} == {"accepted", "discarded"}
+    assert tf("settings", "learning", "auto").stdout.strip() == "learning: auto" and svc.learning_mode() == "auto"

@@ -27,6 +27,7 @@ ACTIONS = (
     "export", "report_export", "sign_in", "sign_in_failed", "sign_out", "user_add", "role_change",
     "user_disable", "user_enable", "password_change", "audit_export",
     "questionnaire_delete", "purge", "backup", "restore", "layout_change", "settings_change",
+    "proposal_add", "proposal_accept", "proposal_discard", "kb_harvest",
 )
 CSV_COLUMNS = ["id", "at", "actor", "action", "object_type", "object_id", "details"]
 _DANGEROUS_LEAD = ("=", "+", "-", "@", "\t", "\r", "\n")

@@ -126,6 +126,24 @@ audit_log = sa.Table(
     sa.Column("details", sa.JSON, nullable=False, default=dict),
 )
 
+# Knowledge-base changes waiting for an approver (knowledge/proposals.py): new wordings of a fact,
+# new facts, conflicting answers. Kept after a decision, so a discarded wording is never proposed again.
+proposals = sa.Table(
+    "proposals", metadata,
+    sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
+    sa.Column("kind", sa.String(20), nullable=False),  # alternate | fact | conflict
+    sa.Column("fact_id", sa.String(200), nullable=False, index=True),
+    sa.Column("wording", sa.Text, nullable=False),
+    sa.Column("key", sa.Text, nullable=False),  # what makes two proposals the same change
+    sa.Column("payload", sa.JSON, nullable=False, default=dict),
+    sa.Column("sources", sa.JSON, nullable=False, default=list),  # provenance, one entry per time proposed
+    sa.Column("status", sa.String(20), nullable=False, default="pending", index=True),
+    sa.Column("created_by", sa.String(200), nullable=False, default=""),
+    sa.Column("created_at", sa.DateTime, nullable=False, default=utcnow),
+    sa.Column("decided_by", sa.String(200), nullable=False, default=""),
+    sa.Column("decided_at", sa.DateTime, nullable=True),
+)
+
 settings = sa.Table(
     "settings", metadata,
     sa.Column("key", sa.String(200), primary_key=True),
@@ -136,6 +154,7 @@ settings = sa.Table(
 def _migration_1(conn: Connection) -> None:
     """Initial schema."""
     metadata.create_all(conn, tables=[facts, questionnaires, questions, users, audit_log, settings])
+    # Later tables are created by their own migrations, so every database reaches them the same way.
 
 
 def _migration_2(conn: Connection) -> None:
@@ -198,7 +217,13 @@ def _migration_4(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE questions ADD COLUMN match_note TEXT NOT NULL DEFAULT ''")
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1, _migration_2, _migration_3, _migration_4]
+def _migration_5(conn: Connection) -> None:
+    """Proposals: knowledge-base changes (learned wordings, harvested facts, conflicts) wait for an approver."""
+    proposals.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1, _migration_2, _migration_3, _migration_4,
+                                                  _migration_5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
+from knowledge.proposal_ops import ProposalOps
 from knowledge.service import KnowledgeOps
 from trustfill import audit
 from trustfill.config import Limits
@@ -49,5 +50,5 @@ class ServiceBase:
             return audit.query(conn, **filters)
 
 
-class Service(LifecycleOps, TeamOps, KnowledgeOps, QuestionnaireOps, ReviewOps, ExportOps, ServiceBase):
+class Service(LifecycleOps, TeamOps, ProposalOps, KnowledgeOps, QuestionnaireOps, ReviewOps, ExportOps, ServiceBase):
     """Everything Trustfill does, as the given actor."""

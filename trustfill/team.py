@@ -216,6 +216,10 @@ class TeamOps:
         """An approver accepts a proposed fact: it becomes active and is used for matching."""
         self.require("edit_fact", "accept proposed facts")
         fact = self.fact(fact_id)
+        queued = [p for p in self.proposals(kind="fact", fact_id=fact_id)]
+        if queued and expected_version in (None, fact.version):
+            self.accept_proposals([p.id for p in queued])  # the queue's own path: audited as a proposal too
+            return self.fact(fact_id)
         return self.save_fact(learning.accepted(fact, self.actor.username),
                               expected_version=fact.version if expected_version is None else expected_version)
 

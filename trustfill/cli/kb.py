@@ -76,3 +76,8 @@ def kb_lint(today, threshold: float, strict: bool) -> None:
     click.echo(report.as_text())
     if strict and report.problems:
         raise TrustfillError(f"kb lint found {report.problems} problem(s).")
+
+
+from trustfill.cli.proposals import proposals  # noqa: E402  (a subgroup of its own module)
+
+kb.add_command(proposals)

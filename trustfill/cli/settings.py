@@ -80,3 +80,15 @@ def reset(names: tuple[str, ...]) -> None:
 
 
 COMMANDS = [settings]
+
+
+@settings.command("learning")
+@click.argument("mode", required=False, type=click.Choice(["propose", "auto", "off"]))
+def learning(mode: str | None) -> None:
+    """Show or set what an approval teaches the knowledge base: `propose` (default: the customer's wording
+    waits in `trustfill kb proposals` for an approver), `auto` (applied at once, undone when the approval
+    is reopened, rejected or edited) or `off`."""
+    svc = service()
+    if mode:
+        svc.set_learning_mode(mode)
+    click.echo(f"learning: {svc.learning_mode()}")

@@ -50,6 +50,7 @@ class ReviewOps:
             self.audit(conn, "edit", "question", question_id, questionnaire=before["questionnaire_id"],
                        before={"answer": before["answer"], "comment": before["comment"]},
                        after={"answer": answer, "comment": comment})
+            learning.undo_learning(conn, before, self.actor.username, reason="answer edited")
         return after
 
     def approve(self, question_id: int, *, expected_version: int | None = None) -> dict:
@@ -73,6 +74,7 @@ class ReviewOps:
                                           reviewer=self.actor.username, reviewed_at=utcnow())
             self.audit(conn, "reject", "question", question_id, questionnaire=before["questionnaire_id"],
                        fact_id=before["fact_id"])
+            learning.undo_learning(conn, before, self.actor.username, reason="rejected")
         return after
 
     def reopen(self, question_id: int, *, expected_version: int | None = None) -> dict:
@@ -93,6 +95,7 @@ class ReviewOps:
             self.audit(conn, "edit", "question", question_id, questionnaire=before["questionnaire_id"],
                        reason="reopen", before={"review_status": before["review_status"]},
                        after={"review_status": "pending"})
+            learning.undo_learning(conn, before, self.actor.username, reason="reopened")
         return after
 
     def bulk_approve(self, qid: int, *, min_score: float = 0.0) -> int:
@@ -112,9 +115,10 @@ class ReviewOps:
                 if result.rowcount == 1:
                     approved.append(question_id)
             self.audit(conn, "bulk_approve", "questionnaire", qid, min_score=min_score, questions=approved)
+        mode = self.learning_mode()
         for question_id in approved:
             with self.tx() as conn:
-                self._learn_from_approval(self._get(conn, question_id))
+                self._learn_from_approval(self._get(conn, question_id), mode)
         return len(approved)
 
     def pick_fact(self, question_id: int, fact_id: str, *, expected_version: int | None = None) -> dict:
@@ -131,16 +135,18 @@ class ReviewOps:
                        before=before["fact_id"], after=fact.id)
         return after
 
-    def _learn_from_approval(self, row: dict) -> None:
-        """The approved wording becomes an alternate question of its fact (knowledge/learning.py).
+    def _learn_from_approval(self, row: dict, mode: str | None = None) -> None:
+        """The approved wording is proposed as an alternate question of its fact, or applied in ``auto``
+        learning mode (knowledge/learning.py).
 
         The approval is already saved; a failure to learn (someone edited the fact at that very
         moment) is retried once and then given up, never undoing the approval.
         """
+        mode = mode or self.learning_mode()
         for _attempt in range(2):
             try:
                 with self.tx() as conn:
-                    learning.learn_from_approval(conn, row, self.actor.username)
+                    learning.learn_from_approval(conn, row, self.actor.username, mode=mode)
                 return
             except Conflict:
                 continue
