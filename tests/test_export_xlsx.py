@@ -403,3 +403,27 @@ def test_unexpected_markup_in_cell_data_is_refused_rather_than_guessed(tmp_path)
     assert [s.reason for s in result.skipped] == [
         "this row holds something other than cells; the row was left as it is"]
     assert part(dest) == part(src)
+
+
+def test_quote_prefix_styles_handle_prefixes_quoting_and_refuse_what_they_cannot_read():
+    from exports.styles import QuotePrefixStyles
+
+    prefixed = (f'<x:styleSheet xmlns:x="{MAIN}"><x:cellXfs count="2"><x:xf numFmtId="0" fontId="0"/>'
+                "<x:xf numFmtId='1' quotePrefix='0' applyAlignment='1'><x:alignment wrapText='1'/></x:xf>"
+                "</x:cellXfs></x:styleSheet>")
+    styles = QuotePrefixStyles(prefixed)
+    assert styles.xml() is None  # nothing asked for, nothing changed
+    assert (styles.variant(1), styles.variant(0), styles.variant(1), styles.variant(2)) == (2, 3, 2, None)
+    assert styles.xml() == prefixed.replace('count="2"', 'count="4"').replace(
+        "</x:cellXfs>", "<x:xf numFmtId='1' quotePrefix=\"1\" applyAlignment='1'><x:alignment wrapText='1'/>"
+        '</x:xf><x:xf numFmtId="0" fontId="0" quotePrefix="1"/></x:cellXfs>')
+
+    no_count = f'<styleSheet xmlns="{MAIN}"><cellXfs><xf/></cellXfs></styleSheet>'
+    styles = QuotePrefixStyles(no_count)
+    assert styles.variant(0) == 1
+    assert styles.xml() == no_count.replace("</cellXfs>", '<xf quotePrefix="1"/></cellXfs>')
+
+    for unreadable in (f'<styleSheet xmlns="{MAIN}"><cellXfs count="1"><!-- x --><xf/></cellXfs></styleSheet>',
+                       f'<styleSheet xmlns="{MAIN}"><cellXfs count="0"/></styleSheet>', "not xml", None):
+        styles = QuotePrefixStyles(unreadable)
+        assert styles.variant(0) is None and styles.xml() is None, unreadable
