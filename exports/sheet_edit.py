@@ -93,13 +93,6 @@ class _Context:
     blocked: list[tuple[tuple[int, int, int, int], str]]
     quote_style: Callable[[int], int | None] | None = None  # style -> its quotePrefix variant
 
-    def written_style(self, style: int, value: str) -> int:
-        """The style a cell gets with ``value``: its own, or the quotePrefix variant for formula-like text."""
-        if not needs_quote_prefix(value):
-            return style
-        variant = self.quote_style(style) if self.quote_style else None
-        return style if variant is None else variant
-
     def inherited_style(self, col: int, row_attrs: dict[str, str] | None) -> int:
         """The style Excel shows for a cell that has no <c> element: the row's, else the column's."""
         if row_attrs and row_attrs.get("customFormat") in ("1", "true") and row_attrs.get("s"):
@@ -226,11 +219,14 @@ class _Sheet:
         self.box: tuple[int, int, int, int] | None = None  # cells given a value: r1, c1, r2, c2
 
     def _style(self, row: int, col: int, style: int, value: str) -> int:
-        new = self.ctx.written_style(style, value)
-        if new == style and needs_quote_prefix(value) and (self.ctx.quote_style is None
-                                                             or self.ctx.quote_style(style) is None):
+        """The style a cell gets with ``value``: its own, or its quotePrefix variant for formula-like text."""
+        if not needs_quote_prefix(value):
+            return style
+        variant = self.ctx.quote_style(style) if self.ctx.quote_style else None
+        if variant is None:
             self.edit.unprefixed.append((row, col))
-        return new
+            return style
+        return variant
 
     def _note_cell(self, row: int, col: int) -> None:
         b = self.box or (row, col, row, col)

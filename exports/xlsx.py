@@ -257,7 +257,7 @@ def write_cells(src: Path, dest: Path, writes: Sequence[CellWrite], *, limits: L
         new_styles = quote_styles.xml() if quote_styles else None
         if new_styles is not None:
             data = new_styles.encode("utf-8")
-            if not _well_formed(data):  # cannot happen short of a bug; the cells then still hold their text
+            if not _well_formed(data):  # the sheets already name the new styles: never ship without them
                 raise InputFileError(src, "internal check failed: the workbook's styles could not be extended. "
                                           "Open and re-save it in Excel, then export again.")
             new_parts[styles_name] = data
