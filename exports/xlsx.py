@@ -27,7 +27,7 @@ from exports.package import PKG_REL_NS, SheetPart, locked_styles, sheet_parts, s
 from exports.sheet_edit import SheetProblem, edit_sheet
 from exports.styles import QuotePrefixStyles
 from exports.text import strip_illegal
-from exports.zipcopy import compressed_bytes, copy_compressed, verify
+from exports.zipcopy import can_copy, compressed_bytes, copy_compressed, verify
 from trustfill.config import Limits
 from trustfill.errors import InputFileError
 from trustfill.intake.safety import check_zip
@@ -106,12 +106,25 @@ def _read(src: Path, zf: zipfile.ZipFile, name: str) -> bytes:
 def _copy_untouched(src: Path, zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo,
                     out: zipfile.ZipFile) -> None:
     """Copy an entry with its original compressed bytes, once zipfile has read it whole and CRC-checked it."""
+    if not can_copy(out):  # a future zipfile without the internals: same content, re-deflated
+        out.writestr(_entry(info), _read(src, zf, info.filename))
+        return
     try:
         verify(zf, info)
         data = compressed_bytes(raw, info)
     except _DAMAGE as exc:
         raise _damaged(src, info.filename, exc) from exc
     copy_compressed(out, info, data)
+
+
+def _entry(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    """A new entry like ``info``: same name, date, compression, attributes and comment."""
+    zi = zipfile.ZipInfo(info.filename, info.date_time)
+    zi.compress_type = info.compress_type
+    zi.external_attr = info.external_attr
+    zi.create_system = info.create_system
+    zi.comment = info.comment
+    return zi
 
 
 def _quote_prefix_styles(src: Path, zf: zipfile.ZipFile, part: str | None) -> QuotePrefixStyles:
@@ -280,10 +293,5 @@ def write_cells(src: Path, dest: Path, writes: Sequence[CellWrite], *, limits: L
                 if data is None:
                     _copy_untouched(src, zf, raw, info, out)
                     continue
-                zi = zipfile.ZipInfo(info.filename, info.date_time)
-                zi.compress_type = info.compress_type
-                zi.external_attr = info.external_attr
-                zi.create_system = info.create_system
-                zi.comment = info.comment
-                out.writestr(zi, data)
+                out.writestr(_entry(info), data)
     return result

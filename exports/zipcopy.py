@@ -46,6 +46,14 @@ def compressed_bytes(src: BinaryIO, info: zipfile.ZipInfo) -> bytes:
     return data
 
 
+_WRITER_PARTS = ("_lock", "_seekable", "_writecheck", "_didModify", "fp", "start_dir", "filelist", "NameToInfo")
+
+
+def can_copy(out: zipfile.ZipFile) -> bool:
+    """Does this Python's ZipFile have the internals ``copy_compressed`` uses (3.11 to 3.14 do)?"""
+    return all(hasattr(out, name) for name in _WRITER_PARTS)
+
+
 def copy_compressed(out: zipfile.ZipFile, info: zipfile.ZipInfo, data: bytes) -> None:
     """Append an entry to ``out`` (open for writing) whose compressed bytes are ``data``, as in ``info``."""
     zi = zipfile.ZipInfo(info.filename, info.date_time)

@@ -110,3 +110,17 @@ def test_a_local_header_naming_another_entry_is_refused(tmp_path):
     with pytest.raises(InputFileError, match=r"part xl/media/image1\.bin of the workbook is damaged"):
         write_cells(src, tmp_path / "out.xlsx", [CellWrite(sheet="S", cell="A1", value="Yes")])
     assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_without_zipfile_internals_untouched_parts_are_re_deflated_with_the_same_content(tmp_path, monkeypatch):
+    import exports.xlsx
+
+    src = _workbook_with_media(tmp_path / "in.xlsx")
+    monkeypatch.setattr(exports.xlsx, "can_copy", lambda out: False)
+    dest = tmp_path / "out.xlsx"
+    result = write_cells(src, dest, [CellWrite(sheet="S", cell="A1", value="Yes")])
+    assert [w.cell for w in result.written] == ["A1"]
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(dest) as b:
+        assert b.testzip() is None
+        assert [i.filename for i in a.infolist()] == [i.filename for i in b.infolist()]
+        assert b.read("xl/media/image1.bin") == a.read("xl/media/image1.bin")
