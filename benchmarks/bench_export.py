@@ -2,6 +2,8 @@
 
 Two shapes: answer cells that exist but are empty (styled, as in most templates), and answer cells that
 do not exist yet (every cell has to be inserted into its row). Prints the median of several runs.
+With ../shared beside the repo, also one formula-like answer into each real public workbook there: the
+time is then mostly copying the untouched parts (with their compressed bytes, not re-deflated).
 
     .venv/bin/python benchmarks/bench_export.py
 """
@@ -58,9 +60,28 @@ def bench(src: Path, folder: Path) -> float:
     return statistics.median(times)
 
 
+def bench_real(folder: Path) -> None:
+    shared = Path(__file__).resolve().parent.parent.parent / "shared" / "questionnaires"
+    for src in sorted(shared.glob("*.xlsx")):
+        from openpyxl import load_workbook
+
+        wb = load_workbook(src, read_only=True)
+        first = wb.sheetnames[0]
+        wb.close()
+        writes = [CellWrite(sheet=first, cell="ZZ999", value="- hardware keys for admins")]
+        times = []
+        for run in range(RUNS):
+            start = time.perf_counter()
+            write_cells(src, folder / f"real-{run}.xlsx", writes)
+            times.append(time.perf_counter() - start)
+        print(f"write_cells: one answer into {src.name} ({src.stat().st_size / 1e6:.1f} MB): "
+              f"{statistics.median(times) * 1000:.0f} ms (median of {RUNS})")
+
+
 def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         folder = Path(tmp)
+        bench_real(folder)
         for styled in (True, False):
             src = folder / f"q-{styled}.xlsx"
             make_workbook(src, styled_answer_cells=styled)

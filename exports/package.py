@@ -85,14 +85,20 @@ def sheet_parts(path: Path, zf: zipfile.ZipFile) -> tuple[str, list[SheetPart]]:
     return wb_part, sheets
 
 
+def styles_part(path: Path, zf: zipfile.ZipFile, wb_part: str) -> str | None:
+    """The zip entry holding the workbook's cell styles (xl/styles.xml as a rule); None if it has none."""
+    rels = _relationships(path, zf, _rels_path(wb_part), wb_part)
+    styles = next((t for ty, t in rels.values() if ty.endswith("/styles")), None)
+    return styles if styles in zf.namelist() else None
+
+
 def locked_styles(path: Path, zf: zipfile.ZipFile, wb_part: str) -> list[bool]:
     """For each cell style index (the ``s`` of a cell): is the cell locked when its sheet is protected?
 
     Cells are locked unless their style says ``<protection locked="0"/>``, as in Excel.
     """
-    rels = _relationships(path, zf, _rels_path(wb_part), wb_part)
-    styles = next((t for ty, t in rels.values() if ty.endswith("/styles")), None)
-    if styles is None or styles not in zf.namelist():
+    styles = styles_part(path, zf, wb_part)
+    if styles is None:
         return []
     root = _parse(path, zf, styles)
     ns = root.tag[1:].split("}")[0] if root.tag.startswith("{") else ""

@@ -1,13 +1,13 @@
 """The review report: one line per question with the answer given, its source fact and its review state.
 
-This is our own file, so openpyxl may write it. Every text cell is neutralised all the same: answers and
-questions come from customers and from the knowledge base, and the report is opened in spreadsheets.
+This is our own file, so openpyxl may write it. Answers and questions come from customers and from the
+knowledge base, and the report is opened in spreadsheets: the CSV goes through the one safe CSV writer
+(exports.safe_csv); in the .xlsx every text cell is a string cell holding the exact text, and text that
+starts like a formula gets the quotePrefix style, so it stays text even when someone edits the cell.
 """
 
 from __future__ import annotations
 
-import csv
-import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -16,7 +16,8 @@ from openpyxl.styles import Alignment, Font
 
 from exports.atomic import atomic_output
 from exports.model import ReportRow
-from exports.text import neutralise
+from exports.safe_csv import write_csv
+from exports.text import needs_quote_prefix, strip_illegal
 from trustfill.errors import InputFileError
 
 HEADERS = ["Sheet", "Row", "Question", "Answer", "Comment", "Fact", "Confidence", "Status", "Reviewer",
@@ -25,19 +26,8 @@ WIDTHS = [18, 6, 60, 40, 50, 22, 11, 12, 16, 20]
 
 
 def _values(row: ReportRow) -> list[object]:
-    n = neutralise
-    return [n(row.sheet), row.row, n(row.question), n(row.answer), n(row.comment), n(row.fact_id),
-            round(row.confidence, 3), n(row.status), n(row.reviewer), n(row.time)]
-
-
-def _csv_bytes(rows: Sequence[ReportRow]) -> bytes:
-    buf = io.StringIO()
-    writer = csv.writer(buf)
-    writer.writerow(HEADERS)
-    for row in rows:
-        writer.writerow(_values(row))
-    # UTF-8 with BOM: Excel opens it with the right characters when double-clicked.
-    return buf.getvalue().encode("utf-8-sig")
+    return [row.sheet, row.row, row.question, row.answer, row.comment, row.fact_id,
+            round(row.confidence, 3), row.status, row.reviewer, row.time]
 
 
 def _xlsx(rows: Sequence[ReportRow], fh) -> None:
@@ -48,7 +38,12 @@ def _xlsx(rows: Sequence[ReportRow], fh) -> None:
     for cell in ws[1]:
         cell.font = Font(bold=True)
     for row in rows:
-        ws.append(_values(row))
+        ws.append([strip_illegal(v) if isinstance(v, str) else v for v in _values(row)])
+        for cell in ws[ws.max_row]:
+            if isinstance(cell.value, str):
+                cell.data_type = "s"  # never a formula, whatever the text starts with
+                if needs_quote_prefix(cell.value):
+                    cell.quotePrefix = True
     for i, width in enumerate(WIDTHS):
         ws.column_dimensions[chr(65 + i)].width = width
     for row_cells in ws.iter_rows(min_row=2, min_col=3, max_col=5):
@@ -67,8 +62,9 @@ def write_review_report(rows: Sequence[ReportRow], dest: Path) -> None:
         raise InputFileError(dest, "the review report can be written as .csv or .xlsx; choose one of those.")
     if not dest.parent.is_dir():
         raise InputFileError(dest, "the destination folder does not exist. Create it or choose another.")
+    if suffix == ".csv":
+        # UTF-8 with BOM: Excel opens it with the right characters when double-clicked.
+        write_csv(dest, HEADERS, (_values(row) for row in rows), bom=True)
+        return
     with atomic_output(dest) as fh:
-        if suffix == ".csv":
-            fh.write(_csv_bytes(rows))
-        else:
-            _xlsx(rows, fh)
+        _xlsx(rows, fh)

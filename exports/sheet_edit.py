@@ -11,11 +11,12 @@ by the caller before it is stored.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from functools import lru_cache
 
 from exports.cells import parse_range, parse_ref, ref
-from exports.text import xml_text
+from exports.text import needs_quote_prefix, xml_text
 
 # Attribute list of a start tag; values may be quoted either way and contain '>'.
 _ATTRS = r"""(?:\s+[^\s=/>]+\s*=\s*(?:"[^"]*"|'[^']*'))*"""
@@ -33,6 +34,7 @@ class SheetEdit:
     xml: str
     written: list[tuple[int, int, str]] = field(default_factory=list)
     skipped: list[tuple[int, int, str, str]] = field(default_factory=list)
+    unprefixed: list[tuple[int, int]] = field(default_factory=list)  # formula-like text left without quotePrefix
 
 
 def _attrs(text: str) -> dict[str, str]:
@@ -89,6 +91,7 @@ class _Context:
     locked_styles: list[bool] | None  # None: the sheet is not protected
     col_styles: list[tuple[int, int, int]]
     blocked: list[tuple[tuple[int, int, int, int], str]]
+    quote_style: Callable[[int], int | None] | None = None  # style -> its quotePrefix variant
 
     def inherited_style(self, col: int, row_attrs: dict[str, str] | None) -> int:
         """The style Excel shows for a cell that has no <c> element: the row's, else the column's."""
@@ -113,7 +116,8 @@ class _Context:
         return None
 
 
-def _context(xml: str, t: _Tags, locked_styles: list[bool], table_headers: list[str]) -> _Context:
+def _context(xml: str, t: _Tags, locked_styles: list[bool], table_headers: list[str],
+             quote_style: Callable[[int], int | None] | None) -> _Context:
     blocked = []
     for m in t.merge.finditer(xml):
         rng = parse_range(_attrs(m.group(1)).get("ref", ""))
@@ -136,7 +140,7 @@ def _context(xml: str, t: _Tags, locked_styles: list[bool], table_headers: list[
         a = _attrs(m.group(1))
         if a.get("style", "0") != "0" and a.get("min", "").isdigit() and a.get("max", "").isdigit():
             col_styles.append((int(a["min"]), int(a["max"]), int(a["style"])))
-    return _Context(t, locked_styles if protected else None, col_styles, blocked)
+    return _Context(t, locked_styles if protected else None, col_styles, blocked, quote_style)
 
 
 def _cell_xml(t: _Tags, row: int, col: int, attrs: str, value: str) -> str:
@@ -147,15 +151,19 @@ def _cell_xml(t: _Tags, row: int, col: int, attrs: str, value: str) -> str:
             f"{xml_text(value)}</{p}t></{p}is></{p}c>")
 
 
-def _kept_attrs(attrs: str) -> str:
-    """Attributes of an overwritten cell that stay: its style and anything unknown; not its old type or
-    value/cell metadata (cm, vm), which described the old value."""
+def _kept_attrs(attrs: str, style: int | None = None) -> str:
+    """Attributes of an overwritten cell that stay: its style (or ``style`` instead) and anything unknown;
+    not its old type or value/cell metadata (cm, vm), which described the old value."""
     out = []
     for m in _ATTR_ITEM.finditer(attrs):
         if m.group(1) in ("r", "t", "cm", "vm"):
             continue
         value = m.group(2) if m.group(2) is not None else m.group(3).replace('"', "&quot;")
+        if m.group(1) == "s" and style is not None:
+            value, style = str(style), None
         out.append(f' {m.group(1)}="{value}"')
+    if style:
+        out.append(f' s="{style}"')
     return "".join(out)
 
 
@@ -210,6 +218,16 @@ class _Sheet:
         self.xml, self.ctx, self.t, self.edit = xml, ctx, ctx.t, edit
         self.box: tuple[int, int, int, int] | None = None  # cells given a value: r1, c1, r2, c2
 
+    def _style(self, row: int, col: int, style: int, value: str) -> int:
+        """The style a cell gets with ``value``: its own, or its quotePrefix variant for formula-like text."""
+        if not needs_quote_prefix(value):
+            return style
+        variant = self.ctx.quote_style(style) if self.ctx.quote_style else None
+        if variant is None:
+            self.edit.unprefixed.append((row, col))
+            return style
+        return variant
+
     def _note_cell(self, row: int, col: int) -> None:
         b = self.box or (row, col, row, col)
         self.box = (min(b[0], row), min(b[1], col), max(b[2], row), max(b[3], col))
@@ -225,6 +243,7 @@ class _Sheet:
                 continue
             self.edit.written.append((row, col, value))
             if value:
+                style = self._style(row, col, style, value)
                 cells.append(_cell_xml(self.t, row, col, f' s="{style}"' if style else "", value))
                 self._note_cell(row, col)
         if not cells:
@@ -259,11 +278,13 @@ class _Sheet:
                 self.edit.skipped.append((row, col, value, why))
                 continue
             self.edit.written.append((row, col, value))
+            new_style = self._style(row, col, style, value) if value else style
             if cell is not None:
                 if value or cell.has_content:
-                    replace[col] = _cell_xml(t, row, col, _kept_attrs(cell.attrs), value)
+                    kept = _kept_attrs(cell.attrs, new_style if new_style != style else None)
+                    replace[col] = _cell_xml(t, row, col, kept, value)
             elif value:
-                insert[col] = _cell_xml(t, row, col, f' s="{style}"' if style else "", value)
+                insert[col] = _cell_xml(t, row, col, f' s="{new_style}"' if new_style else "", value)
             if value:
                 self._note_cell(row, col)
         if not replace and not insert:
@@ -310,8 +331,12 @@ def _widen_dimension(head: str, t: _Tags, box: tuple[int, int, int, int] | None)
 
 
 def edit_sheet(xml: str, targets: dict[tuple[int, int], str], *, locked_styles: list[bool],
-               table_headers: list[str] = ()) -> SheetEdit:
-    """Write ``targets`` ((row, col) -> safe text; "" clears) into a worksheet part's XML.
+               table_headers: list[str] = (),
+               quote_style: Callable[[int], int | None] | None = None) -> SheetEdit:
+    """Write ``targets`` ((row, col) -> text; "" clears) into a worksheet part's XML.
+
+    Text that starts like a formula gets the cell's style swapped for ``quote_style(style)``, its
+    quotePrefix variant (see exports.styles); cells it cannot give one are listed in ``unprefixed``.
 
     Raises SheetProblem when the part is not one this editor can change without risk.
     """
@@ -325,7 +350,7 @@ def edit_sheet(xml: str, targets: dict[tuple[int, int], str], *, locked_styles: 
     if not sd:
         raise SheetProblem("the sheet has no cell data section")
     edit = SheetEdit(xml)
-    sheet = _Sheet(xml, _context(xml, t, locked_styles, list(table_headers)), edit)
+    sheet = _Sheet(xml, _context(xml, t, locked_styles, list(table_headers), quote_style), edit)
 
     by_row: dict[int, dict[int, str]] = {}
     for (row, col), value in targets.items():

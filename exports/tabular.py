@@ -2,13 +2,13 @@
 
 Cells are addressed as in a spreadsheet that opened the CSV: "C10" is the third field of the tenth
 record (records, not lines: a quoted field may span lines). Records that receive no answer are copied
-byte for byte; a changed record is re-written with the file's own dialect.
+byte for byte; a changed record is re-written with the file's own delimiter by the one safe CSV writer
+(exports.safe_csv): every field quoted, and the answers neutralised against formula injection.
 """
 
 from __future__ import annotations
 
 import csv
-import io
 import re
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,7 +16,8 @@ from pathlib import Path
 from exports.atomic import atomic_output, check_paths
 from exports.cells import parse_ref
 from exports.model import CellWrite, SkippedWrite, WriteResult
-from exports.text import neutralise
+from exports.safe_csv import neutralise, record
+from exports.text import strip_illegal
 from trustfill.config import Limits
 from trustfill.errors import InputFileError, LimitExceeded
 from trustfill.intake.csv_reader import sniff_delimiter
@@ -68,21 +69,6 @@ def _line_ending(raw: str, default: str) -> str:
     return default
 
 
-def _serialise(fields: list[str], dialect, quoting: int, ending: str) -> str:
-    buf = io.StringIO()
-    csv.writer(buf, dialect, lineterminator=ending, quoting=quoting).writerow(fields)
-    return buf.getvalue()
-
-
-def _quoting(records: list[tuple[list[str], str]], dialect) -> int:
-    """QUOTE_ALL when the file quotes every field (some tools do), else the usual minimal quoting."""
-    sample = [(f, raw) for f, raw in records[:20] if f]
-    if sample and all(_serialise(f, dialect, csv.QUOTE_ALL, _line_ending(raw, "")) == raw
-                      for f, raw in sample):
-        return csv.QUOTE_ALL
-    return csv.QUOTE_MINIMAL
-
-
 def write_csv_cells(src: Path, dest: Path, writes: Sequence[CellWrite], *,
                     limits: Limits | None = None) -> WriteResult:
     """Copy a CSV questionnaire with ``writes`` made (their sheet names are ignored); atomic."""
@@ -106,7 +92,7 @@ def write_csv_cells(src: Path, dest: Path, writes: Sequence[CellWrite], *,
     changes: dict[int, dict[int, tuple[CellWrite, str]]] = {}
     for w in writes:
         pos = parse_ref(w.cell)
-        value = neutralise(w.value)
+        value = neutralise(strip_illegal(w.value))
         why = None
         if pos is None:
             why = "not a cell reference such as C10"
@@ -131,7 +117,6 @@ def write_csv_cells(src: Path, dest: Path, writes: Sequence[CellWrite], *,
     original = len(records)
     records += [([""] * width, "") for _ in range(original, max(changes, default=0))]
     final_newline = text.endswith(("\n", "\r"))
-    quoting = _quoting(records[:original], dialect)
     pieces = []
     for index, (fields, raw) in enumerate(records, start=1):
         row_changes = changes.get(index, {})
@@ -145,7 +130,7 @@ def write_csv_cells(src: Path, dest: Path, writes: Sequence[CellWrite], *,
             result.written.append(CellWrite(sheet=w.sheet, cell=w.cell, value=value))
         if pieces and not _line_ending(pieces[-1], ""):  # the old last line now has a successor
             pieces[-1] += default_end
-        pieces.append(_serialise(fields, dialect, quoting, _line_ending(raw, default_end)))
+        pieces.append(record(fields, dialect, _line_ending(raw, default_end)))
         if index == len(records) and not final_newline:
             pieces[-1] = pieces[-1].rstrip("\r\n")
     data = bom + "".join(pieces).encode(encoding)

@@ -1,10 +1,12 @@
-"""Making answer text safe to put in a customer's spreadsheet.
+"""Making answer text safe to put in a customer's .xlsx (CSV has its own rules: exports.safe_csv).
 
-Two separate dangers. Formula injection: a cell whose text starts with ``=``, ``+``, ``-``, ``@``, tab,
-CR or LF is read as a formula or DDE command by spreadsheets when the file is a CSV, or when someone
-later edits the cell; a leading apostrophe keeps it plain text (OWASP "CSV injection"). XML: some
-control characters cannot be stored in an .xlsx at all, and Excel decodes ``_xHHHH_`` inside cell
-text as an escaped character, so a literal ``_x0041_`` must itself be escaped to show as typed.
+Two separate dangers. Formula injection: a string cell of an .xlsx is never evaluated, but a text that
+starts with ``=``, ``+``, ``-``, ``@``, tab, CR or LF becomes a formula when someone later edits the
+cell and Excel re-parses it. The text is stored exactly as approved and the cell gets a ``quotePrefix``
+style (see exports.styles), the spreadsheet's own, invisible way of saying "this is text"; an
+apostrophe in the text would show in the customer's file and protect nothing. XML: some control
+characters cannot be stored in an .xlsx at all, and Excel decodes ``_xHHHH_`` inside cell text as an
+escaped character, so a literal ``_x0041_`` must itself be escaped to show as typed.
 """
 
 from __future__ import annotations
@@ -23,19 +25,13 @@ def strip_illegal(text: str) -> str:
     return _XML_ILLEGAL.sub("", text)
 
 
-def neutralise(text: str) -> str:
-    """Text as it should be stored so a spreadsheet shows it as typed and never evaluates it.
-
-    Idempotent: an already neutralised value starts with ``'`` and is returned unchanged.
-    """
-    text = strip_illegal(text)
-    if text.startswith(_FORMULA_START):
-        return "'" + text
-    return text
+def needs_quote_prefix(text: str) -> bool:
+    """Would a spreadsheet read ``text`` as a formula if it were typed into the cell?"""
+    return text.startswith(_FORMULA_START)
 
 
 def xml_text(text: str) -> str:
-    """Escape text for an element body of a sheet part (the caller has already neutralised it)."""
+    """Escape text for an element body of a sheet part (illegal characters already stripped)."""
     text = _OOXML_ESCAPE.sub(r"_x005F_\1", text)
     text = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
     # A raw CR would be turned into LF by every XML parser; a character reference survives.

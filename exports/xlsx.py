@@ -3,9 +3,9 @@
 openpyxl cannot be used to save a customer's workbook: it drops what it does not model (x14 drop-downs,
 extension conditional formats, threaded comments, in-cell checkboxes, images without Pillow, cached
 formula values, rich text). Here the zip is rewritten entry by entry in the original order, names and
-compression, and only the worksheet parts that receive answers are changed (see sheet_edit).
-Untouched parts keep their exact uncompressed bytes; they are re-deflated, so the compressed bytes
-may differ, which no reader can tell apart.
+compression, and only the worksheet parts that receive answers are changed (see sheet_edit), plus
+styles.xml when an answer needs a quotePrefix style (see exports.styles). Untouched parts are copied
+with their original compressed bytes (see zipcopy), so each entry can be compared with the original's.
 """
 
 from __future__ import annotations
@@ -16,15 +16,18 @@ import zipfile
 import zlib
 from collections.abc import Sequence
 from pathlib import Path
+from typing import BinaryIO
 
 from defusedxml import ElementTree as SafeET
 
 from exports.atomic import atomic_output, check_paths
 from exports.cells import parse_ref, ref
 from exports.model import CellWrite, SkippedWrite, WriteResult
-from exports.package import PKG_REL_NS, SheetPart, locked_styles, sheet_parts
+from exports.package import PKG_REL_NS, SheetPart, locked_styles, sheet_parts, styles_part
 from exports.sheet_edit import SheetProblem, edit_sheet
-from exports.text import neutralise
+from exports.styles import QuotePrefixStyles
+from exports.text import strip_illegal
+from exports.zipcopy import can_copy, compressed_bytes, copy_compressed, verify
 from trustfill.config import Limits
 from trustfill.errors import InputFileError
 from trustfill.intake.safety import check_zip
@@ -85,12 +88,50 @@ def _table_headers(zf: zipfile.ZipFile, part: str) -> list[str]:
     return out
 
 
+_DAMAGE = (zipfile.BadZipFile, OSError, EOFError, zlib.error, NotImplementedError, RuntimeError)
+
+
+def _damaged(src: Path, name: str, exc: Exception) -> InputFileError:
+    return InputFileError(src, f"part {name} of the workbook is damaged ({exc}). Ask the sender for a "
+                               "new copy, or open and re-save it in Excel.")
+
+
 def _read(src: Path, zf: zipfile.ZipFile, name: str) -> bytes:
     try:
         return zf.read(name)
-    except (zipfile.BadZipFile, OSError, EOFError, zlib.error) as exc:
-        raise InputFileError(src, f"part {name} of the workbook is damaged ({exc}). Ask the sender for a "
-                                  "new copy, or open and re-save it in Excel.") from exc
+    except _DAMAGE as exc:
+        raise _damaged(src, name, exc) from exc
+
+
+def _copy_untouched(src: Path, zf: zipfile.ZipFile, raw: BinaryIO, info: zipfile.ZipInfo,
+                    out: zipfile.ZipFile) -> None:
+    """Copy an entry with its original compressed bytes, once zipfile has read it whole and CRC-checked it."""
+    if not can_copy(out):  # a future zipfile without the internals: same content, re-deflated
+        out.writestr(_entry(info), _read(src, zf, info.filename))
+        return
+    try:
+        verify(zf, info)
+        data = compressed_bytes(raw, info)
+    except _DAMAGE as exc:
+        raise _damaged(src, info.filename, exc) from exc
+    copy_compressed(out, info, data)
+
+
+def _entry(info: zipfile.ZipInfo) -> zipfile.ZipInfo:
+    """A new entry like ``info``: same name, date, compression, attributes and comment."""
+    zi = zipfile.ZipInfo(info.filename, info.date_time)
+    zi.compress_type = info.compress_type
+    zi.external_attr = info.external_attr
+    zi.create_system = info.create_system
+    zi.comment = info.comment
+    return zi
+
+
+def _quote_prefix_styles(src: Path, zf: zipfile.ZipFile, part: str | None) -> QuotePrefixStyles:
+    if part is None:
+        return QuotePrefixStyles(None)
+    decoded = _decode(_read(src, zf, part))
+    return QuotePrefixStyles(decoded[0] if decoded else None)
 
 
 _CALC_PR = re.compile(r"<((?:\w+:)?)calcPr\b[^>]*?(/?)>")
@@ -136,9 +177,10 @@ def write_cells(src: Path, dest: Path, writes: Sequence[CellWrite], *, limits: L
                 recalculate_on_open: bool = False) -> WriteResult:
     """Copy ``src`` to ``dest`` with ``writes`` made, losing nothing else; atomic; ``src`` is never changed.
 
-    Values are neutralised (see exports.text.neutralise). Writes that cannot be made safely (formula
-    cells, locked cells of protected sheets, cells hidden in merged ranges, unknown sheets) are listed
-    in ``WriteResult.skipped`` with the reason. ``recalculate_on_open`` also sets ``fullCalcOnLoad`` in
+    Values are written exactly (less characters XML cannot hold); one that starts like a formula gets a
+    quotePrefix variant of its cell's style, never an apostrophe. Writes that cannot be made safely
+    (formula cells, locked cells of protected sheets, cells hidden in merged ranges, unknown sheets)
+    are listed in ``WriteResult.skipped`` with the reason. ``recalculate_on_open`` also sets ``fullCalcOnLoad`` in
     workbook.xml (the one change outside the sheets), so formulas fed by the answers are refreshed.
     """
     src, dest = Path(src), Path(dest)
@@ -154,6 +196,9 @@ def write_cells(src: Path, dest: Path, writes: Sequence[CellWrite], *, limits: L
         check_zip(src, str(src), limits)  # the same zip-bomb guard as intake, before anything inflates
         wb_part, sheets = sheet_parts(src, zf)
         styles = None
+        styles_name = styles_part(src, zf, wb_part)
+        quote_styles: QuotePrefixStyles | None = None
+        unprefixed = 0
 
         # Last write to a cell wins; the earlier one is reported.
         per_part: dict[str, dict[tuple[int, int], tuple[CellWrite, str]]] = {}
@@ -161,7 +206,7 @@ def write_cells(src: Path, dest: Path, writes: Sequence[CellWrite], *, limits: L
         for w in writes:
             sheet = _find_sheet(sheets, w.sheet)
             pos = parse_ref(w.cell)
-            value = neutralise(w.value)
+            value = strip_illegal(w.value)
             why = None
             if sheet is None:
                 why = "no sheet of that name in the workbook"
@@ -202,9 +247,10 @@ def write_cells(src: Path, dest: Path, writes: Sequence[CellWrite], *, limits: L
                 continue
             if styles is None:
                 styles = locked_styles(src, zf, wb_part)
+                quote_styles = _quote_prefix_styles(src, zf, styles_name)
             try:
                 edit = edit_sheet(decoded[0], targets, locked_styles=styles,
-                                  table_headers=_table_headers(zf, part))
+                                  table_headers=_table_headers(zf, part), quote_style=quote_styles.variant)
             except SheetProblem as exc:
                 skip_all(str(exc))
                 continue
@@ -214,11 +260,24 @@ def write_cells(src: Path, dest: Path, writes: Sequence[CellWrite], *, limits: L
                     skip_all("internal check failed: the edited sheet would not be valid XML")
                     continue
                 new_parts[part] = new
+                unprefixed += len(edit.unprefixed)
             for row, col, value in edit.written:
                 result.written.append(CellWrite(sheet=sheet.name, cell=ref(row, col), value=value))
             for row, col, value, why in edit.skipped:
                 result.skipped.append(SkippedWrite(sheet=sheet.name, cell=ref(row, col), value=value,
                                                    reason=why))
+
+        new_styles = quote_styles.xml() if quote_styles else None
+        if new_styles is not None:
+            data = new_styles.encode("utf-8")
+            if not _well_formed(data):  # the sheets already name the new styles: never ship without them
+                raise InputFileError(src, "internal check failed: the workbook's styles could not be extended. "
+                                          "Open and re-save it in Excel, then export again.")
+            new_parts[styles_name] = data
+        if unprefixed:
+            result.notes.append(f"{unprefixed} answer(s) start with =, +, - or @ but the workbook's styles could "
+                                "not mark them as text (quotePrefix); they are stored as text all the same, "
+                                "and Excel would read them as formulas only if someone re-types those cells.")
 
         if recalculate_on_open and result.written:
             try:
@@ -227,15 +286,12 @@ def write_cells(src: Path, dest: Path, writes: Sequence[CellWrite], *, limits: L
             except UnicodeDecodeError:
                 result.notes.append("workbook.xml is not UTF-8: recalculation on open was not requested")
 
-        with atomic_output(dest) as fh, zipfile.ZipFile(fh, "w", allowZip64=True) as out:
+        with (atomic_output(dest) as fh, zipfile.ZipFile(fh, "w", allowZip64=True) as out,
+              src.open("rb") as raw):
             for info in zf.infolist():
                 data = new_parts.get(info.filename)
                 if data is None:
-                    data = _read(src, zf, info.filename)
-                zi = zipfile.ZipInfo(info.filename, info.date_time)
-                zi.compress_type = info.compress_type
-                zi.external_attr = info.external_attr
-                zi.create_system = info.create_system
-                zi.comment = info.comment
-                out.writestr(zi, data)
+                    _copy_untouched(src, zf, raw, info, out)
+                    continue
+                out.writestr(_entry(info), data)
     return result

@@ -18,6 +18,8 @@ from pathlib import Path
 import yaml
 from pydantic import ValidationError
 
+from exports.safe_csv import unneutralise as csv_unneutralise
+from exports.safe_csv import write_csv
 from knowledge.model import Fact, fact_id_from_question
 from trustfill.config import Limits
 from trustfill.errors import InputFileError, RowError
@@ -162,7 +164,9 @@ def _cell_text(value) -> str:
     return str(value)
 
 
-def _records_from_tabular(path: Path, header: list[str], rows, problems) -> list[tuple[int, dict]]:
+def _records_from_tabular(path: Path, header: list[str], rows, problems,
+                          restore=_unneutralise) -> list[tuple[int, dict]]:
+    """``restore`` undoes the writer's formula neutralisation (the CSV writer's differs from the XLSX one)."""
     fields: list[str | None] = []
     for col, name in enumerate(header, start=1):
         if not str(name).strip():
@@ -184,7 +188,7 @@ def _records_from_tabular(path: Path, header: list[str], rows, problems) -> list
         for field, cell in zip(fields, cells, strict=False):
             if field is None:
                 continue
-            cell = _unneutralise(cell.strip())
+            cell = restore(cell.strip())
             if field in _LIST_FIELDS:
                 sep = "|" if field == "alternate_questions" else ("|" if "|" in cell else ",")
                 record[field] = [p.strip() for p in cell.split(sep) if p.strip()]
@@ -235,7 +239,7 @@ def read_library(path: str | os.PathLike, limits: Limits | None = None) -> list[
     suffix = path.suffix.lower()
     if suffix == ".csv":
         header, rows = _rows_from_csv(path)
-        records = _records_from_tabular(path, header, rows, problems)
+        records = _records_from_tabular(path, header, rows, problems, restore=csv_unneutralise)
     elif suffix == ".xlsx":
         header, rows = _rows_from_xlsx(path, limits)
         records = _records_from_tabular(path, header, rows, problems)
@@ -281,7 +285,7 @@ def read_library(path: str | os.PathLike, limits: Limits | None = None) -> list[
 
 # ---------------------------------------------------------------- writing
 
-def _tabular_rows(facts: Sequence[Fact]) -> list[list[str]]:
+def _tabular_rows(facts: Sequence[Fact], neutralise=neutralise_cell) -> list[list[str]]:
     rows = []
     for f in facts:
         row = []
@@ -297,7 +301,7 @@ def _tabular_rows(facts: Sequence[Fact]) -> list[list[str]]:
                 text = value.isoformat()
             else:
                 text = str(value)
-            row.append(neutralise_cell(text))
+            row.append(neutralise(text))
         rows.append(row)
     return rows
 
@@ -315,11 +319,8 @@ def write_library(facts: Sequence[Fact], path: str | os.PathLike) -> Path:
     os.close(fd)
     tmp = Path(tmp_name)
     try:
-        if suffix == ".csv":
-            with tmp.open("w", encoding="utf-8", newline="") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(list(EXPORT_HEADERS.values()))
-                writer.writerows(_tabular_rows(facts))
+        if suffix == ".csv":  # the one safe CSV writer neutralises each field itself
+            write_csv(tmp, list(EXPORT_HEADERS.values()), _tabular_rows(facts, neutralise=str))
         elif suffix == ".xlsx":
             import openpyxl
 

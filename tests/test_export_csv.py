@@ -1,4 +1,5 @@
-"""write_csv_cells: answers into a CSV questionnaire, keeping its encoding, delimiter, quoting and endings."""
+"""write_csv_cells: answers into a CSV questionnaire, keeping its encoding, delimiter and endings; the records
+that receive answers are written by the one safe CSV writer (every field quoted, answers neutralised)."""
 
 from __future__ import annotations
 
@@ -30,16 +31,16 @@ def test_untouched_records_are_byte_identical_and_answers_land_in_place(tmp_path
     assert not result.skipped and len(result.written) == 3
     lines = out.split(b"\r\n")
     assert lines[0] == b"ID,Question,Answer,Comment"
-    assert lines[1] == b'1,"Do you encrypt data, at rest?",Yes,AES-256'
+    assert lines[1] == b'"1","Do you encrypt data, at rest?","Yes","AES-256"'
     assert lines[2:4] == [b'2,"Multi-line', b'question",,']  # record 3 spans two lines, unchanged
-    assert lines[4] == b"3,Do you have a SOC 2 report?,No,"
+    assert lines[4] == b'"3","Do you have a SOC 2 report?","No",""'
     assert out.endswith(b"\r\n")
 
 
 def test_semicolon_cp1252_file_keeps_delimiter_and_encoding(tmp_path):
     raw = "Nr;Frage;Antwort\n1;Verschlüsselung im Ruhezustand?;\n".encode("cp1252")
     out, result = fill(tmp_path, raw, ("C2", "Ja – AES-256"), ("C3", "日本"))
-    assert out.decode("cp1252") == "Nr;Frage;Antwort\n1;Verschlüsselung im Ruhezustand?;Ja – AES-256\n"
+    assert out.decode("cp1252") == 'Nr;Frage;Antwort\n"1";"Verschlüsselung im Ruhezustand?";"Ja – AES-256"\n'
     assert [(s.cell, s.reason) for s in result.skipped] == [
         ("C3", "contains characters the file's encoding (cp1252) cannot store")]
 
@@ -58,11 +59,16 @@ def test_rows_and_columns_beyond_the_end_are_added(tmp_path):
     assert not out.endswith(b"\n")  # the original had no final newline
 
 
-@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "\nx"])
+@pytest.mark.parametrize("text", ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx"])
 def test_formula_text_is_neutralised(tmp_path, text):
     out, _ = fill(tmp_path, b"Q,A\r\nq,\r\n", ("B2", text))
     record = list(csv.reader(io.StringIO(out.decode(), newline="")))[1]
     assert record == ["q", "'" + text]
+
+
+def test_a_formula_after_a_separator_is_neutralised_too(tmp_path):
+    out, _ = fill(tmp_path, b"Q;A\nq;\n", ("B2", "Yes,=HYPERLINK(A1)"), ("C2", "- a\n- b"))
+    assert out == b'Q;A\n"q";"Yes,\'=HYPERLINK(A1)";"\'- a\n\'- b"\n'
 
 
 def test_intake_reads_the_filled_csv_with_the_answers_where_written(tmp_path):

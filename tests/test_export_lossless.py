@@ -1,8 +1,9 @@
 """Filling real questionnaires loses nothing: the dev workbooks and two real HECVATs.
 
 Each workbook is filled with answers (and comments) in the cells a person would use, then compared
-with the original three ways: zip parts, raw sheet XML, and openpyxl's view (values, formulas, styles,
-cached values). LibreOffice then opens the filled files and must show the answers in the right cells.
+with the original three ways: zip entries (untouched ones with the same compressed bytes), raw sheet
+XML, and openpyxl's view (values, formulas, styles, cached values). LibreOffice then opens the filled
+files and must show the answers, exactly as written, in the right cells.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 import csv
 import re
 import shutil
+import struct
 import subprocess
 import zipfile
 from dataclasses import dataclass
@@ -22,7 +24,7 @@ import pytest
 from openpyxl.utils import column_index_from_string
 
 from conftest import DEV, QUESTIONNAIRES, needs_shared
-from exports import CellWrite, WriteResult, neutralise, write_cells
+from exports import CellWrite, WriteResult, write_cells
 
 pytestmark = [needs_shared, pytest.mark.filterwarnings("ignore::UserWarning")]
 
@@ -111,6 +113,41 @@ def written_parts(f: Filled) -> set[str]:
     return {f.parts[w.sheet] for w in f.result.written}
 
 
+def raw_entry(path: Path, info: zipfile.ZipInfo) -> bytes:
+    """An entry's compressed bytes as stored: after its local header (30 bytes + name + extra)."""
+    with path.open("rb") as fh:
+        fh.seek(info.header_offset)
+        header = fh.read(30)
+        assert header[:4] == b"PK\x03\x04"
+        name_len, extra_len = struct.unpack("<HH", header[26:30])
+        fh.seek(name_len + extra_len, 1)
+        return fh.read(info.compress_size)
+
+
+def assert_untouched_entries_are_copied_raw(src: Path, dest: Path, may_change: set[str]) -> set[str]:
+    """Same entries in the same order; each one whose content is unchanged has the same compressed bytes
+    and CRC. Returns the entries whose content changed (which must be in ``may_change``)."""
+    changed = set()
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(dest) as b:
+        assert [i.filename for i in a.infolist()] == [i.filename for i in b.infolist()]
+        for ia, ib in zip(a.infolist(), b.infolist(), strict=True):
+            assert ia.compress_type == ib.compress_type, ia.filename
+            if a.read(ia) != b.read(ib):
+                changed.add(ia.filename)
+                continue
+            assert (ib.CRC, ib.file_size, ib.date_time) == (ia.CRC, ia.file_size, ia.date_time), ia.filename
+            assert raw_entry(dest, ib) == raw_entry(src, ia), ia.filename
+    assert changed <= may_change, changed - may_change
+    return changed
+
+
+def styles_part(path: Path) -> str:
+    with zipfile.ZipFile(path) as zf:
+        rels = ElementTree.fromstring(zf.read("xl/_rels/workbook.xml.rels"))
+    target = next(r.get("Target") for r in rels if r.get("Type", "").endswith("/styles"))
+    return target.lstrip("/") if target.startswith("/") else "xl/" + target
+
+
 def test_most_answers_are_written_and_every_skip_is_justified(filled):
     f = filled
     assert len(f.result.written) >= 0.8 * len(f.writes)
@@ -125,17 +162,42 @@ def test_most_answers_are_written_and_every_skip_is_justified(filled):
                 assert f'<mergeCell ref="{m.group(1)}"/>' in zf.read(f.parts[skip.sheet]).decode()
 
 
-def test_every_part_but_the_written_sheets_is_byte_identical(filled):
+def test_every_part_but_the_written_sheets_and_styles_is_copied_with_its_compressed_bytes(filled):
     f = filled
-    changed = written_parts(f)
+    styles = styles_part(f.src)
+    changed = assert_untouched_entries_are_copied_raw(f.src, f.dest, written_parts(f) | {styles})
+    assert changed == written_parts(f) | {styles}  # every fill has answers starting with = - @
+    # styles.xml: only new <xf quotePrefix="1"> at the end of <cellXfs> and its count; every other byte kept.
     with zipfile.ZipFile(f.src) as a, zipfile.ZipFile(f.dest) as b:
-        assert [i.filename for i in a.infolist()] == [i.filename for i in b.infolist()]
-        assert [i.compress_type for i in a.infolist()] == [i.compress_type for i in b.infolist()]
-        for info in a.infolist():
-            if info.filename not in changed:
-                assert a.read(info.filename) == b.read(info.filename), info.filename
-            else:
-                assert a.read(info.filename) != b.read(info.filename), info.filename
+        before, after = a.read(styles).decode(), b.read(styles).decode()
+    count = re.compile(r'(<cellXfs\b[^>]*\bcount=")\d+"')
+    before, after = count.sub(r'\1N"', before), count.sub(r'\1N"', after)
+    head, tail = before.split("</cellXfs>")
+    assert after.startswith(head) and after.endswith("</cellXfs>" + tail)
+    added = after[len(head):len(after) - len(tail) - len("</cellXfs>")]
+    xfs = re.findall(r"<xf\b[^>]*?(?:/>|>.*?</xf>)", added, re.S)
+    assert xfs and "".join(xfs) == added and all('quotePrefix="1"' in x for x in xfs)
+    # each one a copy of an existing cell style with quotePrefix added; the count says how many there are
+    originals = re.findall(r"<xf\b[^>]*?(?:/>|>.*?</xf>)", head.split("<cellXfs", 1)[1], re.S)
+    plain = {re.sub(r' quotePrefix="[01]"', "", x) for x in originals}
+    assert all(re.sub(r' quotePrefix="1"', "", x) in plain for x in xfs)
+    with zipfile.ZipFile(f.dest) as b:
+        declared = int(re.search(r'<cellXfs\b[^>]*\bcount="(\d+)"', b.read(styles).decode()).group(1))
+    assert declared == len(originals) + len(xfs)
+
+
+@pytest.mark.parametrize("src", sorted(QUESTIONNAIRES.glob("*.xlsx")) + sorted(DEV.glob("*.xlsx")),
+                         ids=lambda p: p.name)
+def test_untouched_entries_of_every_shared_workbook_keep_their_compressed_bytes_and_crc(src, tmp_path):
+    dest = tmp_path / "out.xlsx"
+    result = write_cells(src, dest, [])
+    assert not result.written
+    assert assert_untouched_entries_are_copied_raw(src, dest, set()) == set()
+    # and with a formula-like answer in the first sheet: only that sheet and styles.xml may change
+    first = next(iter(sheet_parts(src)))
+    result = write_cells(src, dest, [CellWrite(sheet=first, cell="ZZ999", value="=1+1")])
+    may = {sheet_parts(src)[first], styles_part(src)} if result.written else set()
+    assert assert_untouched_entries_are_copied_raw(src, dest, may) == may
 
 
 def _cells(xml: str) -> dict[str, str]:
@@ -254,13 +316,19 @@ def test_question_text_is_still_readable_from_cached_values(filled):
     assert seen > 20  # most question texts are formulas whose cached value we kept
 
 
-def test_formula_like_answers_are_neutralised(filled):
+def test_formula_like_answers_are_exact_text_with_quote_prefix(filled):
     f = filled
     written = {(x.sheet, x.cell) for x in f.result.written}
     risky = [w for w in f.writes if w.value[:1] in "=+-@\t" and (w.sheet, w.cell) in written]
     assert risky
-    for w in risky:
-        assert grid(f.dest, w.sheet, False)[w.cell][0] == "'" + w.value
+    wb = openpyxl.load_workbook(f.dest, read_only=True)
+    for sheet in {w.sheet for w in risky}:
+        cells = {c.coordinate: c for row in wb[sheet].iter_rows() for c in row if hasattr(c, "coordinate")}
+        for w in (w for w in risky if w.sheet == sheet):
+            cell = cells[w.cell]
+            assert (cell.value, cell.data_type) == (w.value, "s"), w
+            assert cell.style_array.quotePrefix, w
+    wb.close()
 
 
 @pytest.fixture(scope="module")
@@ -302,4 +370,4 @@ def test_libreoffice_opens_the_filled_files_and_shows_the_answers(libreoffice_cs
             for w in writes:
                 row = int(re.sub(r"[A-Z]+", "", w.cell))
                 col = column_index_from_string(re.sub(r"\d+", "", w.cell))
-                assert rows[row - 1][col - 1] == neutralise(w.value), (name, sheet, w.cell)
+                assert rows[row - 1][col - 1] == w.value, (name, sheet, w.cell)  # as text, no apostrophe

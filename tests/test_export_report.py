@@ -30,6 +30,7 @@ def test_csv_report_has_every_column_and_neutralised_cells(tmp_path):
     assert rows[1] == ["Security", "10", "Do you encrypt data at rest?", "Yes", "AES-256", "encryption-at-rest",
                        "0.931", "approved", "ana", "2025-01-02T10:00:00Z"]
     assert rows[2][2:5] == ["'=HYPERLINK(\"http://x\")", "'-1", "'@risk"]
+    assert dest.read_bytes().count(b'"') == 2 * 10 * 3 + 4  # every field quoted (plus the two escaped quotes)
 
 
 def test_xlsx_report_holds_text_not_formulas(tmp_path):
@@ -38,8 +39,10 @@ def test_xlsx_report_holds_text_not_formulas(tmp_path):
     ws = openpyxl.load_workbook(dest)["Review"]
     assert [c.value for c in ws[2]] == ["Security", 10, "Do you encrypt data at rest?", "Yes", "AES-256",
                                         "encryption-at-rest", 0.931, "approved", "ana", "2025-01-02T10:00:00Z"]
-    assert ws["C3"].value == "'=HYPERLINK(\"http://x\")" and ws["C3"].data_type == "s"
-    assert ws["D3"].value == "'-1" and ws.max_row == 3
+    # Exact text, kept text by the quotePrefix style (no apostrophe to show).
+    assert ws["C3"].value == "=HYPERLINK(\"http://x\")" and ws["C3"].data_type == "s" and ws["C3"].quotePrefix
+    assert ws["D3"].value == "-1" and ws["D3"].quotePrefix and ws.max_row == 3
+    assert not ws["C2"].quotePrefix
 
 
 def test_other_extensions_and_missing_folders_are_refused(tmp_path):

@@ -266,14 +266,58 @@ def test_bad_targets_are_reported_not_raised(tmp_path):
     assert openpyxl.load_workbook(dest)["S"]["C2"].value == "second"
 
 
-def test_formula_text_is_neutralised_in_the_sheet(tmp_path):
+def test_formula_text_is_written_exactly_with_a_quote_prefix_style(tmp_path):
     src = build(tmp_path / "in.xlsx", {"S": sheet_xml("")})
-    dest, _ = fill(tmp_path, src, *[("S", f"A{i}", v) for i, v in enumerate(
-        ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "\nx", "fine"], start=1)])
+    texts = ["=1+1", "+1", "-1", "@SUM(A1)", "\tx", "\rx", "\nx", "fine", "- a\n- b"]
+    dest, result = fill(tmp_path, src, *[("S", f"A{i}", v) for i, v in enumerate(texts, start=1)])
+    assert not result.notes
     ws = openpyxl.load_workbook(dest)["S"]
-    values = [ws[f"A{i}"].value for i in range(1, 9)]
-    assert values == ["'=1+1", "'+1", "'-1", "'@SUM(A1)", "'\tx", "'\rx", "'\nx", "fine"]
-    assert all(ws[f"A{i}"].data_type == "s" for i in range(1, 9))
+    assert [ws[f"A{i}"].value for i in range(1, 10)] == texts  # no apostrophe in the text
+    assert all(ws[f"A{i}"].data_type == "s" for i in range(1, 10))
+    assert [ws[f"A{i}"].quotePrefix for i in range(1, 10)] == [True] * 7 + [False, True]
+    # One new <xf>, a copy of style 0 with quotePrefix, used by every formula-like cell.
+    xml = part(dest)
+    assert len(re.findall(r' s="3"', xml)) == 8 and "A8" in cells(xml) and ' s=' not in cells(xml)["A8"]
+
+
+def test_quote_prefix_styles_are_added_once_per_source_style_and_nothing_else_in_styles_changes(tmp_path):
+    data = ('<row r="1"><c r="A1" s="1"/><c r="B1" s="2"><v>1</v></c><c r="C1"/></row>'
+            '<row r="2"><c r="A2" s="1"/><c r="B2" s="2"/></row>')
+    src = build(tmp_path / "in.xlsx", {"S": sheet_xml(data, before='<sheetProtection sheet="1"/>')})
+    dest, result = fill(tmp_path, src, ("S", "A1", "=cmd"), ("S", "A2", "+1 555 0100"), ("S", "C1", "Yes"))
+    assert [w.cell for w in result.written] == ["A1", "A2"]  # C1 has style 0: locked on a protected sheet
+    after = cells(part(dest))
+    assert 's="3"' in after["A1"] and 's="3"' in after["A2"]  # style 1's variant, made once
+    styles = part(dest, "xl/styles.xml")
+    expected = STYLES.replace('<cellXfs count="3">', '<cellXfs count="4">').replace(
+        "</cellXfs>", '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" applyProtection="1"'
+        ' quotePrefix="1"><protection locked="0"/></xf></cellXfs>')
+    assert styles == expected
+    ws = openpyxl.load_workbook(dest)["S"]
+    assert ws["A1"].quotePrefix and ws["A1"].protection.locked is False and ws["A1"].value == "=cmd"
+
+    # No formula-like text: styles.xml is not touched at all (same compressed bytes, even).
+    dest2, _ = fill(tmp_path, src, ("S", "A1", "Yes"))
+    with zipfile.ZipFile(src) as a, zipfile.ZipFile(dest2) as b:
+        assert a.read("xl/styles.xml") == b.read("xl/styles.xml")
+
+
+def test_a_cell_whose_style_already_has_quote_prefix_keeps_it(tmp_path):
+    styles = STYLES.replace('<cellXfs count="3">', '<cellXfs count="4">').replace(
+        "</cellXfs>", '<xf numFmtId="0" fontId="0" fillId="0" borderId="0" xfId="0" quotePrefix="1"/></cellXfs>')
+    src = build(tmp_path / "in.xlsx", {"S": sheet_xml('<row r="1"><c r="A1" s="3"/></row>')},
+                parts={"xl/styles.xml": styles})
+    dest, _ = fill(tmp_path, src, ("S", "A1", "=x"), ("S", "B1", "-y"))
+    after = cells(part(dest))
+    assert 's="3"' in after["A1"] and 's="4"' in after["B1"]  # B1 (style 0) gets a new variant
+    assert part(dest, "xl/styles.xml").count("<xf ") == 6
+
+
+def test_without_a_styles_part_the_text_is_still_exact_and_a_note_says_why(tmp_path):
+    src = build(tmp_path / "in.xlsx", {"S": sheet_xml("")}, parts={"xl/styles.xml": "<styleSheet/>"})
+    dest, result = fill(tmp_path, src, ("S", "A1", "=1+1"))
+    assert openpyxl.load_workbook(dest)["S"]["A1"].value == "=1+1"
+    assert result.notes and "quotePrefix" in result.notes[0]
 
 
 def _digest(path: Path) -> str:
@@ -359,3 +403,27 @@ def test_unexpected_markup_in_cell_data_is_refused_rather_than_guessed(tmp_path)
     assert [s.reason for s in result.skipped] == [
         "this row holds something other than cells; the row was left as it is"]
     assert part(dest) == part(src)
+
+
+def test_quote_prefix_styles_handle_prefixes_quoting_and_refuse_what_they_cannot_read():
+    from exports.styles import QuotePrefixStyles
+
+    prefixed = (f'<x:styleSheet xmlns:x="{MAIN}"><x:cellXfs count="2"><x:xf numFmtId="0" fontId="0"/>'
+                "<x:xf numFmtId='1' quotePrefix='0' applyAlignment='1'><x:alignment wrapText='1'/></x:xf>"
+                "</x:cellXfs></x:styleSheet>")
+    styles = QuotePrefixStyles(prefixed)
+    assert styles.xml() is None  # nothing asked for, nothing changed
+    assert (styles.variant(1), styles.variant(0), styles.variant(1), styles.variant(2)) == (2, 3, 2, None)
+    assert styles.xml() == prefixed.replace('count="2"', 'count="4"').replace(
+        "</x:cellXfs>", "<x:xf numFmtId='1' quotePrefix=\"1\" applyAlignment='1'><x:alignment wrapText='1'/>"
+        '</x:xf><x:xf numFmtId="0" fontId="0" quotePrefix="1"/></x:cellXfs>')
+
+    no_count = f'<styleSheet xmlns="{MAIN}"><cellXfs><xf/></cellXfs></styleSheet>'
+    styles = QuotePrefixStyles(no_count)
+    assert styles.variant(0) == 1
+    assert styles.xml() == no_count.replace("</cellXfs>", '<xf quotePrefix="1"/></cellXfs>')
+
+    for unreadable in (f'<styleSheet xmlns="{MAIN}"><cellXfs count="1"><!-- x --><xf/></cellXfs></styleSheet>',
+                       f'<styleSheet xmlns="{MAIN}"><cellXfs count="0"/></styleSheet>', "not xml", None):
+        styles = QuotePrefixStyles(unreadable)
+        assert styles.variant(0) is None and styles.xml() is None, unreadable

@@ -7,17 +7,16 @@ adds triggers that abort any UPDATE or DELETE on ``audit_log`` (defence in depth
 
 from __future__ import annotations
 
-import csv
 import datetime as dt
 import json
 import os
-import tempfile
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
+from exports import safe_csv
 from trustfill.db import audit_log, utcnow
 from trustfill.errors import InputFileError, TrustfillError
 
@@ -30,7 +29,6 @@ ACTIONS = (
     "proposal_add", "proposal_accept", "proposal_discard", "kb_harvest",
 )
 CSV_COLUMNS = ["id", "at", "actor", "action", "object_type", "object_id", "details"]
-_DANGEROUS_LEAD = ("=", "+", "-", "@", "\t", "\r", "\n")
 
 
 def record(conn: Connection, actor: str, action: str, object_type: str = "", object_id: Any = "",
@@ -79,17 +77,12 @@ def query(conn: Connection, *, actor: str | None = None, action: str | None = No
     return [dict(r._mapping) for r in conn.execute(stmt)]
 
 
-def _cell(value: Any) -> str:
-    """Customer wording ends up in details; a spreadsheet must show it, never evaluate it."""
-    text = "" if value is None else str(value)
-    return "'" + text if text.startswith(_DANGEROUS_LEAD) else text
-
-
 def as_csv_row(row: dict) -> list[str]:
+    """The row as text; the CSV writer (exports.safe_csv) neutralises customer wording in it."""
     at = row["at"].isoformat(timespec="seconds") + "Z" if row["at"] else ""
     details = json.dumps(row["details"] or {}, ensure_ascii=False, sort_keys=True)
-    return [str(row["id"]), at, _cell(row["actor"]), row["action"], _cell(row["object_type"]),
-            _cell(row["object_id"]), _cell(details)]
+    return [str(row["id"]), at, str(row["actor"] or ""), row["action"], str(row["object_type"] or ""),
+            str(row["object_id"] or ""), details]
 
 
 def write_csv(rows: list[dict], dest: str | os.PathLike) -> Path:
@@ -99,17 +92,7 @@ def write_csv(rows: list[dict], dest: str | os.PathLike) -> Path:
         raise InputFileError(dest, f"folder {dest.parent} does not exist.")
     if dest.is_dir():
         raise InputFileError(dest, "is a folder; give a file name such as audit.csv.")
-    fd, tmp = tempfile.mkstemp(prefix=".tf-audit-", suffix=".csv", dir=dest.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            writer = csv.writer(fh)
-            writer.writerow(CSV_COLUMNS)
-            for row in rows:
-                writer.writerow(as_csv_row(row))
-        os.replace(tmp, dest)
-    finally:
-        Path(tmp).unlink(missing_ok=True)
-    return dest
+    return safe_csv.write_csv(dest, CSV_COLUMNS, (as_csv_row(row) for row in rows))
 
 
 def parse_when(text: str | None, *, end: bool = False) -> dt.datetime | None:

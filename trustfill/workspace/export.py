@@ -2,16 +2,13 @@
 
 from __future__ import annotations
 
-import csv
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
 import sqlalchemy as sa
 
-from exports import CellWrite, ReportRow, fit_answer, write_cells, write_csv_cells, write_review_report
-from knowledge.io import neutralise_cell
+from exports import CellWrite, ReportRow, fit_answer, write_cells, write_csv, write_csv_cells, write_review_report
 from trustfill import config
 from trustfill.db import questions as questions_table
 from trustfill.errors import InputFileError, TrustfillError
@@ -108,21 +105,12 @@ class ExportOps:
         dest = Path(dest)
         if not dest.parent.exists():
             raise InputFileError(dest, f"folder {dest.parent} does not exist.")
-        fd, tmp = tempfile.mkstemp(prefix=".tf-", suffix=".csv", dir=dest.parent)
-        try:
-            with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-                writer = csv.writer(fh)
-                writer.writerow(MATCH_REPORT_COLUMNS)
-                for r in self.questions(qid):
-                    # text cells are neutralised: a question like '=HYPERLINK(..)' must not run in Excel
-                    writer.writerow([neutralise_cell(r["sheet"]), r["row"], neutralise_cell(r["text"]),
-                                     r["fact_id"] or "", f"{r['score']:.1f}", r["match_status"],
-                                     neutralise_cell(r["answer"]) if r["fact_id"] else "",
-                                     neutralise_cell(r["comment"]) if r["fact_id"] else ""])
-            os.replace(tmp, dest)
-        finally:
-            Path(tmp).unlink(missing_ok=True)
-        return dest
+        # The one safe CSV writer: every field (fact IDs included) quoted and neutralised, so neither a
+        # question like '=HYPERLINK(..)' nor a fact ID '=1+1' runs when the report is opened.
+        return write_csv(dest, MATCH_REPORT_COLUMNS, (
+            [r["sheet"], r["row"], r["text"], r["fact_id"] or "", f"{r['score']:.1f}", r["match_status"],
+             r["answer"] if r["fact_id"] else "", r["comment"] if r["fact_id"] else ""]
+            for r in self.questions(qid)))
 
     def answer_file(self, src: str | os.PathLike, *, product: str | None, out: str | os.PathLike,
                     report: str | os.PathLike | None = None, fill: str = "suggested",
