@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import csv
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import openpyxl
@@ -260,3 +263,68 @@ def test_kb_import_without_an_answer_column_is_one_error_line(tmp_path):
     proc = run(home, "kb", "import", str(bad), ok=False)
     _one_line_error(proc, "no-answer.csv", "no Answer column", "nothing was imported")
     assert run(home, "kb", "list").stdout.strip() == "0 fact(s)"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _health(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("how", ["trustfill app --server.port", "trustfill app --server.port=", "./run.sh --port"])
+def test_app_serves_on_the_chosen_port_and_the_banner_names_it(tmp_path, how):
+    # `./run.sh --server.port 8611` said "http://localhost:8501" while serving on 8611: issue #20.
+    port = _free_port()
+    repo = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "TRUSTFILL_HOME": str(tmp_path / "home")}
+    env.pop("TRUSTFILL_DATABASE_URL", None)
+    cmd = {"trustfill app --server.port": [sys.executable, "-m", "trustfill", "app", "--server.port", str(port)],
+           "trustfill app --server.port=": [sys.executable, "-m", "trustfill", "app", f"--server.port={port}"],
+           "./run.sh --port": ["bash", str(repo / "run.sh"), "--port", str(port)]}[how]
+    proc = subprocess.Popen([*cmd, "--address", "127.0.0.1"], cwd=tmp_path, env=env, text=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        banner = proc.stderr.readline()  # printed before the server starts
+        while banner and not banner.startswith("Trustfill app:"):  # run.sh's first run: pip's own notes
+            banner = proc.stderr.readline()
+        assert banner.startswith(f"Trustfill app: http://127.0.0.1:{port} "), banner
+        deadline = time.monotonic() + 90
+        while not _health(port):
+            assert proc.poll() is None and time.monotonic() < deadline, "the app did not serve on the port"
+            time.sleep(0.5)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+
+
+def test_app_on_a_port_in_use_is_one_error_line(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = run(tmp_path / "home", "app", "--port", str(port), "--address", "127.0.0.1", ok=False)
+    _one_line_error(proc, f"Port {port} is already in use", "--port")
+
+
+def test_server_port_passed_through_is_the_one_port_streamlit_gets():
+    from trustfill.cli.app import server_options, streamlit_command
+
+    for extra in (("--server.port", "8611"), ("--server.port=8611",)):
+        assert server_options(8501, "localhost", (*extra, "--theme.base", "dark")) == (
+            8611, "localhost", ["--theme.base", "dark"])
+        cmd = streamlit_command(Path("."), 8501, "localhost", extra)
+        assert cmd.count("--server.port") == 1 and cmd[cmd.index("--server.port") + 1] == "8611"
+    assert server_options(8501, "localhost", ("--server.address", "0.0.0.0"))[1] == "0.0.0.0"
