@@ -216,6 +216,7 @@ def test_every_command_taking_an_id_refuses_one_that_does_not_exist(tmp_path):
         (["questionnaires", "export", "99", "-o", str(out)], ["questionnaire", "99"]),
         (["questionnaires", "report", "99", "-o", str(tmp_path / "r.csv")], ["questionnaire", "99"]),
         (["questionnaires", "delete", "99", "--yes"], ["questionnaire", "99"]),
+        (["questionnaires", "delete", "99"], ["questionnaire", "99"]),  # before asking to confirm
         (["questionnaires", "approve", "9999"], ["question", "9999"]),
         (["questionnaires", "approve", first_question, "9999"], ["question", "9999"]),
         (["questionnaires", "reject", "9999"], ["question", "9999"]),

@@ -253,9 +253,11 @@ def q_report(qid, output) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def q_delete(qid: int, yes: bool) -> None:
     """Delete QID and everything derived from it (stored file, matches, decisions, exports)."""
+    svc = service()
+    name = svc.questionnaire(qid)["original_filename"]  # an unknown ID fails before the question is asked
     if not yes:
-        click.confirm(f"Delete questionnaire {qid} and everything derived from it?", abort=True)
-    service().delete_questionnaire(qid)
+        click.confirm(f"Delete questionnaire {qid} ({name}) and everything derived from it?", abort=True)
+    svc.delete_questionnaire(qid)
     click.echo(f"Deleted questionnaire {qid}")
 
 
