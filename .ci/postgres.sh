@@ -110,8 +110,10 @@ _tf_pg_main() {
 }
 
 trap tf_pg_stop EXIT
-trap 'exit 130' INT
-trap 'exit 143' TERM
+case $- in
+  *i*) ;;  # sourced by hand in a terminal: the server stops when that shell exits (or: tf_pg_stop)
+  *) trap 'exit 130' INT; trap 'exit 143' TERM ;;  # a script: an interrupt still runs the EXIT trap
+esac
 # Sourced under `set -e`: a failure here must only disable the PostgreSQL tests, never stop the run.
 if ! _tf_pg_main; then
   # What went wrong is in the run's folder, which is about to go: show it, then stop and remove.

@@ -9,10 +9,12 @@ from __future__ import annotations
 
 import os
 import shutil
+import signal
 import socket
 import subprocess
 import sys
 import tempfile
+import time
 from pathlib import Path
 
 import pytest
@@ -63,7 +65,7 @@ def _pg_bindir() -> Path | None:
 
 @pytest.mark.postgres
 @pytest.mark.slow
-@pytest.mark.parametrize("ending", ["exit 0", "false"])
+@pytest.mark.parametrize("ending", ["exit 0", "false", "interrupted"])
 def test_postgres_started_for_a_run_is_stopped_and_removed_when_the_run_ends(tmp_path, ending):
     if _pg_bindir() is None:
         pytest.skip("PostgreSQL server binaries are not installed (apt-get install postgresql)")
@@ -71,22 +73,32 @@ def test_postgres_started_for_a_run_is_stopped_and_removed_when_the_run_ends(tmp
         pytest.skip("running as root without a 'postgres' account to run the server as")
     report = tmp_path / "started"
     # As .ci/run does: `set -e`, source the script, then the run ends (normally, or by a failing command).
+    # "interrupted": Ctrl-C reaches the whole process group while a test command runs.
+    last = "sleep 120" if ending == "interrupted" else ending
     script = (f"set -euo pipefail; source .ci/postgres.sh; "
-              f"printf '%s\\n%s\\n' \"$TF_PG_BASE\" \"$TRUSTFILL_TEST_POSTGRES_URL\" > {report}; {ending}")
+              f"printf '%s\\n%s\\n' \"$TF_PG_BASE\" \"$TRUSTFILL_TEST_POSTGRES_URL\" > {report}; {last}")
     env = {k: v for k, v in os.environ.items() if k not in ("TRUSTFILL_TEST_POSTGRES_URL", "TF_PG_BASE")}
     # A TMPDIR of this test's own that the `postgres` account can enter (pytest's tmp_path is root-only).
     tmpdir = Path(tempfile.mkdtemp(prefix="tf-ci-test-", dir="/tmp"))
     tmpdir.chmod(0o755)
     env["TMPDIR"] = str(tmpdir)
     try:
-        proc = subprocess.run(["bash", "-c", script], cwd=REPO, env=env, capture_output=True, text=True,
-                              timeout=180)
+        proc = subprocess.Popen(["bash", "-c", script], cwd=REPO, env=env, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True, start_new_session=True)
+        if ending == "interrupted":
+            deadline = time.monotonic() + 120
+            while not report.exists() and proc.poll() is None and time.monotonic() < deadline:
+                time.sleep(0.2)
+            time.sleep(0.5)
+            os.killpg(proc.pid, signal.SIGINT)
+        _out, err = proc.communicate(timeout=180)
         leftovers = list(tmpdir.iterdir())
     finally:
         shutil.rmtree(tmpdir, ignore_errors=True)
-    assert report.exists(), proc.stderr
+    assert report.exists(), err
+    assert proc.returncode == {"exit 0": 0, "false": 1, "interrupted": 130}[ending], err
     base, url = report.read_text().splitlines()
-    assert url.startswith("postgresql+psycopg://trustfill:"), proc.stderr
+    assert url.startswith("postgresql+psycopg://trustfill:"), err
     assert Path(base).parent == tmpdir, "a folder of this run's own (mktemp -d), not a fixed path"
     port = int(url.rsplit(":", 1)[1].split("/")[0])
     assert not _listening(port), "the PostgreSQL server outlived the shell that started it"
