@@ -1,19 +1,42 @@
 # shellcheck shell=bash
 # A throwaway PostgreSQL cluster on loopback for the database tests. Sourced by .ci/run.
 #
-# - initdb into /tmp/trustfill-pg as a non-root user (the `postgres` account when run as root),
-#   listen on 127.0.0.1 only, on a free port; no data worth keeping, so fsync is off.
+# - initdb into a folder of this run's own (mktemp -d, exported as TF_PG_BASE) as a non-root user
+#   (the `postgres` account when run as root), listen on 127.0.0.1 only, on a free port; no data
+#   worth keeping, so fsync is off. Two checkouts (or two runs) on one machine never share it.
 # - creates role `trustfill` (password auth, CREATEDB: every test gets a fresh database, and
 #   pg_signal_backend: dropping it may have to end an autovacuum worker on it) and
 #   database `trustfill`, then exports TRUSTFILL_TEST_POSTGRES_URL.
-# - idempotent: a second run reuses the running cluster. Never fails the run: without PostgreSQL
-#   the variable stays unset and the PostgreSQL tests skip with a reason.
-#
-# Stop it with: pg_ctl -D /tmp/trustfill-pg/data stop (as the same user).
+# - sets an EXIT trap in the shell that sources it (and turns INT/TERM into an exit): when that
+#   shell ends, normally or by a failure under `set -e`, the server is stopped and its folder removed.
+# - never fails the run: without PostgreSQL the variable stays unset and the PostgreSQL tests skip
+#   with a reason.
+
+# Stop the run's server and remove its folder; safe to call twice, and when nothing was started.
+tf_pg_stop() {
+  local base=${TF_PG_BASE:-}
+  [ -n "$base" ] && [ -d "$base" ] || return 0
+  if [ -f "$base/data/postmaster.pid" ]; then
+    local bindir as_user
+    bindir=$(cat "$base/bindir" 2>/dev/null || true)
+    as_user=$(stat -c %U "$base/data" 2>/dev/null || echo "")
+    if [ -n "$bindir" ]; then
+      if [ "$(id -u)" = 0 ] && [ "$as_user" != root ] && [ -n "$as_user" ]; then
+        runuser -u "$as_user" -- "$bindir/pg_ctl" -D "$base/data" -m fast -w -t 30 stop >/dev/null 2>&1 || true
+      else
+        "$bindir/pg_ctl" -D "$base/data" -m fast -w -t 30 stop >/dev/null 2>&1 || true
+      fi
+    fi
+    # Whatever pg_ctl could not stop: the postmaster's PID is the first line of its pid file.
+    if [ -f "$base/data/postmaster.pid" ]; then
+      kill -KILL "$(head -n 1 "$base/data/postmaster.pid")" 2>/dev/null || true
+    fi
+  fi
+  rm -rf "$base"
+  unset TRUSTFILL_TEST_POSTGRES_URL
+}
 
 _tf_pg_main() {
-  local base=/tmp/trustfill-pg
-  local data=$base/data
   local bindir
   bindir=$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)
   if [ -z "$bindir" ] || [ ! -x "$bindir/initdb" ]; then
@@ -41,25 +64,12 @@ _tf_pg_main() {
     else "${as[@]}" "$@"; fi
   }
 
-  # Reuse a running cluster (the URL file is written only once it works).
-  if [ -f "$base/url" ] && _tf_as "$bindir/pg_ctl" -D "$data" status >/dev/null 2>&1; then
-    TRUSTFILL_TEST_POSTGRES_URL=$(cat "$base/url")
-    export TRUSTFILL_TEST_POSTGRES_URL
-    echo "postgres.sh: reusing the running cluster in $data" >&2
-    return 0
-  fi
-
-  if [ -d "$base" ] && [ ! -O "$base" ] && [ "$(id -u)" != 0 ]; then
-    echo "postgres.sh: $base belongs to another user: PostgreSQL tests will skip" >&2
-    return 1
-  fi
-  # A stopped or half-made cluster from an earlier run: start over (it holds only test data).
-  if [ -d "$base" ]; then
-    _tf_as "$bindir/pg_ctl" -D "$data" -m immediate stop >/dev/null 2>&1 || true
-    rm -rf "$base"
-  fi
-  mkdir -p "$base" || return 1
-  chmod 700 "$base"
+  local base
+  base=$(mktemp -d "${TMPDIR:-/tmp}/trustfill-pg.XXXXXX") || return 1
+  TF_PG_BASE=$base
+  export TF_PG_BASE
+  local data=$base/data
+  printf '%s\n' "$bindir" > "$base/bindir"
   if [ "$(id -u)" = 0 ]; then chown postgres: "$base" || return 1; fi
 
   local password
@@ -70,7 +80,7 @@ _tf_pg_main() {
 
   if ! _tf_as "$bindir/initdb" -D "$data" -U postgres --pwfile="$pwfile" --auth-local=trust \
         --auth-host=scram-sha-256 --encoding=UTF8 --locale=C.UTF-8 >"$base/initdb.log" 2>&1; then
-    echo "postgres.sh: initdb failed (see $base/initdb.log): PostgreSQL tests will skip" >&2
+    echo "postgres.sh: initdb failed: PostgreSQL tests will skip" >&2
     return 1
   fi
 
@@ -79,7 +89,7 @@ _tf_pg_main() {
   if ! _tf_as "$bindir/pg_ctl" -D "$data" -l "$base/server.log" -w -t 60 \
         -o "-c listen_addresses=127.0.0.1 -p $port -k $base -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
         start >/dev/null 2>&1; then
-    echo "postgres.sh: the server did not start (see $base/server.log): PostgreSQL tests will skip" >&2
+    echo "postgres.sh: the server did not start: PostgreSQL tests will skip" >&2
     return 1
   fi
 
@@ -88,7 +98,7 @@ _tf_pg_main() {
         -c "CREATE ROLE trustfill LOGIN CREATEDB PASSWORD '$password'" \
         -c "CREATE DATABASE trustfill OWNER trustfill" \
         -c "GRANT pg_signal_backend TO trustfill" >/dev/null 2>"$base/psql.log"; then
-    echo "postgres.sh: could not create the trustfill role (see $base/psql.log): PostgreSQL tests will skip" >&2
+    echo "postgres.sh: could not create the trustfill role: PostgreSQL tests will skip" >&2
     return 1
   fi
   printf 'postgresql+psycopg://trustfill:%s@127.0.0.1:%s/trustfill\n' "$password" "$port" > "$base/url"
@@ -99,6 +109,18 @@ _tf_pg_main() {
   return 0
 }
 
+trap tf_pg_stop EXIT
+case $- in
+  *i*) ;;  # sourced by hand in a terminal: the server stops when that shell exits (or: tf_pg_stop)
+  *) trap 'exit 130' INT; trap 'exit 143' TERM ;;  # a script: an interrupt still runs the EXIT trap
+esac
 # Sourced under `set -e`: a failure here must only disable the PostgreSQL tests, never stop the run.
-_tf_pg_main || unset TRUSTFILL_TEST_POSTGRES_URL
+if ! _tf_pg_main; then
+  # What went wrong is in the run's folder, which is about to go: show it, then stop and remove.
+  for _tf_log in "${TF_PG_BASE:-/nonexistent}"/*.log; do
+    [ -f "$_tf_log" ] && tail -n 20 "$_tf_log" | sed "s|^|postgres.sh: $(basename "$_tf_log"): |" >&2
+  done
+  unset _tf_log
+  tf_pg_stop
+fi
 unset -f _tf_pg_main _tf_as 2>/dev/null || true

@@ -22,7 +22,7 @@ from exports.safe_csv import unneutralise as csv_unneutralise
 from exports.safe_csv import write_csv
 from knowledge.model import Fact, fact_id_from_question
 from trustfill.config import Limits
-from trustfill.errors import InputFileError, RowError
+from trustfill.errors import HeaderError, InputFileError, RowError
 
 FORMATS = (".csv", ".xlsx", ".yaml", ".yml", ".json")
 ALT_SEPARATOR = " | "
@@ -174,14 +174,15 @@ def _records_from_tabular(path: Path, header: list[str], rows, problems,
             continue
         field = _SYNONYMS.get(_key(name))
         if field is None:
-            problems.append((1, f"unknown column '{name}' (column {col}); expected one of "
+            problems.append((1, f"has an unknown column '{name}' (column {col}); expected one of "
                                 f"{', '.join(EXPORT_HEADERS.values())} or a usual synonym"))
         elif field in fields:
-            problems.append((1, f"column '{name}' repeats the {EXPORT_HEADERS[field]} column"))
+            problems.append((1, f"repeats the {EXPORT_HEADERS[field]} column ('{name}', column {col})"))
         fields.append(field)
     for required in ("question", "answer"):
         if required not in fields:
-            problems.append((1, f"no {EXPORT_HEADERS[required]} column in the header"))
+            problems.append((1, f"has no {EXPORT_HEADERS[required]} column (a knowledge base needs "
+                                f"Question and Answer columns)"))
     records = []
     for number, cells in rows:
         record: dict = {}
@@ -246,7 +247,7 @@ def read_library(path: str | os.PathLike, limits: Limits | None = None) -> list[
     else:
         records = _records_from_document(path)
     if problems:  # header problems make every row meaningless: report them alone
-        raise RowError(path, problems)
+        raise HeaderError(path, [problem for _row, problem in problems])
 
     facts: list[Fact] = []
     seen: dict[str, int] = {}

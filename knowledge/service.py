@@ -11,6 +11,7 @@ from knowledge import store
 from knowledge.model import Fact
 
 SAMPLE_FACTS = Path(__file__).parent / "sample" / "facts.yaml"
+SAMPLE_QUESTIONNAIRE = SAMPLE_FACTS.parent / "sample_questionnaire.xlsx"  # Acme asks about `planner`
 
 
 @dataclass
@@ -39,6 +40,12 @@ class KnowledgeOps:
         self.require("read")
         with self.tx() as conn:
             return store.products(conn)
+
+    def product_counts(self) -> dict[str, int]:
+        """Active facts per product; "" counts the product-less facts, used for every questionnaire."""
+        self.require("read")
+        with self.tx() as conn:
+            return store.product_counts(conn)
 
     def categories(self) -> list[str]:
         self.require("read")

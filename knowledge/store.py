@@ -67,6 +67,14 @@ def products(conn: Connection) -> list[str]:
     return sorted({r[0] for r in rows}, key=str.lower)
 
 
+def product_counts(conn: Connection, statuses: Sequence[str] = ("active",)) -> dict[str, int]:
+    """Facts per product ("" for the product-less facts every questionnaire is matched against)."""
+    stmt = (sa.select(facts_table.c.product, sa.func.count()).where(facts_table.c.status.in_(list(statuses)))
+            .group_by(facts_table.c.product))
+    return dict(sorted(((product or "", int(n)) for product, n in conn.execute(stmt)),
+                       key=lambda item: item[0].lower()))
+
+
 def categories(conn: Connection) -> list[str]:
     rows = conn.execute(sa.select(facts_table.c.category).distinct().where(facts_table.c.category != ""))
     return sorted({r[0] for r in rows}, key=str.lower)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -13,6 +14,30 @@ DEV = BENCH / "dev"
 QUESTIONNAIRES = SHARED / "questionnaires"
 
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not beside the repo")
+
+# What tests write goes under tests/_artifacts (git-ignored): a test run never changes tracked files.
+ARTIFACTS = REPO / "tests" / "_artifacts"
+DOC_SCREENSHOTS = REPO / "docs" / "screenshots"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--update-screenshots", action="store_true", default=False,
+                     help="browser tests write their screenshots to docs/screenshots (the README's) instead of "
+                          "tests/_artifacts/screenshots; TRUSTFILL_UPDATE_SCREENSHOTS=1 does the same")
+
+
+def screenshot_dir(config) -> Path:
+    """docs/screenshots when asked to refresh them, else the git-ignored artefacts folder."""
+    update = config.getoption("--update-screenshots") or os.environ.get("TRUSTFILL_UPDATE_SCREENSHOTS") == "1"
+    return DOC_SCREENSHOTS if update else ARTIFACTS / "screenshots"
+
+
+@pytest.fixture
+def screenshots(request) -> Path:
+    """The folder browser tests save their screenshots in (created)."""
+    folder = screenshot_dir(request.config)
+    folder.mkdir(parents=True, exist_ok=True)
+    return folder
 
 
 @pytest.fixture

@@ -2,7 +2,8 @@
 
 A new user uploads a dev-set questionnaire, bulk-approves, edits one answer, downloads the filled
 workbook, and the answers are found in their cells. Screenshots of each page (and of the audit trail
-the session left) go to docs/screenshots/.
+the session left) go to tests/_artifacts/screenshots/; `--update-screenshots` (or
+TRUSTFILL_UPDATE_SCREENSHOTS=1) writes them to docs/screenshots/ for the README.
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ import pytest
 from conftest import BENCH, DEV, needs_shared
 
 REPO = Path(__file__).resolve().parent.parent
-SHOTS = REPO / "docs" / "screenshots"
 CHROMIUM = Path("/usr/bin/chromium")
 FABRIKAM = DEV / "Fabrikam_Health_Third-Party_Security_Assessment_Northwind_Forms.xlsx"
 LAUNCH_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
@@ -80,13 +80,12 @@ def app_url(tf_home):
         log.close()
 
 
-def _shot(page, name: str) -> None:
-    SHOTS.mkdir(parents=True, exist_ok=True)
+def _shot(page, folder: Path, name: str) -> None:
     # Streamlit scrolls its main section, not the window: back to the top, then let grids and charts paint.
     page.evaluate("() => { for (const el of document.querySelectorAll('[data-testid=stMain], "
                   "[data-testid=stAppScrollToBottomContainer]')) el.scrollTo(0, 0); window.scrollTo(0, 0); }")
     page.wait_for_timeout(2500)
-    page.screenshot(path=str(SHOTS / f"{name}.png"), full_page=True)
+    page.screenshot(path=str(folder / f"{name}.png"), full_page=True)
 
 
 def _wait_idle(page) -> None:
@@ -95,7 +94,7 @@ def _wait_idle(page) -> None:
     page.wait_for_selector("[data-testid=stStatusWidget]", state="detached", timeout=180_000)
 
 
-def test_new_user_uploads_bulk_approves_edits_and_downloads(app_url, tf_home, tmp_path):
+def test_new_user_uploads_bulk_approves_edits_and_downloads(app_url, tf_home, tmp_path, screenshots):
     from playwright.sync_api import expect, sync_playwright
 
     from exports import fit_answer
@@ -119,7 +118,7 @@ def test_new_user_uploads_bulk_approves_edits_and_downloads(app_url, tf_home, tm
         product.fill("forms")  # the drop-down filters as you type
         page.get_by_role("option", name="forms", exact=True).click()
         page.get_by_role("textbox", name="Customer").fill("Fabrikam Health")
-        _shot(page, "01-questionnaires-upload")
+        _shot(page, screenshots, "01-questionnaires-upload")
         page.get_by_role("button", name="Add and run matching").click()
 
         # Matching runs, then the review page opens.
@@ -151,7 +150,7 @@ def test_new_user_uploads_bulk_approves_edits_and_downloads(app_url, tf_home, tm
             expect(page.get_by_role("button", name="Propose as a new fact")).to_be_visible()
         # Taller for this one shot, so the whole detail panel (decisions, proposal, candidates) shows.
         page.set_viewport_size({"width": 1600, "height": 1400})
-        _shot(page, "02-review")
+        _shot(page, screenshots, "02-review")
         page.set_viewport_size({"width": 1600, "height": 1100})
 
         # Export and download the filled workbook.
@@ -163,22 +162,22 @@ def test_new_user_uploads_bulk_approves_edits_and_downloads(app_url, tf_home, tm
             page.get_by_role("button", name="Download filled workbook").click()
         target = tmp_path / "filled.xlsx"
         info.value.save_as(target)
-        _shot(page, "03-export")
+        _shot(page, screenshots, "03-export")
 
         page.get_by_role("link", name="Knowledge base").click()
         expect(page.get_by_role("heading", name="Knowledge base")).to_be_visible()
         _wait_idle(page)
-        _shot(page, "04-knowledge-base")
+        _shot(page, screenshots, "04-knowledge-base")
         page.get_by_role("link", name="Overview").click()
         expect(page.get_by_role("heading", name="How answers were approved")).to_be_visible()
         _wait_idle(page)
-        _shot(page, "05-overview")
+        _shot(page, screenshots, "05-overview")
         # Single-user local mode acts as admin, so the Admin section is in the navigation.
         page.get_by_role("link", name="Audit trail").click()
         expect(page.get_by_role("heading", name="Audit trail")).to_be_visible()
         expect(page.get_by_text(re.compile(r"\d+ entries"))).to_be_visible()
         _wait_idle(page)
-        _shot(page, "06-audit-trail")
+        _shot(page, screenshots, "06-audit-trail")
         browser.close()
 
     # Every approved answer is in its cell; nothing else was written into answer cells.

@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import csv
 import os
+import socket
 import subprocess
 import sys
+import time
+import urllib.request
 from pathlib import Path
 
 import openpyxl
@@ -173,3 +176,156 @@ def test_show_why_says_why_each_question_got_its_status(tmp_path):
     # the cyber-insurance question: no fact answers it, and the reason says so
     assert "no fact" in lines[7] or "review threshold" in lines[7]
     assert len(run(home, "questionnaires", "show", qid).stdout.splitlines()) == 4  # without --why: as before
+
+
+def _one_line_error(proc: subprocess.CompletedProcess, *words: str) -> None:
+    assert proc.returncode != 0, proc.stdout
+    assert proc.stderr.startswith("Error: ") and len(proc.stderr.strip().splitlines()) == 1, proc.stderr
+    for word in words:
+        assert word in proc.stderr
+
+
+@pytest.mark.parametrize("clash", ["report-is-output", "report-is-input", "output-is-input"])
+def test_answer_refuses_a_path_used_twice_and_writes_nothing(tmp_path, clash):
+    # The report overwrote the filled workbook (exit 0, a CSV where the workbook should be): issue #20.
+    home = tmp_path / "home"
+    run(home, "kb", "import", str(_library(tmp_path)))
+    src = _questionnaire(tmp_path)
+    original = src.read_bytes()
+    out = tmp_path / "out.xlsx"
+    output, report = {"report-is-output": (out, out), "report-is-input": (out, src),
+                      "output-is-input": (src, tmp_path / "report.csv")}[clash]
+    proc = run(home, "answer", str(src), "-o", str(output), "--report", str(report), ok=False)
+    _one_line_error(proc, "overwrite")
+    assert src.read_bytes() == original
+    assert not out.exists() and not (tmp_path / "report.csv").exists()
+    assert run(home, "questionnaires", "list").stdout == ""  # nothing stored either
+
+
+def test_every_command_taking_an_id_refuses_one_that_does_not_exist(tmp_path):
+    home = tmp_path / "home"
+    run(home, "kb", "import", str(_library(tmp_path)))
+    run(home, "questionnaires", "upload", str(_questionnaire(tmp_path)))
+    first_question = run(home, "questionnaires", "show", "1").stdout.split()[0]
+    out = tmp_path / "out.xlsx"
+    for args, words in [
+        (["questionnaires", "show", "99"], ["questionnaire", "99"]),
+        (["questionnaires", "show", "99", "--why"], ["questionnaire", "99"]),
+        (["questionnaires", "bulk-approve", "99"], ["questionnaire", "99"]),
+        (["questionnaires", "match", "99"], ["questionnaire", "99"]),
+        (["questionnaires", "export", "99", "-o", str(out)], ["questionnaire", "99"]),
+        (["questionnaires", "report", "99", "-o", str(tmp_path / "r.csv")], ["questionnaire", "99"]),
+        (["questionnaires", "delete", "99", "--yes"], ["questionnaire", "99"]),
+        (["questionnaires", "delete", "99"], ["questionnaire", "99"]),  # before asking to confirm
+        (["questionnaires", "approve", "9999"], ["question", "9999"]),
+        (["questionnaires", "approve", first_question, "9999"], ["question", "9999"]),
+        (["questionnaires", "reject", "9999"], ["question", "9999"]),
+        (["questionnaires", "edit", "9999", "--answer", "Yes"], ["question", "9999"]),
+        (["questionnaires", "pick", "9999", "enc-rest"], ["question", "9999"]),
+        (["kb", "show", "no-such-fact"], ["no-such-fact"]),
+    ]:
+        proc = run(home, *args, ok=False)
+        _one_line_error(proc, *words)
+        assert proc.stdout == "", args
+    assert not out.exists() and not (tmp_path / "r.csv").exists()
+    # `approve 1 9999` failed on the second ID before deciding anything: question 1 is still pending
+    shown = run(home, "questionnaires", "show", "1").stdout
+    assert "approved" not in shown and "rejected" not in shown
+    assert run(home, "audit", "list", "--action", "approve").stdout.count("approve") == 0
+
+
+def test_kb_products_lists_products_with_their_fact_counts(tmp_path):
+    home = tmp_path / "home"
+    run(home, "kb", "import", str(_library(tmp_path)))
+    lines = run(home, "kb", "products").stdout.splitlines()
+    assert lines[0].split() == ["chat", "1", "fact(s)"]
+    assert lines[1].startswith("(no product)") and lines[1].split()[2] == "3"
+    run(home, "kb", "import", "--sample", "--replace")
+    listed = {line.split()[0]: int(line.split()[1]) for line in run(home, "kb", "products").stdout.splitlines()
+              if not line.startswith("(")}
+    assert "planner" in listed and sum(listed.values()) > 0
+
+
+def test_answer_without_product_says_which_products_exist_and_what_it_matched(tmp_path):
+    home = tmp_path / "home"
+    run(home, "kb", "import", str(_library(tmp_path)))
+    src = _questionnaire(tmp_path)
+    proc = run(home, "answer", str(src), "-o", str(tmp_path / "out.xlsx"))
+    assert "no --product given" in proc.stderr and "3 product-less fact(s)" in proc.stderr
+    assert "chat (1)" in proc.stderr and "Stored as questionnaire 1" in proc.stdout
+    proc = run(home, "answer", str(src), "--product", "chat", "-o", str(tmp_path / "out2.xlsx"))
+    assert proc.stderr == "" and "Stored as questionnaire 2" in proc.stdout
+
+
+def test_kb_import_without_an_answer_column_is_one_error_line(tmp_path):
+    home = tmp_path / "home"
+    bad = tmp_path / "no-answer.csv"
+    bad.write_text("ID,Question,Comment\na,Is data encrypted?,AES\n")
+    proc = run(home, "kb", "import", str(bad), ok=False)
+    _one_line_error(proc, "no-answer.csv", "no Answer column", "nothing was imported")
+    assert run(home, "kb", "list").stdout.strip() == "0 fact(s)"
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _health(port: int) -> bool:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}/_stcore/health", timeout=2) as r:
+            return r.status == 200
+    except OSError:
+        return False
+
+
+@pytest.mark.parametrize("how", ["trustfill app --server.port", "trustfill app --server.port=", "./run.sh --port"])
+def test_app_serves_on_the_chosen_port_and_the_banner_names_it(tmp_path, how):
+    # `./run.sh --server.port 8611` said "http://localhost:8501" while serving on 8611: issue #20.
+    port = _free_port()
+    repo = Path(__file__).resolve().parent.parent
+    env = {**os.environ, "TRUSTFILL_HOME": str(tmp_path / "home")}
+    env.pop("TRUSTFILL_DATABASE_URL", None)
+    cmd = {"trustfill app --server.port": [sys.executable, "-m", "trustfill", "app", "--server.port", str(port)],
+           "trustfill app --server.port=": [sys.executable, "-m", "trustfill", "app", f"--server.port={port}"],
+           "./run.sh --port": ["bash", str(repo / "run.sh"), "--port", str(port)]}[how]
+    proc = subprocess.Popen([*cmd, "--address", "127.0.0.1"], cwd=tmp_path, env=env, text=True,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        banner = proc.stderr.readline()  # printed before the server starts
+        while banner and not banner.startswith("Trustfill app:"):  # run.sh's first run: pip's own notes
+            banner = proc.stderr.readline()
+        assert banner.startswith(f"Trustfill app: http://127.0.0.1:{port} "), banner
+        deadline = time.monotonic() + 90
+        while not _health(port):
+            assert proc.poll() is None and time.monotonic() < deadline, "the app did not serve on the port"
+            time.sleep(0.5)
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=15)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        proc.stderr.close()
+
+
+def test_app_on_a_port_in_use_is_one_error_line(tmp_path):
+    with socket.socket() as taken:
+        taken.bind(("127.0.0.1", 0))
+        taken.listen()
+        port = taken.getsockname()[1]
+        proc = run(tmp_path / "home", "app", "--port", str(port), "--address", "127.0.0.1", ok=False)
+    _one_line_error(proc, f"Port {port} is already in use", "--port")
+
+
+def test_server_port_passed_through_is_the_one_port_streamlit_gets():
+    from trustfill.cli.app import server_options, streamlit_command
+
+    for extra in (("--server.port", "8611"), ("--server.port=8611",)):
+        assert server_options(8501, "localhost", (*extra, "--theme.base", "dark")) == (
+            8611, "localhost", ["--theme.base", "dark"])
+        cmd = streamlit_command(Path("."), 8501, "localhost", extra)
+        assert cmd.count("--server.port") == 1 and cmd[cmd.index("--server.port") + 1] == "8611"
+    assert server_options(8501, "localhost", ("--server.address", "0.0.0.0"))[1] == "0.0.0.0"

@@ -44,6 +44,16 @@ class RowError(TrustfillError):
         super().__init__("\n".join(lines))
 
 
+class HeaderError(RowError):
+    """The header row of a tabular import is unusable (a required column missing, an unknown or repeated
+    one): every row is meaningless then, so the message names the header problems alone, on one line."""
+
+    def __init__(self, path: object, problems: list[str]):
+        TrustfillError.__init__(self, f"{path}: the header row {'; '.join(problems)}; nothing was imported.")
+        self.path = str(path)
+        self.problems = [(1, problem) for problem in problems]
+
+
 class NotFound(TrustfillError):
     """Something named by the user (product, fact, questionnaire, user) does not exist."""
 

@@ -52,6 +52,16 @@ def kb_list(product: str | None, category: str | None, search: str | None) -> No
     click.echo(f"{len(facts)} fact(s)")
 
 
+@kb.command("products")
+def kb_products() -> None:
+    """List the products with their fact counts (give one to `answer` and `upload` with --product)."""
+    counts = service().product_counts()
+    for product, n in counts.items():
+        if product:
+            click.echo(f"{product:<24} {n:>5} fact(s)")
+    click.echo(f"{'(no product)':<24} {counts.get('', 0):>5} fact(s), used for every questionnaire")
+
+
 @kb.command("show")
 @click.argument("fact_id")
 def kb_show(fact_id: str) -> None:

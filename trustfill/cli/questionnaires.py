@@ -35,17 +35,35 @@ def _existing_file(path: str) -> Path:
 @layout_options
 def answer(questionnaire, product, output, report, fill, mark_unreviewed, overwrite_prefilled, customer,
            overrides) -> None:
-    """Answer QUESTIONNAIRE from the knowledge base and write a filled copy."""
+    """Answer QUESTIONNAIRE from the knowledge base and write a filled copy.
+
+    The run is also stored in the review workspace under the questionnaire ID it prints, so the
+    answers that need a person can be reviewed, approved and exported again (`questionnaires show ID`).
+    """
     _existing_file(questionnaire)
-    qid, result = service().answer_file(questionnaire, product=product, out=output, report=report, fill=fill,
-                                        mark_unreviewed=mark_unreviewed, overwrite_prefilled=overwrite_prefilled,
-                                        overrides=overrides, customer=customer)
-    progress = service().progress(qid)
-    click.echo(f"Questionnaire {qid}: {progress.total} questions: {progress.suggested} suggested, "
+    svc = service()
+    qid, result = svc.answer_file(questionnaire, product=product, out=output, report=report, fill=fill,
+                                  mark_unreviewed=mark_unreviewed, overwrite_prefilled=overwrite_prefilled,
+                                  overrides=overrides, customer=customer)
+    _say_what_product_facts_are_used(svc, product)  # after the run: a failed one prints its error alone
+    progress = svc.progress(qid)
+    click.echo(f"Stored as questionnaire {qid}: {progress.total} questions: {progress.suggested} suggested, "
                f"{progress.review} to review, {progress.unanswered} unanswered, {progress.prefilled} pre-filled.")
     click.echo(f"Wrote {result.written} cell(s) to {result.path}" + (f"; report {report}" if report else ""))
     for where, why in result.skipped[:20]:
         click.echo(f"  note {where}: {why}")
+
+
+def _say_what_product_facts_are_used(svc, product: str | None) -> None:
+    """Without --product only the product-less facts are matched: say so when the knowledge base has more."""
+    if product:
+        return
+    counts = svc.product_counts()
+    named = ", ".join(f"{name} ({n})" for name, n in counts.items() if name)
+    if named:
+        click.echo(f"note: no --product given, so only the {counts.get('', 0)} product-less fact(s) were "
+                   f"matched; the knowledge base also has facts for: {named}. Give --product to use them.",
+                   err=True)
 
 
 @click.command()
@@ -83,6 +101,30 @@ def q_list() -> None:
                    f"{p.review} review, {p.unanswered} unanswered")
 
 
+@questionnaires.command("sample")
+@click.argument("file", type=click.Path(dir_okay=False))
+def q_sample(file: str) -> None:
+    """Write the sample questionnaire that ships with Trustfill to FILE (.xlsx), to try the commands on.
+
+    Acme Corp asks the fictional Skyward Apps about its `planner` product; it fits the sample knowledge
+    base (`trustfill kb import --sample`).
+    """
+    import shutil
+
+    from knowledge.service import SAMPLE_QUESTIONNAIRE
+    from trustfill.errors import InputFileError
+
+    dest = Path(file)
+    if dest.suffix.lower() != ".xlsx":
+        raise InputFileError(file, "the sample questionnaire is an Excel workbook; give a name ending in .xlsx.")
+    if dest.exists():
+        raise InputFileError(file, "already exists; choose another name (it is never overwritten).")
+    if not dest.parent.is_dir():
+        raise InputFileError(file, f"folder {dest.parent} does not exist.")
+    shutil.copyfile(SAMPLE_QUESTIONNAIRE, dest)
+    click.echo(f"Wrote the sample questionnaire to {dest}")
+
+
 @questionnaires.command("upload")
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--product", "-p")
@@ -98,6 +140,7 @@ def q_upload(file, product, customer, name, due, owner, match, overrides) -> Non
     svc = service()
     qid = svc.upload_questionnaire(file, product=product, customer=customer, name=name,
                                    due_date=due.date() if due else None, owner=owner, overrides=overrides)
+    _say_what_product_facts_are_used(svc, product)
     click.echo(f"Uploaded as questionnaire {qid}")
     if match:
         p = svc.run_matching(qid)
@@ -132,6 +175,9 @@ def q_show(qid: int, status: str | None, why: bool) -> None:
 def _decide(action: str, question_ids) -> None:
     svc = service()
     decide = svc.approve if action == "approve" else svc.reject
+    question_ids = list(dict.fromkeys(question_ids))
+    for question_id in question_ids:
+        svc.question(question_id)  # every ID must exist before the first decision is saved
     for question_id in question_ids:
         decide(question_id)
     click.echo(f"{action.capitalize()}d {len(question_ids)}")
@@ -207,9 +253,11 @@ def q_report(qid, output) -> None:
 @click.option("--yes", is_flag=True, help="Do not ask for confirmation.")
 def q_delete(qid: int, yes: bool) -> None:
     """Delete QID and everything derived from it (stored file, matches, decisions, exports)."""
+    svc = service()
+    name = svc.questionnaire(qid)["original_filename"]  # an unknown ID fails before the question is asked
     if not yes:
-        click.confirm(f"Delete questionnaire {qid} and everything derived from it?", abort=True)
-    service().delete_questionnaire(qid)
+        click.confirm(f"Delete questionnaire {qid} ({name}) and everything derived from it?", abort=True)
+    svc.delete_questionnaire(qid)
     click.echo(f"Deleted questionnaire {qid}")
 
 

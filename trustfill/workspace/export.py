@@ -121,6 +121,12 @@ class ExportOps:
         if out.resolve() == src.resolve():
             raise InputFileError(out, "the output would overwrite the original questionnaire; "
                                       "choose another -o file.")
+        if report and Path(report).resolve() == src.resolve():
+            raise InputFileError(report, "the report would overwrite the original questionnaire; "
+                                         "choose another --report file.")
+        if report and Path(report).resolve() == out.resolve():
+            raise InputFileError(report, "the report and the filled copy (-o) are the same file, so the report "
+                                         "would overwrite it; give them different names.")
         if not out.parent.exists():
             raise InputFileError(out, f"folder {out.parent} does not exist.")
         if report and not Path(report).parent.exists():

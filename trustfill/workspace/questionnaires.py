@@ -176,8 +176,13 @@ class QuestionnaireOps:
         with self.tx() as conn:
             row = conn.execute(sa.select(q_table).where(q_table.c.id == qid)).first()
         if row is None:
-            raise NotFound(f"No questionnaire with ID {qid}. `trustfill questionnaires list` shows them.")
+            raise _no_questionnaire(qid)
         return dict(row._mapping)
+
+    def _check_questionnaire(self, conn, qid: int) -> None:
+        """A questionnaire ID that does not exist is a user mistake, not an empty list of questions."""
+        if conn.execute(sa.select(q_table.c.id).where(q_table.c.id == qid)).first() is None:
+            raise _no_questionnaire(qid)
 
     def stored_path(self, qid: int) -> Path:
         return config.uploads_dir() / self.questionnaire(qid)["stored_file"]
@@ -193,6 +198,7 @@ class QuestionnaireOps:
     def progress(self, qid: int) -> Progress:
         self.require("read")
         with self.tx() as conn:
+            self._check_questionnaire(conn, qid)
             return self._progress(conn, qid)
 
     def _progress(self, conn, qid: int) -> Progress:
@@ -216,6 +222,7 @@ class QuestionnaireOps:
     def questions(self, qid: int) -> list[dict]:
         self.require("read")
         with self.tx() as conn:
+            self._check_questionnaire(conn, qid)
             rows = conn.execute(sa.select(questions_table).where(
                 questions_table.c.questionnaire_id == qid).order_by(questions_table.c.position))
             return [dict(r._mapping) for r in rows]
@@ -331,6 +338,10 @@ class QuestionnaireOps:
         (config.uploads_dir() / qn["stored_file"]).unlink(missing_ok=True)
         for f in config.exports_dir().glob(f"q{qid}-*"):
             f.unlink(missing_ok=True)
+
+
+def _no_questionnaire(qid: int) -> NotFound:
+    return NotFound(f"No questionnaire with ID {qid}. `trustfill questionnaires list` shows them.")
 
 
 def _match_values(row, match, by_id: dict) -> dict:

@@ -102,6 +102,7 @@ class ReviewOps:
         """Approve every pending `suggested` answer at or above ``min_score``. Returns how many."""
         self.require("approve", "approve answers")
         with self.tx() as conn:
+            self._check_questionnaire(conn, qid)
             rows = conn.execute(sa.select(questions_table.c.id, questions_table.c.version).where(
                 questions_table.c.questionnaire_id == qid, questions_table.c.match_status == "suggested",
                 questions_table.c.review_status == "pending", questions_table.c.prefilled.is_(False),
