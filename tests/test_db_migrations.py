@@ -68,5 +68,5 @@ def test_migration_4_adds_the_match_note_to_a_version_3_database(tmp_path):
         conn.exec_driver_sql("ALTER TABLE questions DROP COLUMN match_note")
         conn.execute(db.schema_version.update().values(version=3))
     assert "match_note" not in {c["name"] for c in sa.inspect(engine).get_columns("questions")}
-    assert db.migrate(engine) == db.SCHEMA_VERSION == 4
+    assert db.migrate(engine) == db.SCHEMA_VERSION >= 4
     assert "match_note" in {c["name"] for c in sa.inspect(engine).get_columns("questions")}

@@ -133,6 +133,24 @@ settings = sa.Table(
 )
 
 
+# Failed sign-ins of one (account, client) still within their burst: what throttles the next
+# attempt and what the burst's one audit row will count. Not history (the audit trail is); a row
+# goes when its burst is written to the audit trail. An unknown user name is never stored: such
+# attempts count under UNKNOWN_USER.
+sign_in_throttle = sa.Table(
+    "sign_in_throttle", metadata,
+    sa.Column("username", sa.String(200), primary_key=True),
+    sa.Column("client", sa.String(200), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False, default=0),  # passwords checked and wrong
+    sa.Column("refused", sa.Integer, nullable=False, default=0),  # attempts refused unchecked (too soon)
+    sa.Column("reasons", sa.JSON, nullable=False, default=dict),  # reason -> count
+    sa.Column("first_at", sa.DateTime, nullable=False),
+    sa.Column("last_at", sa.DateTime, nullable=False),
+    sa.Column("reported_at", sa.DateTime, nullable=False),  # start of what the next audit row counts
+    sa.Column("next_allowed_at", sa.DateTime, nullable=False),
+)
+
+
 def _migration_1(conn: Connection) -> None:
     """Initial schema."""
     metadata.create_all(conn, tables=[facts, questionnaires, questions, users, audit_log, settings])
@@ -198,7 +216,24 @@ def _migration_4(conn: Connection) -> None:
         conn.exec_driver_sql("ALTER TABLE questions ADD COLUMN match_note TEXT NOT NULL DEFAULT ''")
 
 
-MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1, _migration_2, _migration_3, _migration_4]
+def _migration_5(conn: Connection) -> None:
+    """Security round two (#17): REPLACE cannot rewrite the audit trail; failed sign-ins throttle.
+
+    SQLite's ``REPLACE INTO`` / ``INSERT OR REPLACE`` deletes the conflicting row without firing
+    DELETE triggers (unless recursive_triggers is on, which every connection now also sets), so
+    an insert whose ID is already taken is refused outright. PostgreSQL has no REPLACE, and its
+    ``ON CONFLICT DO UPDATE`` fires the UPDATE trigger of migration 2.
+    """
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(
+            "CREATE TRIGGER IF NOT EXISTS audit_log_no_replace BEFORE INSERT ON audit_log "
+            "WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id) "
+            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END")
+    sign_in_throttle.create(conn, checkfirst=True)
+
+
+MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1, _migration_2, _migration_3, _migration_4,
+                                                  _migration_5]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -233,6 +268,7 @@ _lock = threading.Lock()
 def _on_sqlite_connect(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA recursive_triggers=ON")  # REPLACE's implicit delete fires DELETE triggers too
     cur.execute("PRAGMA journal_mode=WAL")  # readers don't block the writer: several reviewers at once
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()

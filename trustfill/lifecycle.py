@@ -7,13 +7,13 @@ long and how to delete it is written down in docs/SECURITY.md; this module is wh
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import json
 import os
 import re
-import shutil
+import socket
 import tempfile
 import time
-import uuid
 import zipfile
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -23,7 +23,7 @@ from typing import Any
 
 import sqlalchemy as sa
 
-from trustfill import __version__, config
+from trustfill import __version__, backup_file, config
 from trustfill.config import LIMITS_SETTING, Limits
 from trustfill.db import SCHEMA_VERSION, audit_log, metadata, utcnow
 from trustfill.db import questionnaires as q_table
@@ -32,11 +32,13 @@ from trustfill.db import settings as settings_table
 from trustfill.errors import ConfigError, InputFileError, TrustfillError
 
 RETENTION_SETTING = "retention_days"
-BACKUP_FORMAT = "trustfill-backup"
-BACKUP_FORMAT_VERSION = 1
 _SAFE_UPLOAD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")  # a stored name, never a path
 INCOMING_MAX_AGE = dt.timedelta(days=1)  # an app upload staged but never submitted is dropped after this
 _LIMITS_TTL = 10.0  # seconds a service trusts the limits it read from the settings table
+ORPHAN_GRACE = dt.timedelta(hours=1)  # an upload no questionnaire names is swept after this (it may be in flight)
+_HOST = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:40] or "host"
+_RESTORE_TEMP = re.compile(r"\.restore-(?P<host>[A-Za-z0-9]*)-(?P<pid>[0-9]+)-(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)")
+_OTHER_HOST_GRACE = dt.timedelta(days=1)  # another replica's restore temp file: its process is not visible here
 
 
 @dataclass
@@ -61,6 +63,19 @@ class RestoreResult:
     tables: dict[str, int]
     files: int
     replaced: dict[str, int] = field(default_factory=dict)  # rows that were there before (--force)
+    signature: str = "valid"  # valid | missing | mismatch (the last two only with trust_unsigned)
+    sha256: str = ""  # of the backup file, as recorded in the restore's audit row
+
+
+@dataclass
+class _RestorePlan:
+    manifest: dict
+    version: int  # backup format version
+    signature: str
+    tables: dict[str, str]  # table -> zip entry
+    counts: dict[str, int]  # table -> rows, from the manifest
+    uploads: dict[str, zipfile.ZipInfo]  # stored name -> zip entry
+    files: dict[str, dict] | None  # entry -> {"sha256", "bytes"}; None for format 1
 
 
 # ---------------------------------------------------------------- JSON in and out of table rows
@@ -82,8 +97,44 @@ def _from_json(column: sa.Column, value: Any) -> Any:
 
 
 def _data_tables() -> list[sa.Table]:
-    """Every table holding the team's data, parents before children (schema_version is not data)."""
-    return [t for t in metadata.sorted_tables if t.name != "schema_version"]
+    """Every table holding the team's data, parents before children (schema_version is not data,
+    nor the throttling state of sign-ins in progress)."""
+    return [t for t in metadata.sorted_tables if t.name not in ("schema_version", "sign_in_throttle")]
+
+
+def _insert_rows(conn, table: sa.Table, rows) -> int:
+    """Insert in batches of 1,000 rows or 16 MB, whichever comes first; returns the count."""
+    batch, size, n = [], 0, 0
+    for row in rows:
+        batch.append(row)
+        size += sum(len(v) for v in row.values() if isinstance(v, str))
+        n += 1
+        if len(batch) >= 1000 or size > 16 << 20:
+            conn.execute(table.insert(), batch)
+            batch, size = [], 0
+    if batch:
+        conn.execute(table.insert(), batch)
+    return n
+
+
+def _one_line(exc: BaseException) -> str:
+    text = str(getattr(exc, "orig", None) or exc).strip().splitlines()
+    return (text[0] if text else type(exc).__name__)[:300]
+
+
+def _process_gone(host: str, pid: int, path: Path) -> bool:
+    """True when the process that wrote ``path`` no longer runs (another host's: when it is old)."""
+    if host != _HOST:
+        return time.time() - path.stat().st_mtime > _OTHER_HOST_GRACE.total_seconds()
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
 
 
 def _count(conn, table: sa.Table) -> int:
@@ -174,6 +225,7 @@ class LifecycleOps:
         cutoff = utcnow() - dt.timedelta(days=days)
         result = PurgeResult(cutoff=cutoff, dry_run=dry_run)
         result.abandoned_uploads = self._abandoned_uploads(remove=not dry_run)
+        result.abandoned_uploads += self.sweep_leftovers(remove=not dry_run)
         with self.tx() as conn:
             latest_review = dict(conn.execute(
                 sa.select(questions_table.c.questionnaire_id, sa.func.max(questions_table.c.updated_at))
@@ -212,17 +264,52 @@ class LifecycleOps:
         return sorted(p.name for p in stale)
 
     def _remove_files(self, qid: int, stored_file: str) -> None:
-        if stored_file and _SAFE_UPLOAD.match(stored_file):
-            (config.uploads_dir() / stored_file).unlink(missing_ok=True)
+        config.remove_upload(stored_file)  # never follows a stored path outside uploads/
         for f in config.exports_dir().glob(f"q{qid}-*"):
             f.unlink(missing_ok=True)
 
+    # ---------------------------------------------------------------- leftovers of killed runs
+    def sweep_leftovers(self, *, remove: bool = True) -> list[str]:
+        """Remove what a killed restore or upload left in uploads/; returns the names removed
+        (with ``remove=False``: the names that would be).
+
+        A restore copies files to ``.restore-<host>-<pid>-<name>`` and renames them once the
+        database has committed. When that process is gone: a file the database now names but
+        that is missing is finished (renamed: the commit happened), any other is removed. A
+        stored upload no questionnaire names (an upload or `answer` killed before its commit)
+        goes once it is older than ORPHAN_GRACE, so an upload in flight elsewhere is left alone.
+        """
+        folder = config.uploads_dir()
+        with self.engine.connect() as conn:
+            named = {r[0] for r in conn.execute(sa.select(q_table.c.stored_file))}
+        removed = []
+        too_old = time.time() - ORPHAN_GRACE.total_seconds()
+        for path in folder.iterdir():
+            if not path.is_file() or path.is_symlink():
+                continue
+            match = _RESTORE_TEMP.fullmatch(path.name)
+            if match:
+                if not _process_gone(match.group("host"), int(match.group("pid")), path):
+                    continue
+                final = folder / match.group("name")
+                if match.group("name") in named and not final.exists():
+                    if remove:
+                        os.replace(path, final)
+                    continue
+            elif path.name in named or not _SAFE_UPLOAD.match(path.name) or path.stat().st_mtime > too_old:
+                continue
+            if remove:
+                path.unlink(missing_ok=True)
+            removed.append(path.name)
+        return removed
+
     # ---------------------------------------------------------------- backup
     def backup(self, dest: str | os.PathLike) -> BackupResult:
-        """Everything the team holds, in one zip: every table as JSON, plus the uploaded files.
+        """Everything the team holds, in one signed zip: every table as JSON Lines, plus the uploaded files.
 
         Written to a temporary file beside ``dest`` and renamed at the end, so a failed backup
-        leaves nothing behind. The backup includes its own audit row.
+        leaves nothing behind. The backup includes its own audit row. The layout and the
+        signature are described in ``trustfill.backup_file``.
         """
         self.require("backup", "back up Trustfill")
         dest = Path(dest)
@@ -230,29 +317,42 @@ class LifecycleOps:
             raise InputFileError(dest, f"folder {dest.parent} does not exist.")
         if dest.is_dir():
             raise InputFileError(dest, "is a folder; give a file name such as trustfill-backup.zip.")
+        key = backup_file.backup_key()
         fd, tmp_name = tempfile.mkstemp(prefix=".tf-backup-", suffix=".zip", dir=dest.parent)
         os.close(fd)
         tmp = Path(tmp_name)
         counts: dict[str, int] = {}
+        digests: dict[str, dict] = {}
         stored_files: list[str] = []
+        missing: list[str] = []
         try:
             with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf, self._snapshot() as conn:
                 self.audit(conn, "backup", "database", "", file=dest.name)
                 for table in _data_tables():
-                    counts[table.name] = self._dump_table(conn, table, zf)
+                    entry = f"tables/{table.name}.jsonl"
+                    with zf.open(entry, "w", force_zip64=True) as raw:
+                        out = backup_file.HashingWriter(raw)
+                        counts[table.name] = self._dump_table(conn, table, out)
+                    digests[entry] = {"sha256": out.digest.hexdigest(), "bytes": out.size}
                 stored_files = [r[0] for r in conn.execute(sa.select(q_table.c.stored_file))]
-                missing = []
                 for name in stored_files:
-                    src = config.uploads_dir() / name
-                    if _SAFE_UPLOAD.match(name) and src.is_file():
-                        zf.write(src, f"uploads/{name}")
-                    else:
+                    try:
+                        src = config.upload_path(name)
+                    except config.UnsafeStoredPath:
+                        src = None
+                    if src is None or not src.is_file():
                         missing.append(name)
-                zf.writestr("manifest.json", json.dumps({
-                    "format": BACKUP_FORMAT, "format_version": BACKUP_FORMAT_VERSION,
+                        continue
+                    zf.write(src, f"uploads/{name}")
+                    digests[f"uploads/{name}"] = {"sha256": backup_file.file_sha256(src), "bytes": src.stat().st_size}
+                manifest = json.dumps({
+                    "format": backup_file.FORMAT, "format_version": backup_file.FORMAT_VERSION,
                     "schema_version": SCHEMA_VERSION, "trustfill_version": __version__,
                     "created_at": utcnow().isoformat(), "created_by": self.actor.username,
-                    "tables": counts, "missing_files": missing}, indent=2))
+                    "tables": counts, "missing_files": missing, "files": digests,
+                    "key_id": backup_file.key_id(key)}, indent=2).encode("utf-8")
+                zf.writestr(backup_file.MANIFEST, manifest)
+                zf.writestr(backup_file.SIGNATURE, backup_file.sign(manifest, key) + "\n")
             os.replace(tmp, dest)
         finally:
             tmp.unlink(missing_ok=True)
@@ -272,167 +372,233 @@ class LifecycleOps:
                 yield conn
 
     @staticmethod
-    def _dump_table(conn, table: sa.Table, zf: zipfile.ZipFile) -> int:
+    def _dump_table(conn, table: sa.Table, out) -> int:
         columns = [c.name for c in table.columns]
         order = list(table.primary_key.columns) or list(table.columns)
+        out.write(json.dumps({"table": table.name, "columns": columns}).encode() + b"\n")
         n = 0
-        with zf.open(f"tables/{table.name}.json", "w") as raw:
-            raw.write(json.dumps({"table": table.name, "columns": columns})[:-1].encode() + b', "rows": [\n')
-            for row in conn.execution_options(yield_per=1000).execute(sa.select(table).order_by(*order)):
-                line = json.dumps([_to_json(v) for v in row], ensure_ascii=False)
-                raw.write(((",\n" if n else "") + line).encode("utf-8"))
-                n += 1
-            raw.write(b"\n]}\n")
+        for row in conn.execution_options(yield_per=1000).execute(sa.select(table).order_by(*order)):
+            out.write(json.dumps([_to_json(v) for v in row], ensure_ascii=False).encode("utf-8") + b"\n")
+            n += 1
         return n
 
     # ---------------------------------------------------------------- restore
-    def restore(self, src: str | os.PathLike, *, force: bool = False) -> RestoreResult:
-        """Load a backup into this database: an empty one, or (``force``) replacing all it holds."""
+    def restore(self, src: str | os.PathLike, *, force: bool = False, trust_unsigned: bool = False) -> RestoreResult:
+        """Load a backup into this database: an empty one, or (``force``) replacing all it holds.
+
+        The backup must carry a valid signature under this Trustfill's backup key (or
+        ``trust_unsigned``) and every entry must match its digest. Tables are streamed row by row
+        within the limits; any problem is one error and the database is left exactly as it was.
+        """
         self.require("backup", "restore Trustfill from a backup")
         src = Path(src)
         if not src.is_file():
             raise InputFileError(src, "file not found. Check the path.")
+        self.sweep_leftovers()
+        backup_digest = backup_file.file_sha256(src)
         try:
             zf = zipfile.ZipFile(src)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise InputFileError(src, f"not a Trustfill backup (not a readable zip: {exc}).") from exc
-        with zf:
-            manifest, tables = self._read_backup(src, zf)
-            uploads = self._extract_uploads(src, zf)
-            try:
-                with self.tx() as conn:
-                    before = {t.name: _count(conn, t) for t in _data_tables()}
-                    old_files = [r[0] for r in conn.execute(sa.select(q_table.c.stored_file))]
-                    held = {name: n for name, n in before.items() if n and name != audit_log.name}
-                    if held and not force:
-                        listed = ", ".join(f"{n} {name}" for name, n in held.items())
-                        raise TrustfillError(f"The database is not empty ({listed}). Restore into a new "
-                                             "database, or use --force to replace everything in it.")
-                    for table in reversed(_data_tables()):
-                        if table is not audit_log:  # append-only, even for a restore
-                            conn.execute(table.delete())
-                    for table in _data_tables():
-                        if table is audit_log:
-                            self._append_audit(conn, tables.get(table.name))
-                        else:
-                            self._load_table(conn, table, tables.get(table.name))
-                    self._reset_sequences(conn)
-                    self.audit(conn, "restore", "database", "", file=src.name,
-                               backup_created_at=manifest.get("created_at"),
-                               tables={t: len(tables[t]["rows"]) for t in tables}, replaced=held)
-            except BaseException:
-                for tmp in uploads.values():
-                    tmp.unlink(missing_ok=True)
+        except (zipfile.BadZipFile, OSError, EOFError, ValueError) as exc:
+            raise InputFileError(src, f"not a Trustfill backup (not a readable zip: {_one_line(exc)}).") from exc
+        uploads: dict[str, Path] = {}
+        try:
+            with zf:
+                plan = self._check_backup(src, zf, trust_unsigned)
+                uploads = self._extract_uploads(src, zf, plan)
+                counts, held, old_files = self._load_backup(src, zf, plan, force=force, backup_digest=backup_digest)
+        except BaseException as exc:
+            for tmp in uploads.values():
+                tmp.unlink(missing_ok=True)
+            if isinstance(exc, TrustfillError) or not isinstance(exc, Exception):
                 raise
+            raise backup_file.BadBackup(src, f"{type(exc).__name__}: {_one_line(exc)}") from exc
         for name, tmp in uploads.items():
-            os.replace(tmp, config.uploads_dir() / name)
+            os.replace(tmp, config.upload_path(name))
         for name in set(old_files) - set(uploads):
-            if _SAFE_UPLOAD.match(name or ""):
-                (config.uploads_dir() / name).unlink(missing_ok=True)
-        return RestoreResult(src, {t: len(tables[t]["rows"]) for t in tables}, len(uploads), held)
+            config.remove_upload(name)  # never follows a stored path outside uploads/
+        return RestoreResult(src, counts, len(uploads), held, signature=plan.signature, sha256=backup_digest)
 
-    @staticmethod
-    def _read_backup(src: Path, zf: zipfile.ZipFile) -> tuple[dict, dict[str, dict]]:
-        def bad(problem: str) -> InputFileError:
-            return InputFileError(src, f"not a usable Trustfill backup: {problem}.")
+    def _check_backup(self, src: Path, zf: zipfile.ZipFile, trust_unsigned: bool) -> _RestorePlan:
+        """Read the manifest, check the signature and that the entries are exactly those listed."""
+        def bad(problem: str) -> backup_file.BadBackup:
+            return backup_file.BadBackup(src, problem)
 
         try:
-            manifest = json.loads(zf.read("manifest.json"))
+            raw = backup_file.read_small(zf, backup_file.MANIFEST, backup_file.MAX_MANIFEST_BYTES)
         except KeyError:
             raise bad("no manifest.json (was it made by `trustfill backup`?)") from None
-        except (ValueError, zipfile.BadZipFile, OSError) as exc:
-            raise bad(f"manifest.json is unreadable ({exc})") from exc
-        if not isinstance(manifest, dict) or manifest.get("format") != BACKUP_FORMAT:
+        try:
+            manifest = json.loads(raw)
+        except ValueError as exc:
+            raise bad(f"manifest.json is unreadable ({_one_line(exc)})") from exc
+        if not isinstance(manifest, dict) or manifest.get("format") != backup_file.FORMAT:
             raise bad("manifest.json does not name the trustfill-backup format")
         version = manifest.get("schema_version")
         if not isinstance(version, int) or version > SCHEMA_VERSION:
             raise bad(f"it was made by a newer Trustfill (schema {version}, this one has {SCHEMA_VERSION}); "
                       "upgrade Trustfill first")
+        fmt = manifest.get("format_version", 1)
+        if fmt not in (1, backup_file.FORMAT_VERSION):
+            raise bad(f"format version {fmt!r} is not one this Trustfill reads (upgrade Trustfill?)")
+        key = backup_file.backup_key()
+        signature = backup_file.signature_status(zf, raw, key)
+        if signature != "valid" and not trust_unsigned:
+            if signature == "missing":
+                why = "it is not signed (made before backups were signed, or the signature was removed)"
+            elif manifest.get("key_id") not in (None, backup_file.key_id(key)):
+                why = (f"it was signed with another backup key (id {str(manifest.get('key_id'))[:16]}); set "
+                       f"{backup_file.KEY_ENV} to that Trustfill's key (its backup.key)")
+            else:
+                why = "its signature does not match: the manifest was changed after the backup was made"
+            raise bad(f"{why}. Restore it anyway only if you trust where it came from: --trust-unsigned")
+        files = manifest.get("files") if fmt > 1 else None
+        if fmt > 1 and not (isinstance(files, dict) and all(isinstance(v, dict) for v in files.values())):
+            raise bad("manifest.json lists no digests")
+        tables_counts = manifest.get("tables") or {}
+        if not isinstance(tables_counts, dict) or not all(isinstance(n, int) and n >= 0
+                                                          for n in tables_counts.values()):
+            raise bad("manifest.json has no usable table counts")
         known = {t.name: t for t in _data_tables()}
-        tables: dict[str, dict] = {}
+        suffix = ".jsonl" if fmt > 1 else ".json"
+        tables: dict[str, str] = {}
+        uploads: dict[str, zipfile.ZipInfo] = {}
         for info in zf.infolist():
             name = info.filename
-            if name == "manifest.json" or (name.startswith("uploads/") and not info.is_dir()):
+            if name in (backup_file.MANIFEST, backup_file.SIGNATURE) or info.is_dir():
                 continue
-            match = re.fullmatch(r"tables/([a-z_][a-z0-9_]*)\.json", name)
-            if not match:
-                raise bad(f"unexpected entry '{name}'")
-            table = known.get(match.group(1))
-            if table is None:
-                raise bad(f"unknown table '{match.group(1)}' (made by a newer Trustfill?)")
-            try:
-                data = json.loads(zf.read(info))
-            except (ValueError, zipfile.BadZipFile, OSError) as exc:
-                raise bad(f"{name} is unreadable ({exc})") from exc
-            if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
-                raise bad(f"{name} has no rows list")
-            extra = set(data.get("columns") or []) - set(table.columns.keys())
-            if extra:
-                raise bad(f"table {table.name} has columns this Trustfill does not know: {sorted(extra)}")
-            tables[table.name] = data
-        for name, n in (manifest.get("tables") or {}).items():
-            if name not in tables or len(tables[name]["rows"]) != n:
-                raise bad(f"table {name} should have {n} rows (the backup is incomplete)")
-        return manifest, tables
+            if name.startswith("uploads/"):
+                stored = name[len("uploads/"):]
+                if not _SAFE_UPLOAD.match(stored):  # never let a backup write outside uploads/
+                    raise bad(f"unsafe file name '{name}'")
+                uploads[stored] = info
+            else:
+                match = re.fullmatch(r"tables/([a-z_][a-z0-9_]*)" + re.escape(suffix), name)
+                if not match:
+                    raise bad(f"unexpected entry '{name}'")
+                if match.group(1) not in known:
+                    raise bad(f"unknown table '{match.group(1)}' (made by a newer Trustfill?)")
+                tables[match.group(1)] = name
+            if files is not None and name not in files:
+                raise bad(f"{name} is not listed in the manifest (added after the backup was made)")
+        if files is not None:
+            absent = sorted(set(files) - {i.filename for i in zf.infolist()})
+            if absent:
+                raise bad(f"{absent[0]} is listed in the manifest but missing (the backup is incomplete)")
+        for name in tables_counts:
+            if name not in tables:
+                raise bad(f"table {name} is missing (the backup is incomplete)")
+        return _RestorePlan(manifest=manifest, version=fmt, signature=signature, tables=tables,
+                            counts=tables_counts, uploads=uploads, files=files)
 
-    @staticmethod
-    def _extract_uploads(src: Path, zf: zipfile.ZipFile) -> dict[str, Path]:
+    def _extract_uploads(self, src: Path, zf: zipfile.ZipFile, plan: _RestorePlan) -> dict[str, Path]:
         """Copy uploaded files to hidden temporary names in uploads/; renamed once the database commits."""
         out: dict[str, Path] = {}
-        try:
-            for info in zf.infolist():
-                if not info.filename.startswith("uploads/") or info.is_dir():
-                    continue
-                name = info.filename[len("uploads/"):]
-                if not _SAFE_UPLOAD.match(name):  # never let a backup write outside uploads/
-                    raise InputFileError(src, f"not a usable Trustfill backup: unsafe file name "
-                                              f"'{info.filename}'.")
-                tmp = config.uploads_dir() / f".restore-{uuid.uuid4().hex}"
-                out[name] = tmp
-                with zf.open(info) as fin, tmp.open("wb") as fout:
-                    shutil.copyfileobj(fin, fout, 1 << 20)
-        except BaseException:
-            for tmp in out.values():
-                tmp.unlink(missing_ok=True)
-            raise
+        limit = self.limits.max_upload_bytes
+        prefix = f".restore-{_HOST}-{os.getpid()}-"
+        for name, info in plan.uploads.items():
+            tmp = config.uploads_dir() / f"{prefix}{name}"
+            out[name] = tmp
+            digest, size = hashlib.sha256(), 0
+            with zf.open(info) as fin, tmp.open("wb") as fout:
+                for block in iter(lambda fin=fin: fin.read(1 << 20), b""):
+                    size += len(block)
+                    if size > limit:
+                        raise backup_file.BadBackup(src, f"uploads/{name} is larger than the upload limit "
+                                                         f"({limit:,} bytes)")
+                    digest.update(block)
+                    fout.write(block)
+            expected = plan.files.get(f"uploads/{name}") if plan.files is not None else None
+            if expected is not None and (expected.get("sha256") != digest.hexdigest() or expected.get("bytes") != size):
+                raise backup_file.BadBackup(src, f"uploads/{name} does not match its SHA-256 digest in the manifest")
         return out
 
-    @staticmethod
-    def _load_table(conn, table: sa.Table, data: dict | None) -> None:
-        if not data or not data["rows"]:
-            return
-        columns = [table.c[name] for name in data["columns"]]
-        batch = []
-        for row in data["rows"]:
-            batch.append({c.name: _from_json(c, v) for c, v in zip(columns, row, strict=True)})
-            if len(batch) >= 1000:
-                conn.execute(table.insert(), batch)
-                batch = []
-        if batch:
-            conn.execute(table.insert(), batch)
+    def _load_backup(self, src: Path, zf: zipfile.ZipFile, plan: _RestorePlan, *, force: bool,
+                     backup_digest: str) -> tuple[dict[str, int], dict[str, int], list[str]]:
+        """Replace the database's data with the backup's, in one transaction."""
+        counts: dict[str, int] = {}
+        with self.tx() as conn:
+            before = {t.name: _count(conn, t) for t in _data_tables()}
+            old_files = [r[0] for r in conn.execute(sa.select(q_table.c.stored_file))]
+            held = {name: n for name, n in before.items() if n and name != audit_log.name}
+            if held and not force:
+                listed = ", ".join(f"{n} {name}" for name, n in held.items())
+                raise TrustfillError(f"The database is not empty ({listed}). Restore into a new "
+                                     "database, or use --force to replace everything in it.")
+            for table in reversed(_data_tables()):
+                if table is not audit_log:  # append-only, even for a restore
+                    conn.execute(table.delete())
+            for table in _data_tables():
+                entry = plan.tables.get(table.name)
+                if entry is None:
+                    continue
+                reader = backup_file.EntryReader(
+                    src, zf, entry, expected=plan.files.get(entry) if plan.files is not None else None,
+                    max_bytes=self.limits.max_backup_table_bytes)
+                columns, rows = backup_file.table_rows(reader, table.name, plan.version)
+                unknown = sorted(set(columns) - set(table.columns.keys()))
+                if unknown:
+                    raise backup_file.BadBackup(src, f"table {table.name} has columns this Trustfill does not "
+                                                     f"know: {unknown}")
+                rows = self._checked_rows(src, table, columns, rows, plan)
+                if table is audit_log:
+                    counts[table.name] = self._append_audit(conn, columns, rows)
+                else:
+                    counts[table.name] = _insert_rows(conn, table, rows)
+                if table.name in plan.counts and plan.counts[table.name] != counts[table.name]:
+                    raise backup_file.BadBackup(src, f"table {table.name} should have {plan.counts[table.name]} "
+                                                     f"rows, it has {counts[table.name]} (the backup is incomplete)")
+            self._reset_sequences(conn)
+            manifest = plan.manifest
+            self.audit(conn, "restore", "database", "", file=src.name, backup_sha256=backup_digest,
+                       backup_created_by=str(manifest.get("created_by", ""))[:200],
+                       backup_created_at=str(manifest.get("created_at", ""))[:40],
+                       signature=plan.signature if plan.signature == "valid" else f"{plan.signature} (trusted)",
+                       tables=counts, replaced=held)
+        return counts, held, old_files
+
+    def _checked_rows(self, src: Path, table: sa.Table, names: list[str], rows: Iterator[list],
+                      plan: _RestorePlan) -> Iterator[dict]:
+        """Rows as column dicts, with the row limit, and every stored file name checked."""
+        columns = [table.c[name] for name in names]
+        limit = self.limits.max_backup_rows
+        for n, row in enumerate(rows, start=1):
+            if n > limit:
+                raise backup_file.BadBackup(src, f"table {table.name} has more than {limit:,} rows "
+                                                 "(the max_backup_rows limit)")
+            values = {c.name: _from_json(c, v) for c, v in zip(columns, row, strict=True)}
+            if table is q_table:
+                try:
+                    config.upload_path(values.get("stored_file"))
+                except config.UnsafeStoredPath:
+                    raise backup_file.BadBackup(src, f"questionnaire {values.get('id')} names the stored file "
+                                                     f"{str(values.get('stored_file'))[:200]!r}, which is not a "
+                                                     "file in the uploads folder") from None
+            yield values
 
     @classmethod
-    def _append_audit(cls, conn, data: dict | None) -> None:
+    def _append_audit(cls, conn, columns: list[str], rows: Iterator[dict]) -> int:
         """Restore the backup's audit history without rewriting the one already here.
 
         Into an empty trail the rows go back with their IDs (an exact round trip). Rows already
         present (same ID and content: a backup of this very database) are skipped; any other
         row is appended after the existing ones with a new ID, in the backup's order.
         """
-        if not data or not data["rows"]:
-            return
-        columns = [audit_log.c[name] for name in data["columns"]]
-        rows = [{c.name: _from_json(c, v) for c, v in zip(columns, row, strict=True)} for row in data["rows"]]
         key = ("at", "actor", "action", "object_type", "object_id")
         existing = {r.id: tuple(getattr(r, k) for k in key)
                     for r in conn.execute(sa.select(audit_log.c.id, *(audit_log.c[k] for k in key)))}
         if not existing:
-            cls._load_table(conn, audit_log, data)
-            return
-        fresh = [{k: v for k, v in r.items() if k != "id"} for r in rows
-                 if existing.get(r.get("id")) != tuple(r.get(k) for k in key)]
-        for start in range(0, len(fresh), 1000):
-            conn.execute(audit_log.insert(), fresh[start:start + 1000])
+            return _insert_rows(conn, audit_log, rows)
+        n = 0
+
+        def fresh() -> Iterator[dict]:
+            nonlocal n
+            for r in rows:
+                n += 1
+                if existing.get(r.get("id")) != tuple(r.get(k) for k in key):
+                    yield {k: v for k, v in r.items() if k != "id"}
+
+        _insert_rows(conn, audit_log, fresh())
+        return n
 
     @staticmethod
     def _reset_sequences(conn) -> None:

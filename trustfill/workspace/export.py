@@ -51,7 +51,7 @@ class ExportOps:
         if fill not in FILL_LEVELS:
             raise TrustfillError(f"--fill must be one of {', '.join(FILL_LEVELS)}, not '{fill}'.")
         qn = self.questionnaire(qid)
-        src = config.uploads_dir() / qn["stored_file"]
+        src = config.upload_path(qn["stored_file"])  # refuses a stored path outside uploads/
         if not src.exists():
             raise TrustfillError(f"The stored copy of questionnaire {qid} is missing from {src.parent}; "
                                  "upload the file again.")

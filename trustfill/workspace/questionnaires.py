@@ -180,7 +180,7 @@ class QuestionnaireOps:
         return dict(row._mapping)
 
     def stored_path(self, qid: int) -> Path:
-        return config.uploads_dir() / self.questionnaire(qid)["stored_file"]
+        return config.upload_path(self.questionnaire(qid)["stored_file"])
 
     def list_questionnaires(self) -> list[dict]:
         self.require("read")
@@ -328,7 +328,7 @@ class QuestionnaireOps:
             conn.execute(questions_table.delete().where(questions_table.c.questionnaire_id == qid))
             conn.execute(q_table.delete().where(q_table.c.id == qid))
             self.audit(conn, "questionnaire_delete", "questionnaire", qid)
-        (config.uploads_dir() / qn["stored_file"]).unlink(missing_ok=True)
+        config.remove_upload(qn["stored_file"])  # never follows a stored path outside uploads/
         for f in config.exports_dir().glob(f"q{qid}-*"):
             f.unlink(missing_ok=True)
 
