@@ -133,20 +133,19 @@ settings = sa.Table(
 )
 
 
-# Failed sign-ins of one (account, client) still within their burst: what throttles the next
-# attempt and what the burst's one audit row will count. Not history (the audit trail is); a row
-# goes when its burst is written to the audit trail. An unknown user name is never stored: such
-# attempts count under UNKNOWN_USER.
+# Failed sign-ins of one (account, client) in a burst still going on: what delays the next
+# attempt, and what the burst's audit row will count. Not history (the audit trail is): the row
+# goes when its burst is written to the trail. An unknown user name is never stored; such attempts
+# count under "(unknown)".
 sign_in_throttle = sa.Table(
     "sign_in_throttle", metadata,
     sa.Column("username", sa.String(200), primary_key=True),
     sa.Column("client", sa.String(200), primary_key=True),
-    sa.Column("failures", sa.Integer, nullable=False, default=0),  # passwords checked and wrong
-    sa.Column("refused", sa.Integer, nullable=False, default=0),  # attempts refused unchecked (too soon)
-    sa.Column("reasons", sa.JSON, nullable=False, default=dict),  # reason -> count
+    sa.Column("failures", sa.Integer, nullable=False, default=0),  # in this burst: sets the delay
+    sa.Column("pending", sa.JSON, nullable=False, default=dict),  # reason -> attempts not yet in the trail
     sa.Column("first_at", sa.DateTime, nullable=False),
     sa.Column("last_at", sa.DateTime, nullable=False),
-    sa.Column("reported_at", sa.DateTime, nullable=False),  # start of what the next audit row counts
+    sa.Column("reported_at", sa.DateTime, nullable=False),
     sa.Column("next_allowed_at", sa.DateTime, nullable=False),
 )
 

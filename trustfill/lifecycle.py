@@ -279,6 +279,7 @@ class LifecycleOps:
         stored upload no questionnaire names (an upload or `answer` killed before its commit)
         goes once it is older than ORPHAN_GRACE, so an upload in flight elsewhere is left alone.
         """
+        self.require("upload", "clean up after interrupted uploads and restores")
         folder = config.uploads_dir()
         with self.engine.connect() as conn:
             named = {r[0] for r in conn.execute(sa.select(q_table.c.stored_file))}

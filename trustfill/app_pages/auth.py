@@ -70,6 +70,12 @@ def _request_is_local() -> bool:
     return is_local_request(headers, ip if isinstance(ip, str) or ip is None else "unknown")
 
 
+def _client() -> str:
+    """Where a sign-in comes from, for throttling: the browser's address (a proxy's, behind one)."""
+    ip = st.context.ip_address
+    return f"web:{ip}" if isinstance(ip, str) and ip else "web:local"
+
+
 def sso_configured() -> bool:
     try:
         return "auth" in st.secrets
@@ -152,7 +158,7 @@ def _sign_in_page(sso: bool) -> None:
         submitted = st.form_submit_button("Sign in", type="secondary" if sso else "primary")
     if submitted:
         try:
-            actor = Service(actor=ANONYMOUS).authenticate(username, password)
+            actor = Service(actor=ANONYMOUS).authenticate(username, password, client=_client())
         except (PermissionDenied, NotFound) as exc:
             st.error(str(exc))
         else:
