@@ -130,8 +130,8 @@ def detail_panel(svc: Service, qn: dict, df: pd.DataFrame, ids: list[int], meta:
 
     with st.container(border=True, height=560):
         where = f"{q['sheet']}!{q['row']}" + (f" · {q['section']}" if q["section"] else "")
-        st.caption(f"{q['ref'] or 'Question'} · {where}")
-        st.markdown(f"**{q['text']}**")
+        st.caption(common.plain(f"{q['ref'] or 'Question'} · {where}"))  # customer text: never Markdown
+        st.markdown(f"**{common.plain(q['text'])}**")
         decided = f" · reviewed by {q['reviewer']}" if q["reviewer"] else ""
         st.caption(f"Status **{common.STATE_LABELS.get(q['state'], q['state'])}** · confidence "
                    f"{q['score']:.0f} · origin {q['origin']}{decided}")
