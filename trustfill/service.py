@@ -6,6 +6,7 @@ in one database transaction and records what it did in the audit trail.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
 from contextlib import contextmanager
 from typing import Any
@@ -33,8 +34,18 @@ class ServiceBase:
 
     @contextmanager
     def tx(self) -> Iterator[Connection]:
+        """A transaction; inside another one of this service (same thread) it joins that one, so
+        an action made of several (``answer``: upload, then matching) commits whole or not at all."""
+        state = self.__dict__.setdefault("_tx_state", threading.local())
+        if getattr(state, "conn", None) is not None:
+            yield state.conn
+            return
         with self.engine.begin() as conn:
-            yield conn
+            state.conn = conn
+            try:
+                yield conn
+            finally:
+                state.conn = None
 
     def require(self, permission: str, what: str = "") -> None:
         self.actor.require(permission, what)

@@ -180,3 +180,55 @@ def test_an_upload_no_questionnaire_names_is_swept_once_old(db_url):
     old = time.time() - 2 * 3600
     os.utime(orphan, (old, old))
     assert svc.sweep_leftovers() == [orphan.name]
+
+
+# ---------------------------------------------------------------- 11. kill -9 during answer
+
+def _big_questionnaire(path: Path, n: int = 6000) -> Path:
+    import openpyxl
+
+    topics = ["encrypt customer data at rest", "enforce multi-factor authentication", "run penetration tests",
+              "keep an incident response plan", "train employees on security", "back up production data",
+              "review access rights", "log administrator actions", "scan for vulnerabilities", "vet suppliers"]
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["Question", "Answer", "Comment"])
+    for i in range(n):
+        ws.append([f"Q{i}: do you {topics[i % len(topics)]} for service {i // len(topics)}?", None, None])
+    wb.save(path)
+    return path
+
+
+def test_an_answer_killed_midway_commits_nothing_and_its_upload_is_swept(db_url, tmp_path):
+    Service().import_sample()
+    Service().set_match_settings(semantic=False)
+    big = _big_questionnaire(tmp_path / "big.xlsx")
+    uploads = config.uploads_dir()
+    proc = subprocess.Popen([sys.executable, "-m", "trustfill", "answer", str(big), "-o", str(tmp_path / "out.xlsx")],
+                            env=dict(os.environ, PYTHONPATH=str(REPO)), cwd=REPO,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    deadline = time.monotonic() + 180
+    while time.monotonic() < deadline and proc.poll() is None and not any(uploads.iterdir()):
+        time.sleep(0.005)
+    time.sleep(0.5)  # into the matching of 6,000 questions
+    assert proc.poll() is None, "the answer run ended before the kill: nothing to test"
+    proc.send_signal(signal.SIGKILL)
+    proc.wait()
+
+    with get_engine().connect() as conn:
+        listed = conn.execute(sa.select(questionnaires.c.id, questionnaires.c.matched_at)).all()
+        runs = conn.execute(sa.select(audit_log.c.object_id).where(audit_log.c.action == "match_run")).scalars()
+        matched = set(runs)
+    # Whole or not at all: a questionnaire in the database has been matched, and says so in the trail.
+    assert all(row.matched_at is not None and str(row.id) in matched for row in listed), listed
+    assert listed == []  # killed half a second into matching: nothing was committed
+    left = list(uploads.iterdir())
+    assert len(left) == 1  # the copy of the file, named by no questionnaire
+
+    old = time.time() - 2 * 3600  # an hour later, the next `answer` sweeps it
+    os.utime(left[0], (old, old))
+    done = cli("answer", str(SAMPLE_Q), "-o", str(tmp_path / "small.xlsx"))
+    assert done.returncode == 0, done.stderr
+    with get_engine().connect() as conn:
+        named = set(conn.execute(sa.select(questionnaires.c.stored_file)).scalars())
+    assert {p.name for p in uploads.iterdir()} == named and len(named) == 1

@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from exports import CellWrite, ReportRow, fit_answer, write_cells, write_csv_cells, write_review_report
 from knowledge.io import neutralise_cell
 from trustfill import config
+from trustfill.db import questionnaires as q_table
 from trustfill.db import questions as questions_table
 from trustfill.errors import InputFileError, TrustfillError
 from trustfill.workspace.questionnaires import as_detected
@@ -139,8 +140,21 @@ class ExportOps:
             raise InputFileError(report, f"folder {Path(report).parent} does not exist.")
         if fill not in FILL_LEVELS:
             raise TrustfillError(f"--fill must be one of {', '.join(FILL_LEVELS)}, not '{fill}'.")
-        qid = self.upload_questionnaire(src, product=product, customer=customer, overrides=overrides)
-        self.run_matching(qid)
+        self.require("upload", "upload questionnaires")
+        self.sweep_leftovers()  # what an earlier `answer` killed before its commit left in uploads/
+        stored = None
+        try:
+            # Upload and matching in one transaction: killed or failed half-way, nothing is committed
+            # (no half-matched questionnaire without its match_run row). The write lock is held
+            # while matching runs, a few seconds for thousands of questions.
+            with self.tx() as conn:
+                qid = self.upload_questionnaire(src, product=product, customer=customer, overrides=overrides)
+                stored = conn.execute(sa.select(q_table.c.stored_file).where(q_table.c.id == qid)).scalar()
+                self.run_matching(qid)
+        except BaseException:
+            if stored:
+                config.remove_upload(stored)
+            raise
         result = self.export_filled(qid, out, fill=fill, mark_unreviewed=mark_unreviewed,
                                     overwrite_prefilled=overwrite_prefilled)
         if report:
