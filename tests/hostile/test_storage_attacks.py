@@ -125,7 +125,9 @@ def _backup_with_a_large_upload(tmp_path: Path) -> Path:
 
 def test_a_restore_killed_midway_leaves_nothing_behind(db_url, tmp_path, another_db, monkeypatch):
     archive = _backup_with_a_large_upload(tmp_path)
-    monkeypatch.setenv("TRUSTFILL_BACKUP_KEY", (config.home() / "backup.key").read_text().strip())
+    key = config.home() / "backup.key"  # the target home restores what this home signed
+    if key.exists():
+        monkeypatch.setenv("TRUSTFILL_BACKUP_KEY", key.read_text().strip())
     monkeypatch.setenv("TRUSTFILL_HOME", str(tmp_path / "home2"))
     monkeypatch.setenv("TRUSTFILL_DATABASE_URL", another_db())
     dispose_all()
