@@ -8,6 +8,7 @@ half-happens. Add a migration by appending a function to ``MIGRATIONS``; never e
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from collections.abc import Callable
 
@@ -259,6 +260,17 @@ def migrate(engine: Engine) -> int:
             conn.execute(schema_version.insert().values(version=number))
     return SCHEMA_VERSION
 
+
+class _QuietAfterAbort(logging.Filter):
+    """psycopg warns "error ignored terminating <Pipeline>: pipeline aborted" when a batch insert
+    fails (a restore refusing a duplicate key): the error itself is already reported, once, as
+    the user's `Error:` line; the echo would be a second, confusing line on stderr."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("error ignored terminating")
+
+
+logging.getLogger("psycopg").addFilter(_QuietAfterAbort())
 
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
