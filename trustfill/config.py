@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import re
+import socket
 from pathlib import Path
 from typing import Any
 
@@ -167,3 +168,15 @@ def remove_upload(stored_name: object) -> None:
     except UnsafeStoredPath:
         return
     path.unlink(missing_ok=True)
+
+
+HOST = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:40] or "host"
+STAGED = re.compile(r"\.(?P<kind>restore|upload)-(?P<host>[A-Za-z0-9]*)-(?P<pid>[0-9]+)-"
+                    r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]{0,199})")
+
+
+def staged_upload(kind: str, stored_name: str) -> Path:
+    """Where a file bound for uploads/<stored_name> waits until the database commits: a hidden name
+    that says which host and process wrote it, so a sweep can tell a dead writer's leftover
+    (removed, or renamed when the database does name it) from one still at work."""
+    return uploads_dir() / f".{kind}-{HOST}-{os.getpid()}-{stored_name}"

@@ -11,7 +11,6 @@ import hashlib
 import json
 import os
 import re
-import socket
 import tempfile
 import time
 import zipfile
@@ -35,10 +34,7 @@ RETENTION_SETTING = "retention_days"
 _SAFE_UPLOAD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")  # a stored name, never a path
 INCOMING_MAX_AGE = dt.timedelta(days=1)  # an app upload staged but never submitted is dropped after this
 _LIMITS_TTL = 10.0  # seconds a service trusts the limits it read from the settings table
-ORPHAN_GRACE = dt.timedelta(hours=1)  # an upload no questionnaire names is swept after this (it may be in flight)
-_HOST = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:40] or "host"
-_RESTORE_TEMP = re.compile(r"\.restore-(?P<host>[A-Za-z0-9]*)-(?P<pid>[0-9]+)-(?P<name>[A-Za-z0-9][A-Za-z0-9._-]*)")
-_OTHER_HOST_GRACE = dt.timedelta(days=1)  # another replica's restore temp file: its process is not visible here
+_OTHER_HOST_GRACE = dt.timedelta(days=1)  # another replica's staged file: its process is not visible here
 
 
 @dataclass
@@ -124,7 +120,7 @@ def _one_line(exc: BaseException) -> str:
 
 def _process_gone(host: str, pid: int, path: Path) -> bool:
     """True when the process that wrote ``path`` no longer runs (another host's: when it is old)."""
-    if host != _HOST:
+    if host != config.HOST:
         return time.time() - path.stat().st_mtime > _OTHER_HOST_GRACE.total_seconds()
     if pid == os.getpid():
         return False
@@ -270,34 +266,31 @@ class LifecycleOps:
 
     # ---------------------------------------------------------------- leftovers of killed runs
     def sweep_leftovers(self, *, remove: bool = True) -> list[str]:
-        """Remove what a killed restore or upload left in uploads/; returns the names removed
+        """Clear what a killed restore, upload or `answer` left in uploads/; returns the names removed
         (with ``remove=False``: the names that would be).
 
-        A restore copies files to ``.restore-<host>-<pid>-<name>`` and renames them once the
-        database has committed. When that process is gone: a file the database now names but
-        that is missing is finished (renamed: the commit happened), any other is removed. A
-        stored upload no questionnaire names (an upload or `answer` killed before its commit)
-        goes once it is older than ORPHAN_GRACE, so an upload in flight elsewhere is left alone.
+        Files bound for uploads/ wait under ``.restore-`` or ``.upload-<host>-<pid>-<name>`` until
+        the database commits (``config.staged_upload``). When the process that wrote one is gone:
+        if the database names ``<name>`` and that file is missing, the commit happened and the
+        rename did not, so it is finished; otherwise the commit never happened and it is removed.
+        Nothing else in uploads/ is touched: a file this database does not name may belong to
+        another database sharing the home.
         """
         self.require("upload", "clean up after interrupted uploads and restores")
         folder = config.uploads_dir()
         with self.engine.connect() as conn:
             named = {r[0] for r in conn.execute(sa.select(q_table.c.stored_file))}
         removed = []
-        too_old = time.time() - ORPHAN_GRACE.total_seconds()
         for path in folder.iterdir():
-            if not path.is_file() or path.is_symlink():
+            match = config.STAGED.fullmatch(path.name)
+            if not match or not path.is_file() or path.is_symlink():
                 continue
-            match = _RESTORE_TEMP.fullmatch(path.name)
-            if match:
-                if not _process_gone(match.group("host"), int(match.group("pid")), path):
-                    continue
-                final = folder / match.group("name")
-                if match.group("name") in named and not final.exists():
-                    if remove:
-                        os.replace(path, final)
-                    continue
-            elif path.name in named or not _SAFE_UPLOAD.match(path.name) or path.stat().st_mtime > too_old:
+            if not _process_gone(match.group("host"), int(match.group("pid")), path):
+                continue
+            final = folder / match.group("name")
+            if match.group("name") in named and not final.exists():
+                if remove:
+                    os.replace(path, final)
                 continue
             if remove:
                 path.unlink(missing_ok=True)
@@ -495,9 +488,8 @@ class LifecycleOps:
         """Copy uploaded files to hidden temporary names in uploads/; renamed once the database commits."""
         out: dict[str, Path] = {}
         limit = self.limits.max_upload_bytes
-        prefix = f".restore-{_HOST}-{os.getpid()}-"
         for name, info in plan.uploads.items():
-            tmp = config.uploads_dir() / f"{prefix}{name}"
+            tmp = config.staged_upload("restore", name)
             out[name] = tmp
             digest, size = hashlib.sha256(), 0
             with zf.open(info) as fin, tmp.open("wb") as fout:

@@ -7,7 +7,7 @@ in one database transaction and records what it did in the audit trail.
 from __future__ import annotations
 
 import threading
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -40,12 +40,28 @@ class ServiceBase:
         if getattr(state, "conn", None) is not None:
             yield state.conn
             return
-        with self.engine.begin() as conn:
-            state.conn = conn
-            try:
-                yield conn
-            finally:
-                state.conn = None
+        state.committed, state.rolled_back = [], []
+        try:
+            with self.engine.begin() as conn:
+                state.conn = conn
+                try:
+                    yield conn
+                finally:
+                    state.conn = None
+        except BaseException:
+            for undo in state.rolled_back:
+                undo()
+            raise
+        for then in state.committed:
+            then()
+
+    def _after_commit(self, then: Callable[[], Any], *, else_: Callable[[], Any] | None = None) -> None:
+        """Inside ``tx()``: run ``then`` once the outermost transaction has committed (``else_`` if
+        it rolls back), e.g. move a staged file to the name the database now gives it."""
+        state = self.__dict__["_tx_state"]
+        state.committed.append(then)
+        if else_ is not None:
+            state.rolled_back.append(else_)
 
     def require(self, permission: str, what: str = "") -> None:
         self.actor.require(permission, what)

@@ -24,7 +24,6 @@ from db_fixtures import database_snapshot
 from hostile.backups import REPO, cli
 from trustfill import config
 from trustfill.db import audit_log, dispose_all, get_engine, questionnaires
-from trustfill.lifecycle import _HOST
 from trustfill.service import Service
 
 SAMPLE_Q = REPO / "knowledge" / "sample" / "sample_questionnaire.xlsx"
@@ -165,8 +164,8 @@ def test_a_restore_killed_after_its_commit_is_finished_by_the_next_sweep(db_url,
     final = svc.stored_path(qid)
     dead = subprocess.Popen([sys.executable, "-c", "pass"])
     dead.wait()
-    pending = final.with_name(f".restore-{_HOST}-{dead.pid}-{final.name}")
-    stray = final.with_name(f".restore-{_HOST}-{dead.pid}-0123abcd.xlsx")  # a file the database does not name
+    pending = final.with_name(f".restore-{config.HOST}-{dead.pid}-{final.name}")
+    stray = final.with_name(f".restore-{config.HOST}-{dead.pid}-0123abcd.xlsx")  # a file the database does not name
     os.replace(final, pending)
     stray.write_bytes(b"customer data")
     assert sorted(svc.sweep_leftovers()) == [stray.name]
@@ -174,14 +173,14 @@ def test_a_restore_killed_after_its_commit_is_finished_by_the_next_sweep(db_url,
     assert svc.export_filled(qid, tmp_path / "out.xlsx", fill="review").path.exists()
 
 
-def test_an_upload_no_questionnaire_names_is_swept_once_old(db_url):
+def test_the_sweep_leaves_live_writers_and_other_files_alone(db_url):
     svc = Service()
-    orphan = config.uploads_dir() / "0f0f0f0f.xlsx"
-    orphan.write_bytes(b"left by an upload killed before its commit")
-    assert svc.sweep_leftovers() == []  # young: may be an upload in flight
-    old = time.time() - 2 * 3600
-    os.utime(orphan, (old, old))
-    assert svc.sweep_leftovers() == [orphan.name]
+    mine = config.staged_upload("upload", "0f0f0f0f.xlsx")  # this process: still at work
+    mine.write_bytes(b"in flight")
+    other = config.uploads_dir() / "0e0e0e0e.xlsx"  # named by no questionnaire here: maybe another database's
+    other.write_bytes(b"not ours to judge")
+    assert svc.sweep_leftovers() == []
+    assert mine.exists() and other.exists()
 
 
 # ---------------------------------------------------------------- 11. kill -9 during answer
@@ -224,11 +223,9 @@ def test_an_answer_killed_midway_commits_nothing_and_its_upload_is_swept(db_url,
     # Whole or not at all: a questionnaire in the database has been matched, and says so in the trail.
     assert all(row.matched_at is not None and str(row.id) in matched for row in listed), listed
     assert listed == []  # killed half a second into matching: nothing was committed
-    left = list(uploads.iterdir())
-    assert len(left) == 1  # the copy of the file, named by no questionnaire
+    left = [p.name for p in uploads.iterdir()]
+    assert len(left) == 1 and left[0].startswith(".upload-")  # the staged copy of the file
 
-    old = time.time() - 2 * 3600  # an hour later, the next `answer` sweeps it
-    os.utime(left[0], (old, old))
     done = cli("answer", str(SAMPLE_Q), "-o", str(tmp_path / "small.xlsx"))
     assert done.returncode == 0, done.stderr
     with get_engine().connect() as conn:

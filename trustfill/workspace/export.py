@@ -13,7 +13,6 @@ import sqlalchemy as sa
 from exports import CellWrite, ReportRow, fit_answer, write_cells, write_csv_cells, write_review_report
 from knowledge.io import neutralise_cell
 from trustfill import config
-from trustfill.db import questionnaires as q_table
 from trustfill.db import questions as questions_table
 from trustfill.errors import InputFileError, TrustfillError
 from trustfill.workspace.questionnaires import as_detected
@@ -142,19 +141,12 @@ class ExportOps:
             raise TrustfillError(f"--fill must be one of {', '.join(FILL_LEVELS)}, not '{fill}'.")
         self.require("upload", "upload questionnaires")
         self.sweep_leftovers()  # what an earlier `answer` killed before its commit left in uploads/
-        stored = None
-        try:
-            # Upload and matching in one transaction: killed or failed half-way, nothing is committed
-            # (no half-matched questionnaire without its match_run row). The write lock is held
-            # while matching runs, a few seconds for thousands of questions.
-            with self.tx() as conn:
-                qid = self.upload_questionnaire(src, product=product, customer=customer, overrides=overrides)
-                stored = conn.execute(sa.select(q_table.c.stored_file).where(q_table.c.id == qid)).scalar()
-                self.run_matching(qid)
-        except BaseException:
-            if stored:
-                config.remove_upload(stored)
-            raise
+        # Upload and matching in one transaction: killed or failed half-way, nothing is committed
+        # (no half-matched questionnaire without its match_run row) and the staged copy of the file
+        # goes too. The write lock is held while matching runs, a few seconds for thousands of questions.
+        with self.tx():
+            qid = self.upload_questionnaire(src, product=product, customer=customer, overrides=overrides)
+            self.run_matching(qid)
         result = self.export_filled(qid, out, fill=fill, mark_unreviewed=mark_unreviewed,
                                     overwrite_prefilled=overwrite_prefilled)
         if report:
