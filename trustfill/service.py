@@ -15,6 +15,7 @@ from sqlalchemy.engine import Connection, Engine
 
 from knowledge.service import KnowledgeOps
 from trustfill import audit
+from trustfill.backups import BackupOps
 from trustfill.config import Limits
 from trustfill.db import get_engine
 from trustfill.lifecycle import LifecycleOps
@@ -76,5 +77,5 @@ class ServiceBase:
             return audit.query(conn, **filters)
 
 
-class Service(LifecycleOps, TeamOps, KnowledgeOps, QuestionnaireOps, ReviewOps, ExportOps, ServiceBase):
+class Service(LifecycleOps, BackupOps, TeamOps, KnowledgeOps, QuestionnaireOps, ReviewOps, ExportOps, ServiceBase):
     """Everything Trustfill does, as the given actor."""
