@@ -12,7 +12,7 @@ from trustfill.app_pages import common
 from trustfill.app_pages.auth import signed_in_actor
 from trustfill.errors import TrustfillError
 
-st.set_page_config(page_title="Trustfill", page_icon=":material/edit_note:", layout="wide")
+st.set_page_config(page_title="Trustfill", page_icon="📝", layout="wide")
 
 try:
     actor = signed_in_actor()

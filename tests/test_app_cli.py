@@ -27,7 +27,7 @@ def test_runs_streamlit_headless_from_the_folder_with_the_config():
     folder = app_folder()
     assert folder == REPO and (folder / ".streamlit" / "config.toml").is_file()
     cmd = streamlit_command(folder, 8600, "127.0.0.1", ("--server.runOnSave", "false"))
-    assert cmd[:5] == [sys.executable, "-m", "streamlit", "run", str(REPO / "app.py")]
+    assert cmd[:5] == [sys.executable, "-m", "trustfill.app_server", "run", str(REPO / "app.py")]
     joined = " ".join(cmd)
     assert "--server.headless true" in joined and "--server.port 8600" in joined
     assert "--server.address 127.0.0.1" in joined and cmd[-2:] == ["--server.runOnSave", "false"]

@@ -8,14 +8,23 @@ the network and quietly falls back still fails the test.
 
 from __future__ import annotations
 
+import importlib.util
+import ipaddress
 import json
 import os
+import re
+import shutil
+import socket
 import subprocess
 import sys
 import textwrap
+import time
+import urllib.request
 from pathlib import Path
 
+import openpyxl
 import pytest
+from test_browser import CHROMIUM, LAUNCH_ARGS, _free_port
 
 from trustfill.service import Service
 
@@ -144,3 +153,139 @@ def test_the_cli_works_offline(db_url, tmp_path):
         assert "Traceback" not in done.stderr
     assert (tmp_path / "out.xlsx").exists() and (tmp_path / "b.zip").exists()
     assert _attempts(log) == []
+
+
+# ---------------------------------------------------------------- the app, under strace and in a browser
+
+TRACKER = "tracker.example"
+HOSTILE_QUESTION = (f"![](http://{TRACKER}/pixel.gif?opened=1) Do you encrypt customer data at rest? "
+                    f"[Click here to verify](http://{TRACKER}/phish) or see www.{TRACKER} and <http://{TRACKER}/x>")
+_SOCKADDR = re.compile(r"\b(connect|sendto|sendmsg)\(\d+, .*?\{sa_family=(AF_INET6?), sin6?_port=htons\((\d+)\)"
+                       r".*?(?:inet_addr\(\"([^\"]+)\"\)|inet_pton\(AF_INET6, \"([^\"]+)\")")
+
+
+def _outbound(strace_log: str) -> list[str]:
+    """The connect/sendto calls of a strace log that leave the machine, or ask DNS (port 53)."""
+    found = []
+    for line in strace_log.splitlines():
+        m = _SOCKADDR.search(line)
+        if not m:
+            continue
+        port, addr = int(m.group(3)), (m.group(4) or m.group(5) or "").removeprefix("::ffff:")
+        try:
+            local = ipaddress.ip_address(addr).is_loopback or addr in ("0.0.0.0", "::")
+        except ValueError:
+            local = False
+        if port == 53 or not local:
+            found.append(line.strip())
+    return found
+
+
+def test_outbound_detection_in_a_strace_log():
+    log = ('1 connect(3, {sa_family=AF_INET, sin_port=htons(80), sin_addr=inet_addr("52.1.2.3")}, 16) = 0\n'
+           '1 connect(3, {sa_family=AF_INET, sin_port=htons(53), sin_addr=inet_addr("127.0.0.53")}, 16) = 0\n'
+           '1 connect(3, {sa_family=AF_INET, sin_port=htons(8501), sin_addr=inet_addr("127.0.0.1")}, 16) = 0\n'
+           '1 connect(3, {sa_family=AF_INET6, sin6_port=htons(1), sin6_flowinfo=htonl(0), '
+           'inet_pton(AF_INET6, "2001:4860::8888", &sin6_addr), sin6_scope_id=0}, 28) = 0\n')
+    assert len(_outbound(log)) == 3
+
+
+def _hostile_questionnaire(path: Path) -> Path:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = f"Sec www.{TRACKER}"  # sheet names cannot hold [ ] : but a bare host is a link too
+    ws.append(["Question", "Answer", "Comment"])
+    ws.append([HOSTILE_QUESTION, None, None])
+    ws.append(["Is multi-factor authentication enforced for administrators?", None, None])
+    wb.save(path)
+    return path
+
+
+def _websocket_upgrade(port: int, origin: str) -> bytes:
+    """Open the app's websocket with a foreign Origin (each one made Streamlit look up its external IP)."""
+    with socket.create_connection(("127.0.0.1", port), timeout=10) as s:
+        s.sendall((f"GET /_stcore/stream HTTP/1.1\r\nHost: 127.0.0.1:{port}\r\nUpgrade: websocket\r\n"
+                   f"Connection: Upgrade\r\nSec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+                   f"Sec-WebSocket-Version: 13\r\nOrigin: {origin}\r\n\r\n").encode())
+        return s.recv(200)
+
+
+@pytest.mark.browser
+@pytest.mark.slow
+def test_the_app_sends_nothing_anywhere(tf_home, tmp_path):
+    """`trustfill app` on every interface, under strace: no non-loopback connection and no DNS query,
+    at start-up, for foreign websocket Origins, or while a reviewer reads a question holding a
+    tracking pixel and links; and the reviewer's browser fetches nothing but the app itself."""
+    if not shutil.which("strace"):
+        pytest.skip("strace is not installed (apt-get install strace)")
+    svc = Service()
+    svc.import_sample()
+    svc.set_match_settings(semantic=False)
+    qid = svc.upload_questionnaire(_hostile_questionnaire(tmp_path / f"www.{TRACKER}.xlsx"), customer="Acme")
+    svc.run_matching(qid)
+
+    port = _free_port()
+    trace = tmp_path / "strace.log"
+    env = dict(os.environ, PYTHONPATH=str(REPO))
+    proc = subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=network", "-o", str(trace), sys.executable, "-m",
+                             "trustfill", "app", "--port", str(port), "--address", "0.0.0.0"],
+                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    url = f"http://127.0.0.1:{port}"
+    requests: list[str] = []
+    dom = {}
+    try:
+        deadline = time.monotonic() + 90
+        while True:
+            try:
+                with urllib.request.urlopen(f"{url}/_stcore/health", timeout=2) as r:
+                    if r.status == 200:
+                        break
+            except OSError:
+                pass
+            assert proc.poll() is None and time.monotonic() < deadline, "the app did not start"
+            time.sleep(0.5)
+        for origin in ("http://evil.example", "https://attacker.example:8443"):
+            _websocket_upgrade(port, origin)
+        if CHROMIUM.exists() and importlib.util.find_spec("playwright"):
+            from playwright.sync_api import sync_playwright
+
+            with sync_playwright() as pw:
+                browser = pw.chromium.launch(executable_path=str(CHROMIUM), args=LAUNCH_ARGS)
+                page = browser.new_page()
+                page.on("request", lambda req: requests.append(req.url))
+                page.goto(f"{url}/review")
+                page.get_by_text("Do you encrypt customer data at rest?").first.wait_for(timeout=60_000)
+                page.wait_for_timeout(2000)
+                dom = page.evaluate("""() => ({
+                    links: [...document.querySelectorAll('a[href]')].map(a => a.href),
+                    debug: [...document.querySelectorAll('a[href*="tracker"]')]
+                        .map(a => a.parentElement.outerHTML.slice(0, 600)),
+                    images: [...document.querySelectorAll('img[src]')].map(i => i.src),
+                    icon: (document.querySelector("link[rel='shortcut icon']") || {}).href || ''})""")
+                browser.close()
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+    assert _outbound(trace.read_text()) == []
+    foreign = [u for u in requests if not u.startswith((url, "data:", "blob:", "about:"))]
+    assert foreign == []
+    if dom:
+        assert [u for u in dom["links"] + dom["images"] if TRACKER in u] == [], dom["debug"]
+        assert dom["icon"].startswith(("data:", url)), dom["icon"]
+
+
+def test_customer_text_shown_in_the_app_is_plain_text():
+    """What common.plain gives Markdown holds no link, image, HTML, directive or autolink trigger."""
+    from trustfill.app_pages.common import WORD_JOINER, plain
+
+    shown = plain(HOSTILE_QUESTION + " :red[alarm] :material/warning: $x^2$ mail me: a@evil.example HTTPS://X")
+    assert re.search(r"(?<!\\)[\[\]()<>!:$@`*_]", shown) is None  # every Markdown character escaped
+    resolved = shown.replace("\\", "")  # what GFM's autolinker sees once escapes are resolved
+    assert re.search(r"(?i)https?://|\bwww\.|\w@", resolved) is None
+    # Every character is still there, in order: only escapes and joiners were added.
+    assert shown.replace("\\", "").replace(WORD_JOINER, "") == (
+        HOSTILE_QUESTION + " :red[alarm] :material/warning: $x^2$ mail me: a@evil.example HTTPS://X")

@@ -85,7 +85,7 @@ def test_invalid_values_are_refused_with_an_error_and_nothing_is_stored(db_url):
     at.number_input(key="set_limit_max_rows").set_value(0)
     at.button(key=SAVE_LIMITS).click().run()
     assert not at.exception and not at.success
-    assert "max_rows" in at.error[0].value
+    assert "max_rows" in at.error[0].value.replace("\\", "")  # shown as plain text: Markdown escaped
     at.checkbox(key="set_retention_off").uncheck()
     at.number_input(key="set_retention_days").set_value(0)
     at.button(key=SAVE_RETENTION).click().run()

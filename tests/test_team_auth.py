@@ -8,7 +8,8 @@ import pytest
 from streamlit.testing.v1 import AppTest
 from test_team_support import PASSWORD, fast_hashes, make_team  # noqa: F401
 
-from trustfill import accounts, team
+from trustfill import accounts
+from trustfill import signin_throttle as throttle
 from trustfill.app_pages.auth import is_local_request
 from trustfill.db import get_engine, users
 from trustfill.errors import NotFound, PermissionDenied, TrustfillError
@@ -64,16 +65,16 @@ def test_sso_only_account_has_no_password(db_url):
     assert _audit("sign_in_failed")[-1]["details"]["reason"] == "no account with this email"
 
 
-def test_repeated_failures_lock_the_username(db_url, monkeypatch):
+def test_repeated_failures_slow_that_client_down_without_locking_anyone_out(db_url):
     make_team()
-    monkeypatch.setattr(team, "FAILED_SIGN_IN_LIMIT", 3)
     anon = Service(actor=ANONYMOUS)
-    for _ in range(3):
+    for _ in range(throttle.FREE_FAILURES + 1):
         with pytest.raises(PermissionDenied, match="Wrong username"):
-            anon.authenticate("viewer1", "guess guess guess")
-    with pytest.raises(PermissionDenied, match="Too many failed sign-ins"):
-        anon.authenticate("viewer1", PASSWORD)  # even the right password, until the window passes
-    assert anon.authenticate("editor1", PASSWORD).role == "editor"  # other accounts unaffected
+            anon.authenticate("viewer1", "guess guess guess", client="web:203.0.113.9")
+    with pytest.raises(PermissionDenied, match=r"wait \d+ seconds"):
+        anon.authenticate("viewer1", PASSWORD, client="web:203.0.113.9")  # too soon: not even checked
+    assert anon.authenticate("viewer1", PASSWORD, client="web:10.0.0.5").role == "viewer"  # another client
+    assert anon.authenticate("editor1", PASSWORD, client="web:203.0.113.9").role == "editor"  # another account
 
 
 def test_local_request_detection():

@@ -8,13 +8,20 @@ SQLite under the home.
 from __future__ import annotations
 
 import os
+import re
+import socket
 from pathlib import Path
 from typing import Any
 
 import platformdirs
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from trustfill.errors import ConfigError
+from trustfill.errors import ConfigError, TrustfillError
+
+
+class UnsafeStoredPath(TrustfillError):
+    """A file name read from the database or a backup points outside the uploads folder."""
+
 
 LIMITS_ENV_PREFIX = "TRUSTFILL_"
 LIMITS_SETTING = "limits"  # key of the settings-table row holding an admin's changes
@@ -37,6 +44,8 @@ class Limits(BaseModel):
     max_rows: int = Field(200_000, gt=0, description="rows read from one sheet or CSV")
     max_columns: int = Field(1_000, gt=0, description="columns read from one sheet or CSV")
     max_zip_entries: int = Field(10_000, gt=0, description="parts in one workbook's zip")
+    max_backup_rows: int = Field(20_000_000, gt=0, description="rows restored into one table from a backup")
+    max_backup_table_bytes: int = Field(4 << 30, gt=0, description="unpacked size of one table in a backup")
 
     @model_validator(mode="before")
     @classmethod
@@ -74,12 +83,44 @@ class Limits(BaseModel):
                               "Run `trustfill limits set NAME VALUE` with a positive number.") from exc
 
 
+PRIVATE_UMASK = 0o077  # what Trustfill creates is its owner's alone: files 0600, folders 0700
+_SAFE_STORED_NAME = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")  # a stored upload: a name, never a path
+
+
+def _private_folder(path: Path) -> Path:
+    """Create ``path`` (and parents) if needed; the folder itself ends up 0700 whatever the umask."""
+    path.mkdir(mode=0o700, parents=True, exist_ok=True)
+    if os.name == "posix" and path.stat().st_mode & 0o077:
+        path.chmod(0o700)  # made by an older Trustfill under umask 022, or by mkdir's parents
+    return path
+
+
+def _tighten_older_home(path: Path) -> None:
+    """A Trustfill before #17 left the database 0644 and its folders 0755 under umask 022."""
+    for sub in ("uploads", "exports", "incoming", "cache"):
+        if (path / sub).is_dir() and not (path / sub).is_symlink():
+            _private_folder(path / sub)
+    for db_file in path.glob("trustfill.db*"):
+        if db_file.is_file() and not db_file.is_symlink() and db_file.stat().st_mode & 0o077:
+            db_file.chmod(0o600)
+
+
 def home() -> Path:
-    """The state folder, created on first use."""
+    """The state folder, created on first use (0700).
+
+    From the first touch of the home on, this process creates files 0600 and folders 0700
+    (the umask gains 077): customer files, the database and its WAL, caches and exports are
+    never readable by other local users, whatever umask the shell had.
+    """
     raw = os.environ.get("TRUSTFILL_HOME")
     path = Path(raw).expanduser() if raw else Path(platformdirs.user_data_dir("trustfill", appauthor=False))
+    if os.name == "posix":
+        old = os.umask(PRIVATE_UMASK)
+        os.umask(old | PRIVATE_UMASK)
     try:
-        path.mkdir(parents=True, exist_ok=True)
+        _private_folder(path)
+        if os.name == "posix":
+            _tighten_older_home(path)
     except OSError as exc:
         raise ConfigError(f"Cannot create the Trustfill home folder {path}: {exc.strerror}. "
                           "Set TRUSTFILL_HOME to a writable folder.") from exc
@@ -87,15 +128,30 @@ def home() -> Path:
 
 
 def uploads_dir() -> Path:
-    p = home() / "uploads"
-    p.mkdir(exist_ok=True)
-    return p
+    return _private_folder(home() / "uploads")
 
 
 def exports_dir() -> Path:
-    p = home() / "exports"
-    p.mkdir(exist_ok=True)
-    return p
+    return _private_folder(home() / "exports")
+
+
+def upload_path(stored_name: object) -> Path:
+    """The file in uploads/ that a stored name (read from the database or a backup) stands for.
+
+    Every stored path goes through here before it is opened, copied or deleted: the name must be
+    a plain file name, and the file it resolves to (symlinks followed) must be inside uploads/.
+    Anything else, e.g. ``/etc/passwd`` or ``../trustfill.db`` from a hand-made backup, is refused.
+    """
+    folder = uploads_dir()
+    name = stored_name if isinstance(stored_name, str) else ""
+    if not _SAFE_STORED_NAME.match(name):
+        raise UnsafeStoredPath(f"The stored file name {str(stored_name)[:80]!r} is not a file in the uploads "
+                               f"folder {folder}; it was refused (a hand-edited database or backup?).")
+    path = folder / name
+    if path.resolve().parent != folder.resolve():
+        raise UnsafeStoredPath(f"The stored file {name} in {folder} leads outside that folder (a symbolic "
+                               "link?); it was refused.")
+    return path
 
 
 def database_url() -> str:
@@ -103,3 +159,24 @@ def database_url() -> str:
     if url:
         return url
     return f"sqlite:///{home() / 'trustfill.db'}"
+
+
+def remove_upload(stored_name: object) -> None:
+    """Delete a stored upload; a name leading outside uploads/ is never followed, not even to delete."""
+    try:
+        path = upload_path(stored_name)
+    except UnsafeStoredPath:
+        return
+    path.unlink(missing_ok=True)
+
+
+HOST = re.sub(r"[^A-Za-z0-9]", "", socket.gethostname())[:40] or "host"
+STAGED = re.compile(r"\.(?P<kind>restore|upload)-(?P<host>[A-Za-z0-9]*)-(?P<pid>[0-9]+)-"
+                    r"(?P<name>[A-Za-z0-9][A-Za-z0-9._-]{0,199})")
+
+
+def staged_upload(kind: str, stored_name: str) -> Path:
+    """Where a file bound for uploads/<stored_name> waits until the database commits: a hidden name
+    that says which host and process wrote it, so a sweep can tell a dead writer's leftover
+    (removed, or renamed when the database does name it) from one still at work."""
+    return uploads_dir() / f".{kind}-{HOST}-{os.getpid()}-{stored_name}"

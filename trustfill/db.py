@@ -8,6 +8,7 @@ half-happens. Add a migration by appending a function to ``MIGRATIONS``; never e
 from __future__ import annotations
 
 import datetime as dt
+import logging
 import threading
 from collections.abc import Callable
 
@@ -151,6 +152,23 @@ settings = sa.Table(
 )
 
 
+# Failed sign-ins of one (account, client) in a burst still going on: what delays the next
+# attempt, and what the burst's audit row will count. Not history (the audit trail is): the row
+# goes when its burst is written to the trail. An unknown user name is never stored; such attempts
+# count under "(unknown)".
+sign_in_throttle = sa.Table(
+    "sign_in_throttle", metadata,
+    sa.Column("username", sa.String(200), primary_key=True),
+    sa.Column("client", sa.String(200), primary_key=True),
+    sa.Column("failures", sa.Integer, nullable=False, default=0),  # in this burst: sets the delay
+    sa.Column("pending", sa.JSON, nullable=False, default=dict),  # reason -> attempts not yet in the trail
+    sa.Column("first_at", sa.DateTime, nullable=False),
+    sa.Column("last_at", sa.DateTime, nullable=False),
+    sa.Column("reported_at", sa.DateTime, nullable=False),
+    sa.Column("next_allowed_at", sa.DateTime, nullable=False),
+)
+
+
 def _migration_1(conn: Connection) -> None:
     """Initial schema."""
     metadata.create_all(conn, tables=[facts, questionnaires, questions, users, audit_log, settings])
@@ -222,8 +240,24 @@ def _migration_5(conn: Connection) -> None:
     proposals.create(conn, checkfirst=True)
 
 
+def _migration_6(conn: Connection) -> None:
+    """Security round two (#17): REPLACE cannot rewrite the audit trail; failed sign-ins throttle.
+
+    SQLite's ``REPLACE INTO`` / ``INSERT OR REPLACE`` deletes the conflicting row without firing
+    DELETE triggers (unless recursive_triggers is on, which every connection now also sets), so
+    an insert whose ID is already taken is refused outright. PostgreSQL has no REPLACE, and its
+    ``ON CONFLICT DO UPDATE`` fires the UPDATE trigger of migration 2.
+    """
+    if conn.dialect.name == "sqlite":
+        conn.exec_driver_sql(
+            "CREATE TRIGGER IF NOT EXISTS audit_log_no_replace BEFORE INSERT ON audit_log "
+            "WHEN NEW.id IS NOT NULL AND EXISTS (SELECT 1 FROM audit_log WHERE id = NEW.id) "
+            "BEGIN SELECT RAISE(ABORT, 'audit_log is append-only'); END")
+    sign_in_throttle.create(conn, checkfirst=True)
+
+
 MIGRATIONS: list[Callable[[Connection], None]] = [_migration_1, _migration_2, _migration_3, _migration_4,
-                                                  _migration_5]
+                                                  _migration_5, _migration_6]
 SCHEMA_VERSION = len(MIGRATIONS)
 
 
@@ -251,6 +285,17 @@ def migrate(engine: Engine) -> int:
     return SCHEMA_VERSION
 
 
+class _QuietAfterAbort(logging.Filter):
+    """psycopg warns "error ignored terminating <Pipeline>: pipeline aborted" when a batch insert
+    fails (a restore refusing a duplicate key): the error itself is already reported, once, as
+    the user's `Error:` line; the echo would be a second, confusing line on stderr."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("error ignored terminating")
+
+
+logging.getLogger("psycopg").addFilter(_QuietAfterAbort())
+
 _engines: dict[str, Engine] = {}
 _lock = threading.Lock()
 
@@ -258,6 +303,7 @@ _lock = threading.Lock()
 def _on_sqlite_connect(dbapi_conn, _record) -> None:
     cur = dbapi_conn.cursor()
     cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA recursive_triggers=ON")  # REPLACE's implicit delete fires DELETE triggers too
     cur.execute("PRAGMA journal_mode=WAL")  # readers don't block the writer: several reviewers at once
     cur.execute("PRAGMA busy_timeout=10000")
     cur.close()

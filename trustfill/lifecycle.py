@@ -1,4 +1,5 @@
-"""Data lifecycle of the service layer: limits and retention settings, purge, backup and restore.
+"""Data lifecycle of the service layer: limits and retention settings, purge, and sweeping what
+killed processes left in uploads/. Backup and restore are in ``trustfill.backups``.
 
 Mixed into ``trustfill.service.Service`` (``LifecycleOps``). What Trustfill stores, where, for how
 long and how to delete it is written down in docs/SECURITY.md; this module is what makes it true.
@@ -7,36 +8,28 @@ long and how to delete it is written down in docs/SECURITY.md; this module is wh
 from __future__ import annotations
 
 import datetime as dt
-import json
 import os
 import re
-import shutil
-import tempfile
 import time
-import uuid
-import zipfile
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
 import sqlalchemy as sa
 
-from trustfill import __version__, config
+from trustfill import config
 from trustfill.config import LIMITS_SETTING, Limits
-from trustfill.db import SCHEMA_VERSION, audit_log, metadata, utcnow
+from trustfill.db import metadata, utcnow
 from trustfill.db import questionnaires as q_table
 from trustfill.db import questions as questions_table
 from trustfill.db import settings as settings_table
-from trustfill.errors import ConfigError, InputFileError, TrustfillError
+from trustfill.errors import ConfigError
 
 RETENTION_SETTING = "retention_days"
-BACKUP_FORMAT = "trustfill-backup"
-BACKUP_FORMAT_VERSION = 1
 _SAFE_UPLOAD = re.compile(r"^[A-Za-z0-9][A-Za-z0-9._-]{0,199}$")  # a stored name, never a path
 INCOMING_MAX_AGE = dt.timedelta(days=1)  # an app upload staged but never submitted is dropped after this
 _LIMITS_TTL = 10.0  # seconds a service trusts the limits it read from the settings table
+_OTHER_HOST_GRACE = dt.timedelta(days=1)  # another replica's staged file: its process is not visible here
 
 
 @dataclass
@@ -47,43 +40,25 @@ class PurgeResult:
     abandoned_uploads: list[str] = field(default_factory=list)  # staged by the app, never submitted
 
 
-@dataclass
-class BackupResult:
-    path: Path
-    tables: dict[str, int]
-    files: int
-    missing_files: list[str] = field(default_factory=list)
-
-
-@dataclass
-class RestoreResult:
-    path: Path
-    tables: dict[str, int]
-    files: int
-    replaced: dict[str, int] = field(default_factory=dict)  # rows that were there before (--force)
-
-
-# ---------------------------------------------------------------- JSON in and out of table rows
-
-def _to_json(value: Any) -> Any:
-    if isinstance(value, dt.datetime | dt.date):
-        return value.isoformat()
-    return value
-
-
-def _from_json(column: sa.Column, value: Any) -> Any:
-    if value is None:
-        return None
-    if isinstance(column.type, sa.DateTime):
-        return dt.datetime.fromisoformat(value)
-    if isinstance(column.type, sa.Date):
-        return dt.date.fromisoformat(value)
-    return value
-
-
 def _data_tables() -> list[sa.Table]:
-    """Every table holding the team's data, parents before children (schema_version is not data)."""
-    return [t for t in metadata.sorted_tables if t.name != "schema_version"]
+    """Every table holding the team's data, parents before children (schema_version is not data,
+    nor the throttling state of sign-ins in progress)."""
+    return [t for t in metadata.sorted_tables if t.name not in ("schema_version", "sign_in_throttle")]
+
+
+def _process_gone(host: str, pid: int, path: Path) -> bool:
+    """True when the process that wrote ``path`` no longer runs (another host's: when it is old)."""
+    if host != config.HOST:
+        return time.time() - path.stat().st_mtime > _OTHER_HOST_GRACE.total_seconds()
+    if pid == os.getpid():
+        return False
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return True
+    except OSError:  # exists, owned by someone else
+        return False
+    return False
 
 
 def _count(conn, table: sa.Table) -> int:
@@ -174,6 +149,7 @@ class LifecycleOps:
         cutoff = utcnow() - dt.timedelta(days=days)
         result = PurgeResult(cutoff=cutoff, dry_run=dry_run)
         result.abandoned_uploads = self._abandoned_uploads(remove=not dry_run)
+        result.abandoned_uploads += self.sweep_leftovers(remove=not dry_run)
         with self.tx() as conn:
             latest_review = dict(conn.execute(
                 sa.select(questions_table.c.questionnaire_id, sa.func.max(questions_table.c.updated_at))
@@ -212,237 +188,39 @@ class LifecycleOps:
         return sorted(p.name for p in stale)
 
     def _remove_files(self, qid: int, stored_file: str) -> None:
-        if stored_file and _SAFE_UPLOAD.match(stored_file):
-            (config.uploads_dir() / stored_file).unlink(missing_ok=True)
+        config.remove_upload(stored_file)  # never follows a stored path outside uploads/
         for f in config.exports_dir().glob(f"q{qid}-*"):
             f.unlink(missing_ok=True)
 
-    # ---------------------------------------------------------------- backup
-    def backup(self, dest: str | os.PathLike) -> BackupResult:
-        """Everything the team holds, in one zip: every table as JSON, plus the uploaded files.
+    # ---------------------------------------------------------------- leftovers of killed runs
+    def sweep_leftovers(self, *, remove: bool = True) -> list[str]:
+        """Clear what a killed restore, upload or `answer` left in uploads/; returns the names removed
+        (with ``remove=False``: the names that would be).
 
-        Written to a temporary file beside ``dest`` and renamed at the end, so a failed backup
-        leaves nothing behind. The backup includes its own audit row.
+        Files bound for uploads/ wait under ``.restore-`` or ``.upload-<host>-<pid>-<name>`` until
+        the database commits (``config.staged_upload``). When the process that wrote one is gone:
+        if the database names ``<name>`` and that file is missing, the commit happened and the
+        rename did not, so it is finished; otherwise the commit never happened and it is removed.
+        Nothing else in uploads/ is touched: a file this database does not name may belong to
+        another database sharing the home.
         """
-        self.require("backup", "back up Trustfill")
-        dest = Path(dest)
-        if not dest.parent.is_dir():
-            raise InputFileError(dest, f"folder {dest.parent} does not exist.")
-        if dest.is_dir():
-            raise InputFileError(dest, "is a folder; give a file name such as trustfill-backup.zip.")
-        fd, tmp_name = tempfile.mkstemp(prefix=".tf-backup-", suffix=".zip", dir=dest.parent)
-        os.close(fd)
-        tmp = Path(tmp_name)
-        counts: dict[str, int] = {}
-        stored_files: list[str] = []
-        try:
-            with zipfile.ZipFile(tmp, "w", compression=zipfile.ZIP_DEFLATED) as zf, self._snapshot() as conn:
-                self.audit(conn, "backup", "database", "", file=dest.name)
-                for table in _data_tables():
-                    counts[table.name] = self._dump_table(conn, table, zf)
-                stored_files = [r[0] for r in conn.execute(sa.select(q_table.c.stored_file))]
-                missing = []
-                for name in stored_files:
-                    src = config.uploads_dir() / name
-                    if _SAFE_UPLOAD.match(name) and src.is_file():
-                        zf.write(src, f"uploads/{name}")
-                    else:
-                        missing.append(name)
-                zf.writestr("manifest.json", json.dumps({
-                    "format": BACKUP_FORMAT, "format_version": BACKUP_FORMAT_VERSION,
-                    "schema_version": SCHEMA_VERSION, "trustfill_version": __version__,
-                    "created_at": utcnow().isoformat(), "created_by": self.actor.username,
-                    "tables": counts, "missing_files": missing}, indent=2))
-            os.replace(tmp, dest)
-        finally:
-            tmp.unlink(missing_ok=True)
-        return BackupResult(dest, counts, len(stored_files) - len(missing), missing)
-
-    @contextmanager
-    def _snapshot(self) -> Iterator[sa.Connection]:
-        # One consistent view of every table: REPEATABLE READ on PostgreSQL; on SQLite the audit
-        # insert that opens the transaction takes the write lock, so nothing changes meanwhile.
-        if self.engine.dialect.name != "postgresql":
-            with self.engine.begin() as conn:
-                yield conn
-            return
+        self.require("upload", "clean up after interrupted uploads and restores")
+        folder = config.uploads_dir()
         with self.engine.connect() as conn:
-            conn = conn.execution_options(isolation_level="REPEATABLE READ")
-            with conn.begin():
-                yield conn
-
-    @staticmethod
-    def _dump_table(conn, table: sa.Table, zf: zipfile.ZipFile) -> int:
-        columns = [c.name for c in table.columns]
-        order = list(table.primary_key.columns) or list(table.columns)
-        n = 0
-        with zf.open(f"tables/{table.name}.json", "w") as raw:
-            raw.write(json.dumps({"table": table.name, "columns": columns})[:-1].encode() + b', "rows": [\n')
-            for row in conn.execution_options(yield_per=1000).execute(sa.select(table).order_by(*order)):
-                line = json.dumps([_to_json(v) for v in row], ensure_ascii=False)
-                raw.write(((",\n" if n else "") + line).encode("utf-8"))
-                n += 1
-            raw.write(b"\n]}\n")
-        return n
-
-    # ---------------------------------------------------------------- restore
-    def restore(self, src: str | os.PathLike, *, force: bool = False) -> RestoreResult:
-        """Load a backup into this database: an empty one, or (``force``) replacing all it holds."""
-        self.require("backup", "restore Trustfill from a backup")
-        src = Path(src)
-        if not src.is_file():
-            raise InputFileError(src, "file not found. Check the path.")
-        try:
-            zf = zipfile.ZipFile(src)
-        except (zipfile.BadZipFile, OSError, EOFError) as exc:
-            raise InputFileError(src, f"not a Trustfill backup (not a readable zip: {exc}).") from exc
-        with zf:
-            manifest, tables = self._read_backup(src, zf)
-            uploads = self._extract_uploads(src, zf)
-            try:
-                with self.tx() as conn:
-                    before = {t.name: _count(conn, t) for t in _data_tables()}
-                    old_files = [r[0] for r in conn.execute(sa.select(q_table.c.stored_file))]
-                    held = {name: n for name, n in before.items() if n and name != audit_log.name}
-                    if held and not force:
-                        listed = ", ".join(f"{n} {name}" for name, n in held.items())
-                        raise TrustfillError(f"The database is not empty ({listed}). Restore into a new "
-                                             "database, or use --force to replace everything in it.")
-                    for table in reversed(_data_tables()):
-                        if table is not audit_log:  # append-only, even for a restore
-                            conn.execute(table.delete())
-                    for table in _data_tables():
-                        if table is audit_log:
-                            self._append_audit(conn, tables.get(table.name))
-                        else:
-                            self._load_table(conn, table, tables.get(table.name))
-                    self._reset_sequences(conn)
-                    self.audit(conn, "restore", "database", "", file=src.name,
-                               backup_created_at=manifest.get("created_at"),
-                               tables={t: len(tables[t]["rows"]) for t in tables}, replaced=held)
-            except BaseException:
-                for tmp in uploads.values():
-                    tmp.unlink(missing_ok=True)
-                raise
-        for name, tmp in uploads.items():
-            os.replace(tmp, config.uploads_dir() / name)
-        for name in set(old_files) - set(uploads):
-            if _SAFE_UPLOAD.match(name or ""):
-                (config.uploads_dir() / name).unlink(missing_ok=True)
-        return RestoreResult(src, {t: len(tables[t]["rows"]) for t in tables}, len(uploads), held)
-
-    @staticmethod
-    def _read_backup(src: Path, zf: zipfile.ZipFile) -> tuple[dict, dict[str, dict]]:
-        def bad(problem: str) -> InputFileError:
-            return InputFileError(src, f"not a usable Trustfill backup: {problem}.")
-
-        try:
-            manifest = json.loads(zf.read("manifest.json"))
-        except KeyError:
-            raise bad("no manifest.json (was it made by `trustfill backup`?)") from None
-        except (ValueError, zipfile.BadZipFile, OSError) as exc:
-            raise bad(f"manifest.json is unreadable ({exc})") from exc
-        if not isinstance(manifest, dict) or manifest.get("format") != BACKUP_FORMAT:
-            raise bad("manifest.json does not name the trustfill-backup format")
-        version = manifest.get("schema_version")
-        if not isinstance(version, int) or version > SCHEMA_VERSION:
-            raise bad(f"it was made by a newer Trustfill (schema {version}, this one has {SCHEMA_VERSION}); "
-                      "upgrade Trustfill first")
-        known = {t.name: t for t in _data_tables()}
-        tables: dict[str, dict] = {}
-        for info in zf.infolist():
-            name = info.filename
-            if name == "manifest.json" or (name.startswith("uploads/") and not info.is_dir()):
+            named = {r[0] for r in conn.execute(sa.select(q_table.c.stored_file))}
+        removed = []
+        for path in folder.iterdir():
+            match = config.STAGED.fullmatch(path.name)
+            if not match or not path.is_file() or path.is_symlink():
                 continue
-            match = re.fullmatch(r"tables/([a-z_][a-z0-9_]*)\.json", name)
-            if not match:
-                raise bad(f"unexpected entry '{name}'")
-            table = known.get(match.group(1))
-            if table is None:
-                raise bad(f"unknown table '{match.group(1)}' (made by a newer Trustfill?)")
-            try:
-                data = json.loads(zf.read(info))
-            except (ValueError, zipfile.BadZipFile, OSError) as exc:
-                raise bad(f"{name} is unreadable ({exc})") from exc
-            if not isinstance(data, dict) or not isinstance(data.get("rows"), list):
-                raise bad(f"{name} has no rows list")
-            extra = set(data.get("columns") or []) - set(table.columns.keys())
-            if extra:
-                raise bad(f"table {table.name} has columns this Trustfill does not know: {sorted(extra)}")
-            tables[table.name] = data
-        for name, n in (manifest.get("tables") or {}).items():
-            if name not in tables or len(tables[name]["rows"]) != n:
-                raise bad(f"table {name} should have {n} rows (the backup is incomplete)")
-        return manifest, tables
-
-    @staticmethod
-    def _extract_uploads(src: Path, zf: zipfile.ZipFile) -> dict[str, Path]:
-        """Copy uploaded files to hidden temporary names in uploads/; renamed once the database commits."""
-        out: dict[str, Path] = {}
-        try:
-            for info in zf.infolist():
-                if not info.filename.startswith("uploads/") or info.is_dir():
-                    continue
-                name = info.filename[len("uploads/"):]
-                if not _SAFE_UPLOAD.match(name):  # never let a backup write outside uploads/
-                    raise InputFileError(src, f"not a usable Trustfill backup: unsafe file name "
-                                              f"'{info.filename}'.")
-                tmp = config.uploads_dir() / f".restore-{uuid.uuid4().hex}"
-                out[name] = tmp
-                with zf.open(info) as fin, tmp.open("wb") as fout:
-                    shutil.copyfileobj(fin, fout, 1 << 20)
-        except BaseException:
-            for tmp in out.values():
-                tmp.unlink(missing_ok=True)
-            raise
-        return out
-
-    @staticmethod
-    def _load_table(conn, table: sa.Table, data: dict | None) -> None:
-        if not data or not data["rows"]:
-            return
-        columns = [table.c[name] for name in data["columns"]]
-        batch = []
-        for row in data["rows"]:
-            batch.append({c.name: _from_json(c, v) for c, v in zip(columns, row, strict=True)})
-            if len(batch) >= 1000:
-                conn.execute(table.insert(), batch)
-                batch = []
-        if batch:
-            conn.execute(table.insert(), batch)
-
-    @classmethod
-    def _append_audit(cls, conn, data: dict | None) -> None:
-        """Restore the backup's audit history without rewriting the one already here.
-
-        Into an empty trail the rows go back with their IDs (an exact round trip). Rows already
-        present (same ID and content: a backup of this very database) are skipped; any other
-        row is appended after the existing ones with a new ID, in the backup's order.
-        """
-        if not data or not data["rows"]:
-            return
-        columns = [audit_log.c[name] for name in data["columns"]]
-        rows = [{c.name: _from_json(c, v) for c, v in zip(columns, row, strict=True)} for row in data["rows"]]
-        key = ("at", "actor", "action", "object_type", "object_id")
-        existing = {r.id: tuple(getattr(r, k) for k in key)
-                    for r in conn.execute(sa.select(audit_log.c.id, *(audit_log.c[k] for k in key)))}
-        if not existing:
-            cls._load_table(conn, audit_log, data)
-            return
-        fresh = [{k: v for k, v in r.items() if k != "id"} for r in rows
-                 if existing.get(r.get("id")) != tuple(r.get(k) for k in key)]
-        for start in range(0, len(fresh), 1000):
-            conn.execute(audit_log.insert(), fresh[start:start + 1000])
-
-    @staticmethod
-    def _reset_sequences(conn) -> None:
-        # PostgreSQL hands out serial IDs from a sequence that explicit inserts do not advance;
-        # without this the next upload after a restore would collide with a restored ID.
-        if conn.dialect.name != "postgresql":
-            return
-        for table in _data_tables():
-            pk = list(table.primary_key.columns)
-            if len(pk) == 1 and isinstance(pk[0].type, sa.Integer) and pk[0].autoincrement in (True, "auto"):
-                conn.execute(sa.text(
-                    f"SELECT setval(pg_get_serial_sequence('{table.name}', '{pk[0].name}'), "
-                    f"COALESCE((SELECT MAX({pk[0].name}) FROM {table.name}), 0) + 1, false)"))
+            if not _process_gone(match.group("host"), int(match.group("pid")), path):
+                continue
+            final = folder / match.group("name")
+            if match.group("name") in named and not final.exists():
+                if remove:
+                    os.replace(path, final)
+                continue
+            if remove:
+                path.unlink(missing_ok=True)
+            removed.append(path.name)
+        return removed

@@ -6,7 +6,8 @@ in one database transaction and records what it did in the audit trail.
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import threading
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import Any
 
@@ -15,6 +16,7 @@ from sqlalchemy.engine import Connection, Engine
 from knowledge.proposal_ops import ProposalOps
 from knowledge.service import KnowledgeOps
 from trustfill import audit
+from trustfill.backups import BackupOps
 from trustfill.config import Limits
 from trustfill.db import get_engine
 from trustfill.lifecycle import LifecycleOps
@@ -34,8 +36,34 @@ class ServiceBase:
 
     @contextmanager
     def tx(self) -> Iterator[Connection]:
-        with self.engine.begin() as conn:
-            yield conn
+        """A transaction; inside another one of this service (same thread) it joins that one, so
+        an action made of several (``answer``: upload, then matching) commits whole or not at all."""
+        state = self.__dict__.setdefault("_tx_state", threading.local())
+        if getattr(state, "conn", None) is not None:
+            yield state.conn
+            return
+        state.committed, state.rolled_back = [], []
+        try:
+            with self.engine.begin() as conn:
+                state.conn = conn
+                try:
+                    yield conn
+                finally:
+                    state.conn = None
+        except BaseException:
+            for undo in state.rolled_back:
+                undo()
+            raise
+        for then in state.committed:
+            then()
+
+    def _after_commit(self, then: Callable[[], Any], *, else_: Callable[[], Any] | None = None) -> None:
+        """Inside ``tx()``: run ``then`` once the outermost transaction has committed (``else_`` if
+        it rolls back), e.g. move a staged file to the name the database now gives it."""
+        state = self.__dict__["_tx_state"]
+        state.committed.append(then)
+        if else_ is not None:
+            state.rolled_back.append(else_)
 
     def require(self, permission: str, what: str = "") -> None:
         self.actor.require(permission, what)
@@ -50,5 +78,6 @@ class ServiceBase:
             return audit.query(conn, **filters)
 
 
-class Service(LifecycleOps, TeamOps, ProposalOps, KnowledgeOps, QuestionnaireOps, ReviewOps, ExportOps, ServiceBase):
+class Service(LifecycleOps, BackupOps, TeamOps, ProposalOps, KnowledgeOps, QuestionnaireOps, ReviewOps, ExportOps,
+              ServiceBase):
     """Everything Trustfill does, as the given actor."""

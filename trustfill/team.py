@@ -9,6 +9,7 @@ working the moment the first account exists.
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from pathlib import Path
 
@@ -17,14 +18,13 @@ import sqlalchemy as sa
 from knowledge import learning, lint, store
 from knowledge.model import Fact
 from trustfill import accounts, audit
+from trustfill import signin_throttle as throttle
 from trustfill.db import users as users_table
 from trustfill.db import utcnow
 from trustfill.errors import Conflict, NotFound, PermissionDenied, TrustfillError
 from trustfill.roles import Actor, check_role
 
 RESERVED_USERNAMES = {"local", "anonymous", "system"}
-FAILED_SIGN_IN_LIMIT = 10  # per username per window: slows password guessing
-FAILED_SIGN_IN_WINDOW = dt.timedelta(minutes=15)
 _PUBLIC_USER_FIELDS = ("id", "username", "email", "display_name", "role", "disabled", "created_at")
 
 
@@ -146,33 +146,48 @@ class TeamOps:
         return {k: row[k] for k in _PUBLIC_USER_FIELDS} | {"sso_only": not row["password_hash"]}
 
     # ---- sign-in (needs no role: it is how one gets one)
-    def authenticate(self, username: str, password: str) -> Actor:
-        """Check a local account's password. Every attempt is audited; a failure never says whether
-        the username or the password was wrong."""
+    def authenticate(self, username: str, password: str, *, client: str = "cli") -> Actor:
+        """Check a local account's password. A failure never says whether the username or the
+        password was wrong; failures slow down this (account, client) pair and are audited by
+        burst (``trustfill.signin_throttle``). ``client`` names where the attempt comes from (the
+        app passes the browser's address)."""
         name = (username or "").strip()[:200]
+        client = (client or "unknown")[:200]
         wrong = PermissionDenied("Wrong username or password.")
+        now = utcnow()
         with self.tx() as conn:
-            recent = audit.query(conn, actor=name, action="sign_in_failed",
-                                 since=utcnow() - FAILED_SIGN_IN_WINDOW)
-        if len(recent) >= FAILED_SIGN_IN_LIMIT:
-            self._failed(name, "password", "locked")
-            minutes = int(FAILED_SIGN_IN_WINDOW.total_seconds() // 60)
-            raise PermissionDenied(f"Too many failed sign-ins for '{name}'; wait {minutes} minutes "
-                                   "or ask an admin.")
-        with self.tx() as conn:
+            throttle.flush_ended(conn, now)
             row = accounts.get_user(conn, name) if name else None
+            key = row["username"] if row else throttle.unknown_key(name)
+            wait = throttle.wait_seconds(conn, key, client, now)
+            if wait:
+                throttle.note_failure(conn, key, client, throttle.REFUSED, now, checked=False)
+        if wait:
+            raise PermissionDenied(f"Too many failed sign-ins from here: wait {math.ceil(wait)} seconds, "
+                                   "then try again.")
         ok = accounts.verify_password(password or "", row["password_hash"] if row else None)
         # The failure is recorded in its own committed transaction, *then* raised: raising inside
         # the transaction would roll the audit row back.
         if not ok or row is None:
-            self._failed(name, "password", "unknown user" if row is None else "wrong password")
+            self._failed_password(key, client, "unknown user" if row is None else "wrong password")
             raise wrong
         if row["disabled"]:
-            self._failed(name, "password", "disabled")
+            self._failed_password(key, client, "disabled")
             raise PermissionDenied(f"Account '{name}' is disabled. Ask an admin.")
         with self.tx() as conn:
+            throttle.note_success(conn, key, client)
             audit.record(conn, name, "sign_in", "user", name, method="password")
         return accounts.actor_of(row)
+
+    def _failed_password(self, key: str, client: str, reason: str) -> None:
+        for attempt in range(2):  # two first failures of one pair at once: one insert loses, count it again
+            try:
+                with self.tx() as conn:
+                    throttle.note_failure(conn, key, client, reason, utcnow())
+                return
+            except sa.exc.IntegrityError:
+                if attempt:
+                    raise
 
     def sign_in_sso(self, email: str) -> Actor:
         """The account for an email the identity provider vouched for (Streamlit OIDC)."""
@@ -200,10 +215,18 @@ class TeamOps:
             self.audit(conn, "sign_out", "user", self.actor.username)
 
     # ---- audit trail
+    def audit_log(self, **filters) -> list[dict]:
+        """The filtered audit trail; sign-in bursts that have ended are written to it first."""
+        self.require("read_audit", "read the audit trail")
+        with self.tx() as conn:
+            throttle.flush_ended(conn, utcnow())
+            return audit.query(conn, **filters)
+
     def export_audit(self, dest: str | os.PathLike, **filters) -> Path:
         """Write the filtered audit trail to CSV; the export itself is audited."""
         self.require("read_audit", "export the audit trail")
         with self.tx() as conn:
+            throttle.flush_ended(conn, utcnow())
             rows = audit.query(conn, **filters)
         path = audit.write_csv(rows, dest)
         with self.tx() as conn:

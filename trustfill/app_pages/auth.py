@@ -23,9 +23,13 @@ from urllib.parse import urlsplit
 import streamlit as st
 
 from trustfill import accounts
+from trustfill.app_pages.common import plain
+from trustfill.app_server import switch_off_network_lookups
 from trustfill.errors import NotFound, PermissionDenied, TrustfillError
 from trustfill.roles import ANONYMOUS, LOCAL_ADMIN, Actor
 from trustfill.service import Service
+
+switch_off_network_lookups()  # a plain `streamlit run app.py` too: see trustfill.app_server
 
 SESSION_USER = "tf_user"
 SESSION_METHOD = "tf_auth_method"  # "password" or "sso"
@@ -68,6 +72,12 @@ def _request_is_local() -> bool:
     headers = {k.lower(): v for k, v in st.context.headers.items()}
     ip = st.context.ip_address
     return is_local_request(headers, ip if isinstance(ip, str) or ip is None else "unknown")
+
+
+def _client() -> str:
+    """Where a sign-in comes from, for throttling: the browser's address (a proxy's, behind one)."""
+    ip = st.context.ip_address
+    return f"web:{ip}" if isinstance(ip, str) and ip else "web:local"
 
 
 def sso_configured() -> bool:
@@ -132,7 +142,7 @@ def _refuse_remote_without_accounts() -> None:
 def _ask_an_admin(email: str, message: str) -> None:
     st.title("Trustfill")
     st.error(message)
-    st.info(f"You signed in as **{email or 'an account without an email'}**. Ask a Trustfill admin to add "
+    st.info(f"You signed in as **{plain(email) or 'an account without an email'}**. Ask a Trustfill admin to add "
             f"an account with this email and a role (`trustfill users add NAME --email {email or 'EMAIL'} "
             "--role viewer --sso-only`), then sign in again.")
     if st.button("Sign out of single sign-on"):
@@ -152,7 +162,7 @@ def _sign_in_page(sso: bool) -> None:
         submitted = st.form_submit_button("Sign in", type="secondary" if sso else "primary")
     if submitted:
         try:
-            actor = Service(actor=ANONYMOUS).authenticate(username, password)
+            actor = Service(actor=ANONYMOUS).authenticate(username, password, client=_client())
         except (PermissionDenied, NotFound) as exc:
             st.error(str(exc))
         else:
@@ -184,7 +194,7 @@ def signed_in_actor() -> Actor:
             _user_box(actor)
             return actor
         st.session_state.pop(SESSION_USER, None)
-        st.warning(f"The account '{username}' was disabled or removed; sign in again.")
+        st.warning(f"The account '{plain(username)}' was disabled or removed; sign in again.")
 
     sso = sso_configured()
     if sso and _sso_logged_in():

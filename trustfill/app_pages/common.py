@@ -8,6 +8,7 @@ decides lives only in session state.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -25,6 +26,25 @@ PAGES = {
     "knowledge": "trustfill/app_pages/knowledge.py",
     "overview": "trustfill/app_pages/overview.py",
 }
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()<>#+\-.!|~$:^=&@/\"'])")
+# Markdown's GFM autolinks are found in the text *after* escapes are resolved, so an escaped
+# "http\:\/\/x" or "www\.x" still becomes a link; a WORD JOINER (U+2060, invisible) inside the
+# trigger ("http⁠://", "www⁠.", "a⁠@b") is what keeps it text.
+_AUTOLINK_TRIGGER = re.compile(r"(?i)(?<=https)(?=:)|(?<=http)(?=:)|(?<=\bwww)(?=\.)|(?=@)")
+WORD_JOINER = "\u2060"
+
+
+def plain(text: object) -> str:
+    """Customer text (questions, answers, sheet and file names, error messages naming them) made
+    safe to show in Markdown: every character Markdown, Streamlit's directives (``:red[..]``,
+    ``:material/..:``, emoji shortcodes) or LaTeX could act on is escaped, and autolink triggers
+    are broken, so an image or link in a question (``![](http://tracker.example/pixel.gif)``, a
+    bare ``http://...``, ``www....`` or e-mail address) shows as the characters it is: nothing is
+    fetched, nothing is clickable."""
+    text = _AUTOLINK_TRIGGER.sub(WORD_JOINER, "" if text is None else str(text))
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", text)
+
 
 # The navigation: (section, page file, title, icon, permission needed to see it).
 NAVIGATION = [
@@ -86,10 +106,10 @@ def attempt(action: Callable[..., Any], *args, **kwargs) -> Any:
     try:
         return action(*args, **kwargs)
     except Conflict as exc:
-        st.warning(f"{exc}")
+        st.warning(plain(exc))
         invalidate()
     except TrustfillError as exc:
-        st.error(str(exc))
+        st.error(plain(exc))  # messages name the customer's files and sheets
     return None
 
 

@@ -136,7 +136,7 @@ def proposed_section() -> None:
         with st.container(border=True):
             row = st.columns([6, 1, 1] if approver else [7, 1], vertical_alignment="center")
             row[0].markdown(f"**`{x.id}`** · {x.category or 'no category'} · {x.product or 'all products'}  \n"
-                            f"*{x.question}*  \n→ **{x.answer}** {x.comment}")
+                            f"*{common.plain(x.question)}*  \n→ **{common.plain(x.answer)}** {common.plain(x.comment)}")
             row[0].caption(f"Proposed by {x.owner or '—'} · {x.source or 'no source'}")
             if approver:
                 if row[1].button("Accept", key=f"kb_accept_{x.id}", type="primary", icon=":material/check:"):

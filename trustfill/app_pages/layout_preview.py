@@ -16,6 +16,7 @@ import streamlit as st
 from openpyxl import load_workbook
 from openpyxl.utils import column_index_from_string, get_column_letter
 
+from trustfill.app_pages.common import plain
 from trustfill.intake import LayoutOverrides
 from trustfill.intake.model import Intake, SheetLayout
 
@@ -91,17 +92,17 @@ def show_layout(path: str, intake: Intake, key: str) -> list[LayoutOverrides] | 
                 ":blue-background[question] :green-background[answer] :orange-background[comment] "
                 "columns are highlighted; correct them below if intake guessed wrong.")
     for name, why in layout.skipped.items():
-        st.caption(f"Sheet **{name}** was skipped: {why}")
+        st.caption(f"Sheet **{plain(name)}** was skipped: {plain(why)}")  # the customer's sheet names
     if not layout.sheets:
         st.warning("Intake found no question sheet. Name the sheet and its question column below.")
-    tabs = st.tabs([f"{s.sheet} ({counts.get(s.sheet, 0)})" for s in layout.sheets] or ["Correct the layout"])
+    tabs = st.tabs([f"{plain(s.sheet)} ({counts.get(s.sheet, 0)})" for s in layout.sheets] or ["Correct the layout"])
     new: list[LayoutOverrides] = []  # only the sheets the person changed; the caller keeps earlier ones
     changed = False
     for tab, sheet in zip(tabs, layout.sheets or [None], strict=False):
         with tab:
             if sheet is not None:
                 for note in sheet.notes:
-                    st.caption(note)
+                    st.caption(plain(note))
                 st.dataframe(preview_frame(path, sheet), height=320, width="stretch")
             override, differs = _override_inputs(sheet, layout.skipped, f"{key}_{sheet.sheet if sheet else ''}")
             if differs and override is not None:

@@ -91,7 +91,7 @@ if listing:
         st.rerun()
     if svc.actor.can("delete_questionnaire"):
         with row[4].popover("Delete", icon=":material/delete:", width="stretch"):
-            st.write(f"Delete **{common.label(by_id[chosen])}**, its answers and decisions?")
+            st.write(f"Delete **{common.plain(common.label(by_id[chosen]))}**, its answers and decisions?")
             delete = st.button("Delete for good", type="primary", key="q_delete")
             if delete and common.succeeded(svc.delete_questionnaire, chosen):
                 common.flash(f"Deleted questionnaire {chosen}.")

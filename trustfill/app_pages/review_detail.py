@@ -63,7 +63,7 @@ def _fact_card(fact: Fact | None, fact_id: str, stale: frozenset[str]) -> None:
         return
     reviewed = fact.last_reviewed.isoformat() if fact.last_reviewed else "never"
     st.markdown(f"**`{fact.id}`** · {fact.category or 'no category'} · {fact.product or 'all products'}  \n"
-                f"*{fact.question}*  \n**{fact.answer}** — {fact.comment}")
+                f"*{common.plain(fact.question)}*  \n**{common.plain(fact.answer)}** — {common.plain(fact.comment)}")
     st.caption(f"Source: {fact.source or '—'} · last reviewed {reviewed} · owner {fact.owner or '—'}")
     if fact.id in stale:
         st.warning(f"Stale: its review date has passed (every {fact.review_interval_days} days). "
@@ -130,8 +130,8 @@ def detail_panel(svc: Service, qn: dict, df: pd.DataFrame, ids: list[int], meta:
 
     with st.container(border=True, height=560):
         where = f"{q['sheet']}!{q['row']}" + (f" · {q['section']}" if q["section"] else "")
-        st.caption(f"{q['ref'] or 'Question'} · {where}")
-        st.markdown(f"**{q['text']}**")
+        st.caption(common.plain(f"{q['ref'] or 'Question'} · {where}"))  # customer text: never Markdown
+        st.markdown(f"**{common.plain(q['text'])}**")
         decided = f" · reviewed by {q['reviewer']}" if q["reviewer"] else ""
         st.caption(f"Status **{common.STATE_LABELS.get(q['state'], q['state'])}** · confidence "
                    f"{q['score']:.0f} · origin {q['origin']}{decided}")
@@ -177,8 +177,8 @@ def detail_panel(svc: Service, qn: dict, df: pd.DataFrame, ids: list[int], meta:
             fact = _fact_or_none(svc, alt["fact_id"])
             row = st.columns([5, 1], vertical_alignment="center")
             row[0].markdown(f"`{alt['fact_id']}` · **{alt.get('score', 0):.0f}** — {alt.get('reason', '')}  \n"
-                            f"matched *{alt.get('matched_text', '')}*"
-                            + (f"  \n→ **{fact.answer}**" if fact else ""))
+                            f"matched *{common.plain(alt.get('matched_text', ''))}*"  # learned customer wording
+                            + (f"  \n→ **{common.plain(fact.answer)}**" if fact else ""))
             row[1].button("Use", key=f"det_alt_{qid}_{n}", disabled=fact is None or not can_edit,
                           on_click=_act, args=(meta, svc.pick_fact, qid, alt["fact_id"]),
                           kwargs={"expected_version": version, "done": f"Picked fact {alt['fact_id']}."})
@@ -193,7 +193,8 @@ def detail_panel(svc: Service, qn: dict, df: pd.DataFrame, ids: list[int], meta:
             for n, fact in enumerate(found[:8]):
                 row = st.columns([5, 1], vertical_alignment="center")
                 badge = " :orange-badge[stale]" if fact.id in stale else ""
-                row[0].markdown(f"`{fact.id}`{badge} — {fact.question}  \n→ **{fact.answer}** {fact.comment[:120]}")
+                row[0].markdown(f"`{fact.id}`{badge} — {common.plain(fact.question)}  \n"
+                                f"→ **{common.plain(fact.answer)}** {common.plain(fact.comment[:120])}")
                 row[1].button("Use", key=f"det_pick_{qid}_{n}", disabled=not can_edit,
                               on_click=_act, args=(meta, svc.pick_fact, qid, fact.id),
                               kwargs={"expected_version": version, "done": f"Picked fact {fact.id}."})

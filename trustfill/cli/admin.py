@@ -109,11 +109,16 @@ def backup(file: str) -> None:
 @click.argument("file", type=click.Path(dir_okay=False))
 @click.option("--force", is_flag=True, help="Replace everything in a database that is not empty.")
 @click.option("--yes", is_flag=True, help="With --force: do not ask for confirmation.")
-def restore(file: str, force: bool, yes: bool) -> None:
+@click.option("--trust-unsigned", is_flag=True,
+              help="Restore a backup with no signature, or one signed with another backup key (audited).")
+def restore(file: str, force: bool, yes: bool, trust_unsigned: bool) -> None:
     """Load the backup FILE into an empty database (or, with --force, replace what it holds)."""
     if force and not yes:
         click.confirm("Replace every questionnaire, fact, user and setting in this database?", abort=True)
-    result = service().restore(file, force=force)
+    result = service().restore(file, force=force, trust_unsigned=trust_unsigned)
+    if result.signature != "valid":
+        click.echo(f"Warning: the backup's signature is {result.signature}; restored because of --trust-unsigned "
+                   f"(recorded in the audit trail with its SHA-256 {result.sha256[:16]}...).", err=True)
     rows = ", ".join(f"{n} {t}" for t, n in result.tables.items() if n)
     click.echo(f"Restored {result.path}: {rows or 'no rows'}; {result.files} uploaded file(s)")
 

@@ -78,7 +78,8 @@ def server_options(port: int, address: str, extra: tuple[str, ...]) -> tuple[int
 
 def streamlit_command(folder: Path, port: int, address: str, extra: tuple[str, ...]) -> list[str]:
     port, address, rest = server_options(port, address, extra)
-    cmd = [sys.executable, "-m", "streamlit", "run", str(folder / "app.py"),
+    # trustfill.app_server is Streamlit's own command line with its external-IP look-ups switched off.
+    cmd = [sys.executable, "-m", "trustfill.app_server", "run", str(folder / "app.py"),
            "--server.headless", "true", "--server.port", str(port), "--server.address", address]
     if not (folder / ".streamlit" / "config.toml").is_file():
         cmd += SAFE_FLAGS

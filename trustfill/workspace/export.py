@@ -48,7 +48,7 @@ class ExportOps:
         if fill not in FILL_LEVELS:
             raise TrustfillError(f"--fill must be one of {', '.join(FILL_LEVELS)}, not '{fill}'.")
         qn = self.questionnaire(qid)
-        src = config.uploads_dir() / qn["stored_file"]
+        src = config.upload_path(qn["stored_file"])  # refuses a stored path outside uploads/
         if not src.exists():
             raise TrustfillError(f"The stored copy of questionnaire {qid} is missing from {src.parent}; "
                                  "upload the file again.")
@@ -133,8 +133,14 @@ class ExportOps:
             raise InputFileError(report, f"folder {Path(report).parent} does not exist.")
         if fill not in FILL_LEVELS:
             raise TrustfillError(f"--fill must be one of {', '.join(FILL_LEVELS)}, not '{fill}'.")
-        qid = self.upload_questionnaire(src, product=product, customer=customer, overrides=overrides)
-        self.run_matching(qid)
+        self.require("upload", "upload questionnaires")
+        self.sweep_leftovers()  # what an earlier `answer` killed before its commit left in uploads/
+        # Upload and matching in one transaction: killed or failed half-way, nothing is committed
+        # (no half-matched questionnaire without its match_run row) and the staged copy of the file
+        # goes too. The write lock is held while matching runs, a few seconds for thousands of questions.
+        with self.tx():
+            qid = self.upload_questionnaire(src, product=product, customer=customer, overrides=overrides)
+            self.run_matching(qid)
         result = self.export_filled(qid, out, fill=fill, mark_unreviewed=mark_unreviewed,
                                     overwrite_prefilled=overwrite_prefilled)
         if report:

@@ -139,9 +139,11 @@ class QuestionnaireOps:
                                           "give the question column with --question-col (and --sheet).")
         stored_name = f"{uuid.uuid4().hex}{suffix}"
         stored = config.uploads_dir() / stored_name
-        shutil.copyfile(src, stored)
+        staged = config.staged_upload("upload", stored_name)  # renamed once the rows are committed
+        shutil.copyfile(src, staged)
         try:
             with self.tx() as conn:
+                self._after_commit(lambda: os.replace(staged, stored), else_=lambda: staged.unlink(missing_ok=True))
                 qid = conn.execute(q_table.insert().values(
                     name=name or Path(display).stem, customer=customer, product=product, due_date=due_date,
                     owner=owner or self.actor.username, original_filename=display, stored_file=stored_name,
@@ -153,7 +155,7 @@ class QuestionnaireOps:
                 self.audit(conn, "upload", "questionnaire", qid, file=display, product=product,
                            questions=len(intake.questions))
         except BaseException:
-            stored.unlink(missing_ok=True)
+            staged.unlink(missing_ok=True)
             raise
         return qid
 
@@ -185,7 +187,7 @@ class QuestionnaireOps:
             raise _no_questionnaire(qid)
 
     def stored_path(self, qid: int) -> Path:
-        return config.uploads_dir() / self.questionnaire(qid)["stored_file"]
+        return config.upload_path(self.questionnaire(qid)["stored_file"])
 
     def list_questionnaires(self) -> list[dict]:
         self.require("read")
@@ -335,7 +337,7 @@ class QuestionnaireOps:
             conn.execute(questions_table.delete().where(questions_table.c.questionnaire_id == qid))
             conn.execute(q_table.delete().where(q_table.c.id == qid))
             self.audit(conn, "questionnaire_delete", "questionnaire", qid)
-        (config.uploads_dir() / qn["stored_file"]).unlink(missing_ok=True)
+        config.remove_upload(qn["stored_file"])  # never follows a stored path outside uploads/
         for f in config.exports_dir().glob(f"q{qid}-*"):
             f.unlink(missing_ok=True)
 
