@@ -95,8 +95,9 @@ def check_zip(path: Path, name: str, limits: Limits) -> None:
                                    "as .xlsx in Excel")
 
 
-def check_workbook(path: Path, name: str, limits: Limits) -> None:
-    """Everything an .xlsx/.xlsm must pass before openpyxl (or anything else) opens it."""
+def check_package(path: Path, name: str, limits: Limits) -> None:
+    """What an .xlsx/.xlsm must pass before any part is parsed: size, kind, zip sizes, no DTD. The
+    streaming reader counts everything else (cells, rows, merges, inflated bytes) as it parses."""
     head = check_file(path, name, limits)
     if head.startswith(OLE2_MAGIC):
         refuse_ole2(path, name)
@@ -104,6 +105,11 @@ def check_workbook(path: Path, name: str, limits: Limits) -> None:
         raise InputFileError(name, describe_non_workbook(head))
     check_zip(path, name, limits)
     check_no_dtd(path, name)
+
+
+def check_workbook(path: Path, name: str, limits: Limits) -> None:
+    """Everything an .xlsx must pass before openpyxl opens it (knowledge-base imports still use it)."""
+    check_package(path, name, limits)
     check_merged_ranges(path, name, limits)
 
 

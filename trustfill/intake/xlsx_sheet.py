@@ -1,0 +1,381 @@
+"""One streaming pass over a worksheet part: cell text (cached formula results), the formulas,
+merged ranges, drop-down lists (including the x14 form), hidden rows and columns, bold and
+protection, into a Grid. Limits are counted as the parser goes: the file is refused at the first
+cell over a limit, never after a sheet has been loaded.
+
+What a cell shows follows openpyxl's ``data_only`` reading (the reader it replaces): shared and
+inline strings, numbers (3.0 as 3), dates by their cell format, TRUE/FALSE, error values as empty;
+a cell under a merged range that starts elsewhere shows nothing.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from trustfill.config import Limits
+from trustfill.errors import LimitExceeded
+from trustfill.intake.grid import MAX_COL, MAX_ROW, Grid, Rect, parse_rect
+from trustfill.intake.text import ERROR_VALUES
+from trustfill.intake.xlsx_package import Package, SheetEntry, Styles, local, true
+
+MAX_MERGED_CELLS = 2_000_000  # summed area of a sheet's merged ranges
+MAX_MERGED_RANGES = 200_000  # a 100,000-row questionnaire with two merged cells a row
+MAX_VALIDATIONS = 50_000
+_CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
+_COLUMNS: dict[str, int] = {}
+
+
+def column_index(letters: str) -> int:
+    index = _COLUMNS.get(letters)
+    if index is None:
+        index = 0
+        for ch in letters.upper():
+            index = index * 26 + ord(ch) - 64
+        _COLUMNS[letters] = index
+    return index
+
+
+@dataclass
+class CellBudget:
+    """Cells read so far across the whole workbook, against ``max_cells``."""
+
+    limit: int
+    used: int = 0
+
+
+@dataclass
+class SheetData:
+    """A parsed sheet: its grid, and what is resolved once every sheet is known."""
+
+    grid: Grid
+    lists: list[tuple[str, str]] = field(default_factory=list)  # (formula1, sqref) of list validations, x14 last
+    formulas: dict[tuple[int, int], str] = field(default_factory=dict)  # own text, without '='
+    shared_masters: dict[str, tuple[str, str]] = field(default_factory=dict)  # si -> (text, its cell)
+    shared_followers: dict[tuple[int, int], str] = field(default_factory=dict)  # cell -> si
+
+
+def _cell_value(t: str, v: str | None, s: int, styles: Styles, sst: list[str], date1904: bool) -> object:
+    """The value openpyxl (data_only) would give the cell."""
+    if v is None:
+        return None
+    if t == "n":
+        try:
+            number: int | float = float(v) if ("." in v or "E" in v or "e" in v) else int(v)
+        except ValueError:
+            return v
+        if styles.at(styles.date, s):
+            from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
+
+            try:
+                return from_excel(number, CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900,
+                                  timedelta=styles.at(styles.timedelta, s))
+            except (OverflowError, ValueError):
+                return None
+        return number
+    if t == "s":
+        try:
+            return sst[int(v)]
+        except (ValueError, IndexError):
+            return None
+    if t == "b":
+        return v.strip() not in ("0", "", "false")
+    if t == "d":
+        from openpyxl.utils.datetime import from_ISO8601
+
+        try:
+            return from_ISO8601(v)
+        except ValueError:
+            return v
+    return v  # str, e (error text), inlineStr handled by the caller
+
+
+def value_text(value: object) -> str:
+    """A cell value as the text a person sees (dates as ISO dates, 3.0 as 3)."""
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        text = value.strip()
+        return "" if text in ERROR_VALUES else text
+    if isinstance(value, bool):
+        return "TRUE" if value else "FALSE"
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))
+    if hasattr(value, "isoformat"):
+        midnight = hasattr(value, "hour") and (value.hour, value.minute, value.second) == (0, 0, 0)
+        if midnight and hasattr(value, "date"):
+            return value.date().isoformat()
+        return value.isoformat()
+    return str(value)
+
+
+def read_sheet(pkg: Package, entry: SheetEntry, styles: Styles, sst: list[str], date1904: bool,
+               limits: Limits, budget: CellBudget, *, lookup: bool = False) -> SheetData:
+    """Parse one worksheet. ``lookup``: a sheet read only for the values a drop-down list or a
+    formula points at; cells beyond the row/column limits are skipped there instead of refused."""
+    name, sheet = pkg.name, entry.name
+    grid = Grid(name=sheet)
+    data = SheetData(grid)
+    cells = grid.cells
+    bold_of, unlocked_of = styles.bold, styles.unlocked
+    n_styles = len(bold_of)
+    max_rows, max_cols = limits.max_rows, limits.max_columns
+    bold, unlocked = grid.bold, set()
+    merges: list[Rect] = []
+    cols: list[tuple[int, int, bool, int]] = []  # min, max, hidden, style
+    hidden_rows = grid.hidden_rows
+    st = {"row": 0, "col": 0, "rows_seen": 0, "max_row": 0, "max_col": 0, "merged_area": 0, "protected": False}
+    # the cell being read
+    cur: dict = {}
+    buf: list[str] = []
+    collect = [""]  # "" | v | f | t | dv | sq
+    skip = [0]  # inside a phonetic run of an inline string
+    in_cell = [False]
+    dv: list[dict] = []
+    main_lists: list[tuple[str, str]] = []
+    x14_lists: list[tuple[str, str]] = []
+
+    def refuse_rows(row: int) -> None:
+        raise LimitExceeded(name, f"{row:,} rows, above the limit of {max_rows:,}; delete the unused rows in Excel, "
+                                  "or raise the max_rows setting", sheet=sheet)
+
+    def start(tag: str, attrs: dict) -> None:
+        if ":" in tag:
+            tag = local(tag)
+        if tag == "c":
+            budget.used += 1
+            if budget.used > budget.limit:
+                raise LimitExceeded(name, f"more than {budget.limit:,} cells, above the limit of {budget.limit:,}; "
+                                          "delete the unused rows and columns in Excel, or raise the max_cells "
+                                          "setting", sheet=sheet)
+            ref = attrs.get("r")
+            m = _CELL_REF.match(ref) if ref else None
+            if m:
+                col = column_index(m.group(1))
+                row = int(m.group(2))
+            else:
+                row, col = st["row"], st["col"] + 1
+            st["col"] = col
+            cur.clear()
+            cur["row"], cur["col"] = row, col
+            cur["t"] = attrs.get("t", "n")
+            s = attrs.get("s")
+            cur["s"] = int(s) if s and s.isdigit() else 0
+            buf.clear()
+            collect[0] = ""
+            in_cell[0] = True
+        elif in_cell[0]:
+            if tag == "v":
+                buf.clear()
+                collect[0] = "v"
+            elif tag == "f":
+                cur["f_t"], cur["f_si"] = attrs.get("t"), attrs.get("si")
+                buf.clear()
+                collect[0] = "f"
+            elif tag == "is":
+                cur["is"] = []
+            elif tag == "t":
+                if "is" in cur and not skip[0]:
+                    buf.clear()
+                    collect[0] = "t"
+            elif tag == "rPh":
+                skip[0] += 1
+        elif tag == "row":
+            st["rows_seen"] += 1
+            if st["rows_seen"] > MAX_ROW:
+                raise LimitExceeded(name, f"more than {MAX_ROW:,} <row> elements, more than Excel allows; the file "
+                                          "is damaged or hostile", sheet=sheet)
+            r = attrs.get("r")
+            try:
+                row = int(r) if r else st["row"] + 1
+            except ValueError:
+                row = st["row"] + 1
+            st["row"], st["col"] = row, 0
+            if attrs.get("hidden") and true(attrs.get("hidden")) and row <= max_rows:
+                hidden_rows.add(row)
+        elif tag == "mergeCell":
+            merge(attrs.get("ref", ""))
+        elif tag == "col":
+            if len(cols) < 20_000:
+                lo, hi = _int(attrs.get("min")), _int(attrs.get("max"))
+                cols.append((lo, hi, true(attrs.get("hidden")), _int(attrs.get("style"))))
+        elif tag == "sheetProtection":
+            st["protected"] = true(attrs.get("sheet"))
+        elif tag == "dataValidation":
+            if len(main_lists) + len(x14_lists) >= MAX_VALIDATIONS:
+                raise LimitExceeded(name, f"more than {MAX_VALIDATIONS:,} data validations on one sheet; it is not "
+                                          "an ordinary questionnaire", sheet=sheet)
+            dv.append({"type": attrs.get("type"), "sqref": attrs.get("sqref", ""), "formula": [], "sq": [],
+                       "x14": "sqref" not in attrs})
+        elif tag == "formula1" and dv:
+            collect[0] = "dv"
+        elif tag == "sqref" and dv:
+            collect[0] = "sq"
+
+    def text(chunk: str) -> None:
+        mode = collect[0]
+        if mode == "dv":
+            dv[-1]["formula"].append(chunk)
+        elif mode == "sq":
+            dv[-1]["sq"].append(chunk)
+        elif mode:
+            buf.append(chunk)
+
+    def end(tag: str) -> None:
+        if ":" in tag:
+            tag = local(tag)
+        if in_cell[0]:
+            if tag == "c":
+                in_cell[0] = False
+                collect[0] = ""
+                finish_cell()
+            elif tag == "v":
+                cur["v"] = "".join(buf)
+                collect[0] = ""
+            elif tag == "f":
+                cur["f"] = "".join(buf)
+                collect[0] = ""
+            elif tag == "t":
+                if collect[0] == "t":
+                    cur["is"].append("".join(buf))
+                    collect[0] = ""
+            elif tag == "rPh":
+                skip[0] -= 1
+        elif tag in ("formula1", "sqref"):
+            collect[0] = ""
+        elif tag == "dataValidation" and dv:
+            entry_dv = dv.pop()
+            formula, sqref = "".join(entry_dv["formula"]).strip(), entry_dv["sqref"] or "".join(entry_dv["sq"])
+            if entry_dv["type"] == "list":
+                if entry_dv["x14"]:
+                    if formula and sqref.strip():
+                        x14_lists.append((formula, sqref.strip()))
+                else:
+                    main_lists.append((formula, sqref))
+
+    def finish_cell() -> None:
+        row, col = cur["row"], cur["col"]
+        if row > max_rows or col > max_cols:
+            if lookup:
+                return
+            if row > max_rows:
+                refuse_rows(row)
+            raise LimitExceeded(name, f"{col:,} columns, above the limit of {max_cols:,}; delete the unused "
+                                      "columns in Excel, or raise the max_columns setting", sheet=sheet)
+        if row > st["max_row"]:
+            st["max_row"] = row
+        if col > st["max_col"]:
+            st["max_col"] = col
+        t, s = cur["t"], cur["s"]
+        if t == "inlineStr":
+            value: object = "".join(cur["is"]) if "is" in cur else None
+        else:
+            v = cur.get("v") or None
+            value = v if t in ("str", "e") or v is None else _cell_value(t, v, s, styles, sst, date1904)
+        text_value = value_text(value)
+        if text_value:
+            row_cells = cells.get(row)
+            if row_cells is None:
+                cells[row] = {col: text_value}
+            else:
+                row_cells[col] = text_value
+            if s < n_styles and bold_of[s] and not lookup:
+                bold.add((row, col))
+        if lookup:
+            return
+        if s < n_styles and unlocked_of[s]:
+            unlocked.add((row, col))
+        if "f_t" in cur:
+            formula = cur.get("f", "")
+            si = cur.get("f_si")
+            if cur["f_t"] == "shared" and si is not None:
+                if formula:
+                    data.shared_masters[si] = (formula, f"{_letters(col)}{row}")
+                else:
+                    data.shared_followers[(row, col)] = si
+            if formula:
+                data.formulas[(row, col)] = formula
+
+    def merge(ref: str) -> None:
+        rect = parse_rect(ref) if _is_range(ref) else None
+        if rect is None:
+            return
+        r1, c1, r2, c2 = rect
+        rows, width = r2 - r1 + 1, c2 - c1 + 1
+        if rows > max_rows or width > max_cols:
+            if lookup:
+                return
+            raise LimitExceeded(name, f"a merged range ({ref}) spans {rows:,} rows and {width:,} columns, beyond the "
+                                      "row/column limits; unmerge it in Excel and save again")
+        st["merged_area"] += rows * width
+        if st["merged_area"] > MAX_MERGED_CELLS:
+            raise LimitExceeded(name, f"merged ranges in part '{entry.part}' cover more than {MAX_MERGED_CELLS:,} "
+                                      "cells, above the limit; unmerge them in Excel and save again")
+        if len(merges) >= MAX_MERGED_RANGES:
+            raise LimitExceeded(name, f"more than {MAX_MERGED_RANGES:,} merged ranges on one sheet, above the "
+                                      "limit; unmerge them in Excel and save again", sheet=sheet)
+        merges.append(rect)
+
+    assert entry.part is not None
+    pkg.parse(entry.part, start, end, text, sheet=sheet)
+
+    max_row, max_col = st["max_row"], st["max_col"]
+    for r1, c1, r2, c2 in merges:  # cells under a merge show nothing (Excel keeps only the first)
+        max_row, max_col = max(max_row, r2), max(max_col, c2)
+        for r in range(r1, min(r2, st["max_row"]) + 1):
+            row_cells = cells.get(r)
+            if not row_cells:
+                continue
+            for c in [c for c in row_cells if c1 <= c <= c2 and (r != r1 or c != c1)]:
+                del row_cells[c]
+                bold.discard((r, c))
+            if not row_cells:
+                del cells[r]
+    grid.max_row, grid.max_col = max_row or 1, max_col or 1
+    grid.merged = merges
+    grid.protected = st["protected"]
+    grid.index_merges()
+    if grid.protected:  # a cell under a merge is not writable, whatever its own format says
+        grid.unlocked = {rc for rc in unlocked if not grid.is_covered(*rc)}
+    for lo, hi in _spans([(lo, hi) for lo, hi, hidden, _ in cols if hidden and lo and hi]):
+        grid.hidden_cols.update(range(lo, min(hi, grid.max_col + 1, MAX_COL) + 1))
+    if grid.protected:
+        open_cols = [(lo, hi) for lo, hi, _, style in cols
+                     if lo and hi and style < n_styles and unlocked_of[style]]
+        for lo, hi in _spans(open_cols):
+            grid.unlocked_cols.update(range(lo, min(hi, MAX_COL) + 1))
+    data.lists = [*main_lists, *x14_lists]
+    return data
+
+
+def _spans(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Overlapping column ranges joined, so thousands of <col> entries cost no more than one."""
+    out: list[tuple[int, int]] = []
+    for lo, hi in sorted(ranges):
+        if out and lo <= out[-1][1] + 1:
+            out[-1] = (out[-1][0], max(out[-1][1], hi))
+        else:
+            out.append((lo, hi))
+    return out
+
+
+def _is_range(ref: str) -> bool:
+    return bool(ref) and all(_CELL_REF.match(p) for p in ref.split(":")) and ref.count(":") <= 1
+
+
+def _int(value: str | None) -> int:
+    try:
+        return int(value or 0)
+    except ValueError:
+        return 0
+
+
+def _letters(col: int) -> str:
+    out = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+__all__ = ["MAX_MERGED_CELLS", "MAX_ROW", "CellBudget", "SheetData", "read_sheet", "value_text"]
