@@ -8,6 +8,8 @@ built into a tree: handlers keep only what intake needs.
 
 from __future__ import annotations
 
+import codecs
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -94,6 +96,26 @@ class Package:
                                                    f"{self.limits.max_inflated_bytes / (1024 * 1024):.1f} MB, "
                                                    "above the limit; remove unneeded sheets or images")
                 yield chunk
+
+    def count(self, part: str, pattern: re.Pattern[bytes]) -> int:
+        """Occurrences of ``pattern`` in a part, at inflate speed (no XML parsing): lets a reader refuse
+        a part with millions of cells in a fraction of a second instead of parsing up to the limit.
+        A UTF-16 part (Excel never writes one) is transcoded first so the count cannot be dodged."""
+        total, tail = 0, b""
+        decoder = None
+        for chunk in self._chunks(part):
+            if decoder is None:
+                utf16 = chunk[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(chunk) > 1 and b"\x00" in chunk[:4])
+                decoder = codecs.getincrementaldecoder("utf-16" if utf16 else "utf-8")(errors="replace")
+                transcode = utf16
+            if transcode:
+                chunk = decoder.decode(chunk).encode("utf-8")
+            data = tail + chunk
+            # a match ending inside the last 32 bytes is counted with the next chunk
+            cut = max(len(data) - 32, 0)
+            total += sum(1 for m in pattern.finditer(data) if m.end() <= cut)
+            tail = data[cut:]
+        return total + len(pattern.findall(tail))
 
     def parse(self, part: str, start: Callable, end: Callable | None = None, text: Callable | None = None,
               *, sheet: str | None = None) -> None:

@@ -24,6 +24,7 @@ MAX_MERGED_RANGES = 200_000  # a 100,000-row questionnaire with two merged cells
 MAX_VALIDATIONS = 50_000
 _CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 _COLUMNS: dict[str, int] = {}
+_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
 
 
 def column_index(letters: str) -> int:
@@ -317,6 +318,10 @@ def read_sheet(pkg: Package, entry: SheetEntry, styles: Styles, sst: list[str], 
         merges.append(rect)
 
     assert entry.part is not None
+    if budget.used + pkg.count(entry.part, _CELL_TAG) > budget.limit:  # refused in a fraction of a second
+        raise LimitExceeded(name, f"more than {budget.limit:,} cells, above the limit of {budget.limit:,}; "
+                                  "delete the unused rows and columns in Excel, or raise the max_cells setting",
+                            sheet=sheet)
     pkg.parse(entry.part, start, end, text, sheet=sheet)
 
     max_row, max_col = st["max_row"], st["max_col"]
