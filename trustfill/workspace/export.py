@@ -127,7 +127,7 @@ class ExportOps:
     def answer_file(self, src: str | os.PathLike, *, product: str | None, out: str | os.PathLike,
                     report: str | os.PathLike | None = None, fill: str = "suggested",
                     mark_unreviewed: bool = False, overwrite_prefilled: bool = False,
-                    overrides=None, customer: str = "") -> tuple[int, ExportResult]:
+                    overrides=None, customer: str = "", stages=None) -> tuple[int, ExportResult]:
         """The CLI's one-shot: upload, match, write the filled copy and the report."""
         src, out = Path(src), Path(out)
         if out.resolve() == src.resolve():
@@ -139,8 +139,8 @@ class ExportOps:
             raise InputFileError(report, f"folder {Path(report).parent} does not exist.")
         if fill not in FILL_LEVELS:
             raise TrustfillError(f"--fill must be one of {', '.join(FILL_LEVELS)}, not '{fill}'.")
-        qid = self.upload_questionnaire(src, product=product, customer=customer, overrides=overrides)
-        self.run_matching(qid)
+        qid = self.upload_questionnaire(src, product=product, customer=customer, overrides=overrides, stages=stages)
+        self.run_matching(qid, stages=stages)
         result = self.export_filled(qid, out, fill=fill, mark_unreviewed=mark_unreviewed,
                                     overwrite_prefilled=overwrite_prefilled)
         if report:
