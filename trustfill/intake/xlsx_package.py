@@ -111,16 +111,19 @@ class Package:
             if transcode:
                 chunk = decoder.decode(chunk).encode("utf-8")
             data = tail + chunk
-            # a match ending inside the last 32 bytes is counted with the next chunk
-            cut = max(len(data) - 32, 0)
-            total += sum(1 for m in pattern.finditer(data) if m.end() <= cut)
+            # counted up to the last '>': a tag that starts after it is counted with the next chunk
+            cut = data.rfind(b">") + 1
+            if len(data) - cut > CHUNK * 16:
+                cut = len(data)
+            total += len(pattern.findall(data, 0, cut))
             tail = data[cut:]
         return total + len(pattern.findall(tail))
 
     def parse(self, part: str, start: Callable, end: Callable | None = None, text: Callable | None = None,
-              *, sheet: str | None = None) -> None:
+              *, sheet: str | None = None, transform: Callable[[bytes], bytes] | None = None) -> None:
         """Stream ``part`` through expat with the given handlers (names without namespace processing).
-        A handler may raise StopParsing to end early."""
+        A handler may raise StopParsing to end early. ``transform`` rewrites the raw bytes first, in
+        pieces that end at a tag's closing ``>`` (so no tag is ever split between two pieces)."""
         parser = ParserCreate()
         parser.buffer_text = True
         parser.buffer_size = CHUNK
@@ -134,9 +137,16 @@ class Package:
         parser.EntityDeclHandler = _refuse_dtd
         parser.ExternalEntityRefHandler = _refuse_dtd
         try:
+            carry = b""
             for chunk in self._chunks(part):
+                if transform is not None:
+                    data = carry + chunk
+                    cut = data.rfind(b">") + 1
+                    if len(data) - cut > CHUNK * 16:  # no '>' for a megabyte: not a spreadsheet part
+                        cut = len(data)
+                    chunk, carry = transform(data[:cut]), data[cut:]
                 parser.Parse(chunk, False)
-            parser.Parse(b"", True)
+            parser.Parse(transform(carry) if transform is not None else b"", True)
         except StopParsing:
             return
         except InputFileError as exc:

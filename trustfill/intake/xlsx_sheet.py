@@ -349,7 +349,7 @@ def read_sheet(pkg: Package, entry: SheetEntry, styles: Styles, sst: list[str], 
         raise LimitExceeded(name, f"more than {budget.limit:,} cells, above the limit of {budget.limit:,}; "
                                   "delete the unused rows and columns in Excel, or raise the max_cells setting",
                             sheet=sheet)
-    pkg.parse(entry.part, start, end, text, sheet=sheet)
+    pkg.parse(entry.part, start, end, text, sheet=sheet, transform=_EmptyRuns(budget, styles, name, sheet))
     if pending is not None:  # an empty cell outside any <row>
         place(pending)
 
@@ -380,6 +380,37 @@ def read_sheet(pkg: Package, entry: SheetEntry, styles: Styles, sst: list[str], 
             grid.unlocked_cols.update(range(lo, min(hi, MAX_COL) + 1))
     data.lists = [*main_lists, *x14_lists]
     return data
+
+
+# A run of consecutive empty cells written as self-closing tags, each with its reference (Excel writes
+# thousands of them for formatted but empty areas: HECVAT's High-Risk Evaluation has 119,000).
+_EMPTY_RUN = re.compile(rb'(?:<c\s[^<>]*?\br="[A-Za-z]{1,3}\d{1,7}"[^<>]*/>)+')
+_STYLE_ATTR = re.compile(rb'\ss="(\d+)"')
+
+
+class _EmptyRuns:
+    """Collapses each run of empty cells to its last cell before expat sees it: the others hold no value
+    and, sitting before the last one in their row, cannot widen the sheet. They are still counted against
+    max_cells; a run holding an unlocked format (a writable cell on a protected sheet) is kept whole."""
+
+    def __init__(self, budget: CellBudget, styles: Styles, name: str, sheet: str):
+        self.budget, self.name, self.sheet = budget, name, sheet
+        self.unlocked = {str(i).encode() for i, u in enumerate(styles.unlocked) if u}
+
+    def __call__(self, data: bytes) -> bytes:
+        return _EMPTY_RUN.sub(self._collapse, data)
+
+    def _collapse(self, m: re.Match[bytes]) -> bytes:
+        run = m.group(0)
+        n = run.count(b"<c")
+        if n == 1 or (self.unlocked and any(s in self.unlocked for s in _STYLE_ATTR.findall(run))):
+            return run
+        self.budget.used += n - 1
+        if self.budget.used > self.budget.limit:
+            raise LimitExceeded(self.name, f"more than {self.budget.limit:,} cells, above the limit of "
+                                           f"{self.budget.limit:,}; delete the unused rows and columns in Excel, or "
+                                           "raise the max_cells setting", sheet=self.sheet)
+        return run[run.rindex(b"<c"):]
 
 
 def _spans(ranges: list[tuple[int, int]]) -> list[tuple[int, int]]:
