@@ -9,7 +9,6 @@ built into a tree: handlers keep only what intake needs.
 from __future__ import annotations
 
 import codecs
-import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -97,17 +96,18 @@ class Package:
                                                    "above the limit; remove unneeded sheets or images")
                 yield chunk
 
-    def count(self, part: str, pattern: re.Pattern[bytes]) -> int:
-        """Occurrences of ``pattern`` in a part, at inflate speed (no XML parsing): lets a reader refuse
+    def count(self, part: str, *needles: tuple[bytes, ...]) -> list[int]:
+        """Occurrences of each group of byte strings in a part, at inflate speed (no XML parsing, not even
+        a regular expression: 78 MB in a fraction of a second): lets a reader refuse
         a part with millions of cells in a fraction of a second instead of parsing up to the limit.
         A UTF-16 part (Excel never writes one) is transcoded first so the count cannot be dodged."""
-        total, tail = 0, b""
+        totals, tail = [0] * len(needles), b""
         decoder = None
+        transcode = False
         for chunk in self._chunks(part):
             if decoder is None:
-                utf16 = chunk[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(chunk) > 1 and b"\x00" in chunk[:4])
-                decoder = codecs.getincrementaldecoder("utf-16" if utf16 else "utf-8")(errors="replace")
-                transcode = utf16
+                transcode = chunk[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(chunk) > 1 and b"\x00" in chunk[:4])
+                decoder = codecs.getincrementaldecoder("utf-16" if transcode else "utf-8")(errors="replace")
             if transcode:
                 chunk = decoder.decode(chunk).encode("utf-8")
             data = tail + chunk
@@ -115,9 +115,10 @@ class Package:
             cut = data.rfind(b">") + 1
             if len(data) - cut > CHUNK * 16:
                 cut = len(data)
-            total += len(pattern.findall(data, 0, cut))
+            for i, group in enumerate(needles):
+                totals[i] += sum(data.count(n, 0, cut) for n in group)
             tail = data[cut:]
-        return total + len(pattern.findall(tail))
+        return [total + sum(tail.count(n) for n in group) for total, group in zip(totals, needles, strict=True)]
 
     def parse(self, part: str, start: Callable, end: Callable | None = None, text: Callable | None = None,
               *, sheet: str | None = None, transform: Callable[[bytes], bytes] | None = None) -> None:
@@ -346,6 +347,11 @@ def read_shared_strings(pkg: Package, max_strings: int) -> list[str]:
     part = next((n for n in ("xl/sharedStrings.xml", "xl/SharedStrings.xml") if n in pkg.names), None)
     if part is None:
         return []
+    declared = pkg.zf.getinfo(part).file_size  # an upper bound: zipfile never inflates a part past it
+    if declared > MAX_SHARED_STRINGS_BYTES:
+        raise LimitExceeded(pkg.name, f"the shared string table is {declared / (1024 * 1024):.0f} MB, above the "
+                                      f"{MAX_SHARED_STRINGS_BYTES // (1024 * 1024)} MB limit; it is not an ordinary "
+                                      "questionnaire")
     strings: list[str] = []
     pieces: list[str] = []
     state = {"depth_skip": 0, "in_t": False, "chars": 0}

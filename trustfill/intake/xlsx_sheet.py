@@ -24,7 +24,10 @@ MAX_MERGED_RANGES = 200_000  # a 100,000-row questionnaire with two merged cells
 MAX_VALIDATIONS = 50_000
 _CELL_REF = re.compile(r"\$?([A-Za-z]{1,3})\$?(\d{1,7})$")
 _COLUMNS: dict[str, int] = {}
-_CELL_TAG = re.compile(rb"<(?:[A-Za-z_][\w.-]*:)?c[\s/>]")
+# How a cell / merged range tag starts, with or without a namespace prefix (x:c): counted before parsing
+# (a quick early refusal; a tag written another way is still counted by the parser as it goes).
+_CELL_TAG = (b"<c ", b"<c>", b":c ")
+_MERGE_TAG = (b"<mergeCell ", b":mergeCell ")
 
 
 def column_index(letters: str) -> int:
@@ -208,7 +211,7 @@ def read_sheet(pkg: Package, entry: SheetEntry, styles: Styles, sst: list[str], 
                 place(pending)
                 pending = None
             rows_seen += 1
-            if rows_seen > MAX_ROW:
+            if rows_seen + empties.rows > MAX_ROW:
                 raise LimitExceeded(name, f"more than {MAX_ROW:,} <row> elements, more than Excel allows; the file "
                                           "is damaged or hostile", sheet=sheet)
             r = attrs.get("r")
@@ -345,11 +348,16 @@ def read_sheet(pkg: Package, entry: SheetEntry, styles: Styles, sst: list[str], 
         merges.append(rect)
 
     assert entry.part is not None
-    if budget.used + pkg.count(entry.part, _CELL_TAG) > budget.limit:  # refused in a fraction of a second
+    n_cells, n_merges = pkg.count(entry.part, _CELL_TAG, _MERGE_TAG)  # refused in a fraction of a second
+    if budget.used + n_cells > budget.limit:
         raise LimitExceeded(name, f"more than {budget.limit:,} cells, above the limit of {budget.limit:,}; "
                                   "delete the unused rows and columns in Excel, or raise the max_cells setting",
                             sheet=sheet)
-    pkg.parse(entry.part, start, end, text, sheet=sheet, transform=_EmptyRuns(budget, styles, name, sheet))
+    if n_merges > MAX_MERGED_RANGES and not lookup:
+        raise LimitExceeded(name, f"more than {MAX_MERGED_RANGES:,} merged ranges on one sheet, above the "
+                                  "limit; unmerge them in Excel and save again", sheet=sheet)
+    empties = _EmptyRuns(budget, styles, name, sheet)
+    pkg.parse(entry.part, start, end, text, sheet=sheet, transform=empties)
     if pending is not None:  # an empty cell outside any <row>
         place(pending)
 
@@ -384,17 +392,19 @@ def read_sheet(pkg: Package, entry: SheetEntry, styles: Styles, sst: list[str], 
 
 # A run of consecutive empty cells written as self-closing tags, each with its reference (Excel writes
 # thousands of them for formatted but empty areas: HECVAT's High-Risk Evaluation has 119,000).
-_EMPTY_RUN = re.compile(rb'(?:<c\s[^<>]*?\br="[A-Za-z]{1,3}\d{1,7}"[^<>]*/>)+')
+_EMPTY_RUN = re.compile(rb'(?:<c\s[^<>]*?\br="[A-Za-z]{1,3}\d{1,7}"[^<>]*/>)+|(?:<row(?:\s[^<>]*)?/>)+')
 _STYLE_ATTR = re.compile(rb'\ss="(\d+)"')
 
 
 class _EmptyRuns:
     """Collapses each run of empty cells to its last cell before expat sees it: the others hold no value
     and, sitting before the last one in their row, cannot widen the sheet. They are still counted against
-    max_cells; a run holding an unlocked format (a writable cell on a protected sheet) is kept whole."""
+    max_cells; a run holding an unlocked format (a writable cell on a protected sheet) is kept whole.
+    Runs of cell-less, visible <row/> elements are dropped (and counted)."""
 
     def __init__(self, budget: CellBudget, styles: Styles, name: str, sheet: str):
         self.budget, self.name, self.sheet = budget, name, sheet
+        self.rows = 0  # cell-less <row> elements dropped (they count towards Excel's row maximum)
         self.unlocked = {str(i).encode() for i, u in enumerate(styles.unlocked) if u}
 
     def __call__(self, data: bytes) -> bytes:
@@ -402,6 +412,14 @@ class _EmptyRuns:
 
     def _collapse(self, m: re.Match[bytes]) -> bytes:
         run = m.group(0)
+        if run.startswith(b"<row"):  # rows with no cells: nothing to read unless one is hidden
+            if b"hidden" in run or run.count(b"<row") != run.count(b' r="'):
+                return run  # a hidden row matters; a row without r="" numbers the next one
+            self.rows += run.count(b"<row")
+            if self.rows > MAX_ROW:
+                raise LimitExceeded(self.name, f"more than {MAX_ROW:,} <row> elements, more than Excel allows; the "
+                                               "file is damaged or hostile", sheet=self.sheet)
+            return b""
         n = run.count(b"<c")
         if n == 1 or (self.unlocked and any(s in self.unlocked for s in _STYLE_ATTR.findall(run))):
             return run
