@@ -50,8 +50,8 @@ def run_case(path: Path, code: Path, cap_mb: int, timeout: float) -> dict:
     env = {**os.environ, "PYTHONPATH": str(code)}
     t0 = time.perf_counter()
     try:
-        done = subprocess.run([sys.executable, "-c", CHILD, str(path), str(cap_mb)], env=env, capture_output=True,
-                              text=True, timeout=timeout)
+        done = subprocess.run([sys.executable, "-c", CHILD, str(path), str(cap_mb)], env=env, cwd=code,
+                              capture_output=True, text=True, timeout=timeout)
     except subprocess.TimeoutExpired:
         return {"outcome": f"still running after {timeout:.0f} s (killed)", "seconds": timeout, "peak_mb": float("nan")}
     if done.returncode or not done.stdout.strip():
