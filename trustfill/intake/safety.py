@@ -8,8 +8,6 @@ import re
 import zipfile
 from pathlib import Path
 
-from openpyxl.utils.cell import range_boundaries
-
 from trustfill.config import Limits
 from trustfill.errors import InputFileError, LimitExceeded
 
@@ -135,6 +133,8 @@ MAX_MERGED_CELLS = 2_000_000
 def check_merged_ranges(path: Path, name: str, limits: Limits) -> None:
     """openpyxl makes one object per cell of a merged range: a merge over a whole sheet
     (A1:XFD1048576) would take gigabytes. Sum the merged areas from the raw XML first."""
+    from openpyxl.utils.cell import range_boundaries  # only knowledge-base imports (openpyxl) come here
+
     with zipfile.ZipFile(path) as zf:
         for info in zf.infolist():
             if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):

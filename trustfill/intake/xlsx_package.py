@@ -9,6 +9,7 @@ built into a tree: handlers keep only what intake needs.
 from __future__ import annotations
 
 import codecs
+import re
 import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -287,8 +288,6 @@ def read_styles(pkg: Package) -> Styles:
     part = "xl/styles.xml"
     if part not in pkg.names:
         return Styles()
-    from openpyxl.styles.numbers import BUILTIN_FORMATS, is_date_format, is_timedelta_format
-
     formats: dict[int, str] = {}
     fonts: list[bool] = []
     xfs: list[tuple[int, int, bool]] = []  # fontId, numFmtId, unlocked
@@ -324,12 +323,30 @@ def read_styles(pkg: Package) -> Styles:
     pkg.parse(part, start, end)
     styles = Styles(bold=[], date=[], timedelta=[], unlocked=[])
     for font, fmt_id, unlocked in xfs or [(0, 0, False)]:
-        code = formats.get(fmt_id, BUILTIN_FORMATS.get(fmt_id))
+        code = formats.get(fmt_id)  # a format the workbook defines wins over the built-in of that number
         styles.bold.append(fonts[font] if 0 <= font < len(fonts) else False)
-        styles.date.append(fmt_id in _DATE_IDS or (fmt_id >= 164 and is_date_format(code)))
-        styles.timedelta.append(fmt_id in _TIMEDELTA_IDS or (fmt_id >= 164 and is_timedelta_format(code)))
+        styles.date.append(is_date_format(code) if code is not None else fmt_id in _DATE_IDS)
+        styles.timedelta.append(is_timedelta_format(code) if code is not None else fmt_id in _TIMEDELTA_IDS)
         styles.unlocked.append(unlocked)
     return styles
+
+
+# Number formats that show a date or a duration: openpyxl's rules (openpyxl.styles.numbers), which the
+# reader this one replaced applied, so dates read as the same text. Quoted text and [locale] or [colour]
+# sections are ignored; a d, m, y, h or s not escaped with \\ or _ makes a date.
+_STRIP_FORMAT = re.compile(r'".*?"|\[(?!hh?\]|mm?\]|ss?\])[^\]]*\]')
+_DATE_CHARS = re.compile(r"(?<![_\\])[dmhysDMHYS]")
+_TIMEDELTA_FORMAT = re.compile(r"\[hh?\](:mm(:ss(\.0*)?)?)?|\[mm?\](:ss(\.0*)?)?|\[ss?\](\.0*)?", re.I)
+
+
+def is_date_format(code: str | None) -> bool:
+    if code is None:
+        return False
+    return _DATE_CHARS.search(_STRIP_FORMAT.sub("", code.split(";")[0])) is not None
+
+
+def is_timedelta_format(code: str | None) -> bool:
+    return code is not None and _TIMEDELTA_FORMAT.search(code.split(";")[0]) is not None
 
 
 def _int(value: str | None) -> int:

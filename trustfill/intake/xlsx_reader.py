@@ -196,7 +196,8 @@ class _FormulaPass:
 def _translate(text: str, origin: str, key: tuple[int, int]) -> str:
     """A shared formula moved from its first cell to ``key``, as Excel shows it there."""
     from openpyxl.formula.translate import Translator
-    from openpyxl.utils import get_column_letter
+
+    from trustfill.intake.grid import get_column_letter
 
     try:
         return Translator("=" + text, origin=origin).translate_formula(f"{get_column_letter(key[1])}{key[0]}")
