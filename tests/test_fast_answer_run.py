@@ -78,11 +78,17 @@ def test_the_key_covers_every_file_of_the_answerers_package(tmp_path, monkeypatc
     shutil.copytree(os.path.dirname(answerers.__file__), copy, ignore=shutil.ignore_patterns("__pycache__"))
     monkeypatch.setattr(answerers, "__file__", str(copy / "__init__.py"))
     index_cache.answerers_fingerprint.cache_clear()
+    memo = tmp_path / "memo"
+    memo.mkdir()
     try:
-        before = index_cache.index_key(FACTS, SETTINGS)
+        before = index_cache.index_key(FACTS, SETTINGS, memo)
+        assert (memo / "answerers-files.json").exists()  # each file's digest remembered by size and mtime
+        index_cache.answerers_fingerprint.cache_clear()
+        assert index_cache.index_key(FACTS, SETTINGS, memo) == before
         (copy / "thesaurus.yaml").write_text((copy / "thesaurus.yaml").read_text() + "\n# changed\n")
         index_cache.answerers_fingerprint.cache_clear()
-        assert index_cache.index_key(FACTS, SETTINGS) != before
+        assert index_cache.index_key(FACTS, SETTINGS, memo) != before
+        assert index_cache.index_key(FACTS, SETTINGS) != before  # and without the memo
     finally:
         index_cache.answerers_fingerprint.cache_clear()
 

@@ -19,13 +19,13 @@ _NOT_CACHED_ON_DISK = {"semantic"}
 
 def engine_for(facts: list[Fact], settings: MatchSettings) -> MatchingEngine:
     """Index building is the slow part; an unchanged library reuses the engine it already has."""
-    key = index_key(facts, settings)
+    folder = _disk_folder()
+    key = index_cache.index_key(facts, settings, folder)
     with _lock:
         engine = _cache.get(key)
         if engine is not None:
             _cache.move_to_end(key)
             return engine
-    folder = _disk_folder()
     engine = index_cache.load(folder, key, MatchingEngine) if folder is not None else None
     if engine is None:
         engine = MatchingEngine(facts, settings)
@@ -36,10 +36,6 @@ def engine_for(facts: list[Fact], settings: MatchSettings) -> MatchingEngine:
         while len(_cache) > _MAX:
             _cache.popitem(last=False)
     return engine
-
-
-def index_key(facts: list[Fact], settings: MatchSettings) -> str:
-    return index_cache.index_key(facts, settings)
 
 
 def _disk_folder():
