@@ -18,20 +18,6 @@ from trustfill.intake.safety import OLE2_MAGIC, ZIP_MAGIC, check_file
 _DELIMITERS = ",;\t|"
 
 
-def decode(data: bytes) -> tuple[str, str | None]:
-    """Text and a note when the encoding had to be guessed."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace"), None
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), (
-            "the file is not UTF-8: read as Windows-1252 (cp1252); check accented characters, or save it "
-            "as 'CSV UTF-8' in Excel")
-
-
 def sniff_delimiter(text: str) -> str:
     sample = text[:64 * 1024]
     try:

@@ -15,7 +15,7 @@ from dataclasses import dataclass, field
 
 from trustfill.config import Limits
 from trustfill.errors import LimitExceeded
-from trustfill.intake.grid import MAX_COL, MAX_ROW, Grid, Rect, parse_rect
+from trustfill.intake.grid import MAX_COL, MAX_ROW, Grid, Rect, get_column_letter, parse_rect
 from trustfill.intake.text import ERROR_VALUES
 from trustfill.intake.xlsx_package import Package, SheetEntry, Styles, local, true
 
@@ -31,6 +31,7 @@ _MERGE_TAG = (b"<mergeCell ", b":mergeCell ")
 
 
 def column_index(letters: str) -> int:
+    """Column number of a cell reference's letters, remembered (the hot path meets the same few often)."""
     index = _COLUMNS.get(letters)
     if index is None:
         index = 0
@@ -320,7 +321,7 @@ def read_sheet(pkg: Package, entry: SheetEntry, styles: Styles, sst: list[str], 
         if f_t is not None or formula is not None:
             if f_t == "shared" and f_si is not None:
                 if formula:
-                    masters[f_si] = (formula, f"{_letters(c)}{r}")
+                    masters[f_si] = (formula, f"{get_column_letter(c)}{r}")
                 else:
                     followers[(r, c)] = f_si
             if formula:
@@ -451,14 +452,6 @@ def _int(value: str | None) -> int:
         return int(value or 0)
     except ValueError:
         return 0
-
-
-def _letters(col: int) -> str:
-    out = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
 
 
 __all__ = ["MAX_MERGED_CELLS", "MAX_ROW", "CellBudget", "SheetData", "read_sheet", "value_text"]
