@@ -3,7 +3,8 @@ an unchanged knowledge base does not rebuild it (1.2 s of a 5.5 s run at 5,000 f
 
 The key is a digest of everything the index is built from: each fact's content, the matching
 settings, every source and data file of the ``answerers`` package (so a change to the engine or its
-data invalidates the cache by itself), and the Python and numpy versions the pickle was written by.
+data invalidates the cache by itself), and the Python, numpy, scipy, rapidfuzz and pydantic versions
+the pickle was written by.
 Shared by the CLI, the app and several app replicas on one home: an entry is written to a temporary
 file and renamed into place (readers see a whole entry or none), and an entry that cannot be read is
 ignored and rebuilt. The folder is the app's own state (0700, files 0600): only Trustfill writes the
@@ -62,12 +63,24 @@ def answerers_fingerprint(memo_dir: Path | None = None) -> str:
     return digest.hexdigest()
 
 
-def index_key(facts: list, settings: Any, memo_dir: Path | None = None) -> str:
-    import numpy
+@lru_cache(maxsize=1)
+def _library_versions() -> str:
+    """The libraries whose objects the pickled index holds: another version may not read them back."""
+    from importlib import metadata
 
+    out = []
+    for name in ("numpy", "scipy", "rapidfuzz", "pydantic"):
+        try:
+            out.append(f"{name}={metadata.version(name)}")
+        except metadata.PackageNotFoundError:
+            out.append(f"{name}=none")
+    return ",".join(out)
+
+
+def index_key(facts: list, settings: Any, memo_dir: Path | None = None) -> str:
     digest = hashlib.sha256()
     engine = answerers_fingerprint(memo_dir)
-    digest.update(f"{CACHE_FORMAT}\0{sys.version}\0{numpy.__version__}\0{engine}\0".encode())
+    digest.update(f"{CACHE_FORMAT}\0{sys.version}\0{_library_versions()}\0{engine}\0".encode())
     digest.update(settings.model_dump_json(exclude={"cache_dir"}).encode())
     for f in facts:  # content, not only versions: a replacing import can reuse IDs and versions
         digest.update(f.model_dump_json().encode() + b"\1")
