@@ -63,18 +63,15 @@ def answerers_fingerprint(memo_dir: Path | None = None) -> str:
     return digest.hexdigest()
 
 
-@lru_cache(maxsize=1)
 def _library_versions() -> str:
-    """The libraries whose objects the pickled index holds: another version may not read them back."""
-    from importlib import metadata
+    """The libraries whose objects the pickled index holds: another version may not read them back.
+    (Already imported by the engine, so asking costs nothing.)"""
+    import numpy
+    import pydantic
+    import rapidfuzz
+    import scipy
 
-    out = []
-    for name in ("numpy", "scipy", "rapidfuzz", "pydantic"):
-        try:
-            out.append(f"{name}={metadata.version(name)}")
-        except metadata.PackageNotFoundError:
-            out.append(f"{name}=none")
-    return ",".join(out)
+    return ",".join(f"{m.__name__}={getattr(m, '__version__', '?')}" for m in (numpy, scipy, rapidfuzz, pydantic))
 
 
 def index_key(facts: list, settings: Any, memo_dir: Path | None = None) -> str:
