@@ -30,10 +30,6 @@ _DATE_IDS = set(range(14, 23)) | {45, 46, 47}  # built-in date/time formats (ECM
 _TIMEDELTA_IDS = {46}
 
 
-class StopParsing(Exception):  # noqa: N818 - a signal, not an error: the handler has all it needs
-    """Raised by a handler to end a part early."""
-
-
 def local(name: str) -> str:
     """``x14:dataValidation`` -> ``dataValidation``: parts are parsed without namespace processing."""
     return name[name.index(":") + 1:] if ":" in name else name
@@ -124,7 +120,7 @@ class Package:
     def parse(self, part: str, start: Callable, end: Callable | None = None, text: Callable | None = None,
               *, sheet: str | None = None, transform: Callable[[bytes], bytes] | None = None) -> None:
         """Stream ``part`` through expat with the given handlers (names without namespace processing).
-        A handler may raise StopParsing to end early. ``transform`` rewrites the raw bytes first, in
+        ``transform`` rewrites the raw bytes first, in
         pieces that end at a tag's closing ``>`` (so no tag is ever split between two pieces)."""
         parser = ParserCreate()
         parser.buffer_text = True
@@ -149,8 +145,6 @@ class Package:
                     chunk, carry = transform(data[:cut]), data[cut:]
                 parser.Parse(chunk, False)
             parser.Parse(transform(carry) if transform is not None else b"", True)
-        except StopParsing:
-            return
         except InputFileError as exc:
             if exc.path == "":  # from _refuse_dtd: say which part
                 raise InputFileError(self.name, f"part '{part}' declares XML entities (a DTD), which Excel never "
