@@ -7,15 +7,18 @@ import os
 import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from exports import CellWrite, ReportRow, fit_answer, write_cells, write_csv_cells, write_review_report
 from knowledge.io import neutralise_cell
 from trustfill import config
 from trustfill.db import questions as questions_table
 from trustfill.errors import InputFileError, TrustfillError
 from trustfill.workspace.questionnaires import as_detected
+
+if TYPE_CHECKING:
+    from exports import CellWrite
 
 FILL_LEVELS = {
     "approved": {"approved"},
@@ -56,6 +59,10 @@ class ExportOps:
             raise TrustfillError(f"The stored copy of questionnaire {qid} is missing from {src.parent}; "
                                  "upload the file again.")
         dest = Path(dest) if dest else config.exports_dir() / f"q{qid}-{qn['original_filename']}"
+        # The writers (and openpyxl, which the review report uses) load when something is exported, not
+        # with the service: `trustfill inspect` and the app's other pages do not pay for them.
+        from exports import fit_answer, write_cells, write_csv_cells
+
         writes: list[CellWrite] = []
         result = ExportResult(dest)
         for row in self._rows_for_export(qid):
@@ -91,6 +98,8 @@ class ExportOps:
         """Question, answer, comment, fact, confidence, status, reviewer and time (CSV or XLSX)."""
         self.require("read")
         dest = Path(dest)
+        from exports import ReportRow, write_review_report
+
         rows = [ReportRow(sheet=r["sheet"], row=r["row"], question=r["text"], answer=r["answer"],
                           comment=r["comment"], fact_id=r["fact_id"] or "", confidence=r["score"],
                           status=r["review_status"] if r["review_status"] != "pending" else r["match_status"],
