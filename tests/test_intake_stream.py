@@ -12,7 +12,7 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from hostile.corpus import rewrite_zip
 from trustfill.config import Limits
-from trustfill.errors import LimitExceeded
+from trustfill.errors import InputFileError, LimitExceeded
 from trustfill.intake import read_questionnaire
 
 QUESTIONS = ["Do you encrypt customer data at rest?", "Is MFA enforced for administrators?",
@@ -90,3 +90,30 @@ def test_the_cell_limit_refuses_a_big_sheet_before_parsing_it(tmp_path):
     with pytest.raises(LimitExceeded, match="more than 5,000 cells"):
         read_questionnaire(dst, limits=Limits(max_cells=5_000))
     assert len(read_questionnaire(dst, limits=Limits(max_cells=7_000)).questions) == 3
+
+
+def _sheet_entry(data: bytearray, name: bytes) -> int:
+    """Offset of a part's central-directory entry."""
+    cd = data.rfind(b"PK\x01\x02", 0, data.rfind(name))
+    assert data[cd:cd + 4] == b"PK\x01\x02"
+    return cd
+
+
+def test_a_part_longer_than_its_declared_size_is_a_clear_error(tmp_path):
+    data = bytearray(_workbook(tmp_path / "w.xlsx").read_bytes())
+    cd = _sheet_entry(data, b"xl/worksheets/sheet1.xml")
+    data[cd + 24:cd + 28] = (100).to_bytes(4, "little")  # declared uncompressed size: 100 bytes
+    (tmp_path / "lying.xlsx").write_bytes(bytes(data))
+    with pytest.raises(InputFileError, match=r"the workbook is damaged \(part 'xl/worksheets/sheet1\.xml'"):
+        read_questionnaire(tmp_path / "lying.xlsx")
+
+
+def test_a_corrupt_deflate_stream_is_a_clear_error(tmp_path):
+    data = bytearray(_workbook(tmp_path / "w.xlsx").read_bytes())
+    local = data.find(b"PK\x03\x04" + data[_sheet_entry(data, b"xl/worksheets/sheet1.xml") + 6:][:2])
+    start = data.find(b"xl/worksheets/sheet1.xml", local) + len(b"xl/worksheets/sheet1.xml")
+    for i in range(start + 20, start + 60):
+        data[i] ^= 0x5A
+    (tmp_path / "corrupt.xlsx").write_bytes(bytes(data))
+    with pytest.raises(InputFileError, match="damaged"):
+        read_questionnaire(tmp_path / "corrupt.xlsx")

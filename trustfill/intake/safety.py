@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from pathlib import Path
 
 from trustfill.config import Limits
@@ -118,8 +119,12 @@ def check_no_dtd(path: Path, name: str) -> None:
         for info in zf.infolist():
             if not info.filename.endswith((".xml", ".rels", ".vml")):
                 continue
-            with zf.open(info) as fh:
-                head = fh.read(4096)
+            try:
+                with zf.open(info) as fh:
+                    head = fh.read(4096)
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+                raise InputFileError(name, f"the workbook is damaged (part '{info.filename}': {exc}); open it in "
+                                           "Excel, save it again as .xlsx and upload it again") from None
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                 raise InputFileError(name, f"part '{info.filename}' declares XML entities (a DTD), which Excel "
                                            "never writes: refusing a possible XML bomb. Ask the sender for a "

@@ -11,6 +11,7 @@ from __future__ import annotations
 import codecs
 import re
 import zipfile
+import zlib
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -74,6 +75,9 @@ class Package:
     def _chunks(self, part: str):
         try:
             fh = self.zf.open(part)
+        except (zipfile.BadZipFile, NotImplementedError, RuntimeError) as exc:  # bad header, method, encrypted
+            raise InputFileError(self.name, f"the workbook is damaged or unreadable ({exc}); open it in Excel, "
+                                            "save it again as .xlsx and upload it again") from None
         except KeyError:
             raise InputFileError(self.name, f"the workbook is damaged: part '{part}' is missing; open it in "
                                             "Excel, save it again as .xlsx and upload it again") from None
@@ -81,7 +85,7 @@ class Package:
             while True:
                 try:
                     chunk = fh.read(CHUNK)
-                except (zipfile.BadZipFile, EOFError, OSError, ValueError) as exc:
+                except (zipfile.BadZipFile, zlib.error, EOFError, OSError, ValueError, NotImplementedError) as exc:
                     raise InputFileError(self.name, f"the workbook is damaged or incomplete ({exc}); open it "
                                                     "in Excel, save it again as .xlsx and upload it again") from None
                 if not chunk:

@@ -349,7 +349,13 @@ def read_sheet(pkg: Package, entry: SheetEntry, styles: Styles, sst: list[str], 
         merges.append(rect)
 
     assert entry.part is not None
-    n_cells, n_merges = pkg.count(entry.part, _CELL_TAG, _MERGE_TAG)  # refused in a fraction of a second
+    # A part too small to hold more cells or merges than allowed (4 bytes is the shortest cell, <c/>;
+    # 20 the shortest merged range) is not counted first: HECVAT's largest sheet could hold 570,000.
+    size = pkg.zf.getinfo(entry.part).file_size  # an upper bound: zipfile never inflates past it
+    if budget.used + size // 4 <= budget.limit and size // 20 <= MAX_MERGED_RANGES:
+        n_cells = n_merges = 0
+    else:
+        n_cells, n_merges = pkg.count(entry.part, _CELL_TAG, _MERGE_TAG)  # refused in a fraction of a second
     if budget.used + n_cells > budget.limit:
         raise LimitExceeded(name, f"more than {budget.limit:,} cells, above the limit of {budget.limit:,}; "
                                   "delete the unused rows and columns in Excel, or raise the max_cells setting",
