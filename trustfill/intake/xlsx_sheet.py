@@ -10,6 +10,7 @@ a cell under a merged range that starts elsewhere shows nothing.
 
 from __future__ import annotations
 
+import datetime
 import re
 from dataclasses import dataclass, field
 
@@ -70,10 +71,8 @@ def _cell_value(t: str, v: str | None, s: int, styles: Styles, sst: list[str], d
         except ValueError:
             return v
         if styles.at(styles.date, s):
-            from openpyxl.utils.datetime import CALENDAR_MAC_1904, CALENDAR_WINDOWS_1900, from_excel
-
             try:
-                return from_excel(number, CALENDAR_MAC_1904 if date1904 else CALENDAR_WINDOWS_1900,
+                return from_excel(number, MAC_EPOCH if date1904 else WINDOWS_EPOCH,
                                   timedelta=styles.at(styles.timedelta, s))
             except (OverflowError, ValueError):
                 return None
@@ -93,6 +92,30 @@ def _cell_value(t: str, v: str | None, s: int, styles: Styles, sst: list[str], d
         except ValueError:
             return v
     return v  # str, e (error text), inlineStr handled by the caller
+
+
+WINDOWS_EPOCH = datetime.datetime(1899, 12, 30)
+MAC_EPOCH = datetime.datetime(1904, 1, 1)
+
+
+def from_excel(value: float, epoch: datetime.datetime = WINDOWS_EPOCH,
+               timedelta: bool = False) -> datetime.datetime | datetime.time | datetime.timedelta:
+    """An Excel serial date as openpyxl reads it (openpyxl.utils.datetime.from_excel, the same rules:
+    the 1900 leap-year bug, times of day under 1, milliseconds rounded), without importing openpyxl."""
+    if timedelta:
+        td = datetime.timedelta(days=value)
+        if td.microseconds:
+            td = datetime.timedelta(seconds=td.total_seconds() // 1, microseconds=round(td.microseconds, -3))
+        return td
+    day, fraction = divmod(value, 1)
+    diff = datetime.timedelta(milliseconds=round(fraction * 86_400 * 1000))
+    if 0 <= value < 1 and diff.days == 0:
+        mins, seconds = divmod(diff.seconds, 60)
+        hours, mins = divmod(mins, 60)
+        return datetime.time(hours, mins, seconds, diff.microseconds)
+    if 0 < value < 60 and epoch == WINDOWS_EPOCH:
+        day += 1
+    return epoch + datetime.timedelta(days=day) + diff
 
 
 def value_text(value: object) -> str:
