@@ -341,8 +341,8 @@ def test_limits_are_settings_with_environment_winning(db_url, monkeypatch, tmp_p
 
     with pytest.raises(ConfigError, match="Unusable limit setting"):
         svc.set_limits(max_rows=-5)
-    with pytest.raises(ConfigError, match="Unknown limit max_cells"):
-        svc.set_limits(max_cells=5)
+    with pytest.raises(ConfigError, match="Unknown limit max_pages"):
+        svc.set_limits(max_pages=5)
     with pytest.raises(PermissionDenied):
         Service(EDITOR).set_limits(max_rows=5)
     svc.set_limits(max_rows=None)

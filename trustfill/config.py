@@ -43,6 +43,9 @@ class Limits(BaseModel):
     max_sheets: int = Field(200, gt=0, description="worksheets in one workbook")
     max_rows: int = Field(200_000, gt=0, description="rows read from one sheet or CSV")
     max_columns: int = Field(1_000, gt=0, description="columns read from one sheet or CSV")
+    # 2,000,000: a 100,000-row questionnaire has 20 cells a row to spare; read at about 1 s per
+    # million and under 300 MB (benchmarks/bench_intake_hostile.py); a 3M-cell file is refused.
+    max_cells: int = Field(2_000_000, gt=0, description="cells read from one workbook or CSV, empty or not")
     max_zip_entries: int = Field(10_000, gt=0, description="parts in one workbook's zip")
     max_backup_rows: int = Field(20_000_000, gt=0, description="rows restored into one table from a backup")
     max_backup_table_bytes: int = Field(4 << 30, gt=0, description="unpacked size of one table in a backup")

@@ -392,3 +392,107 @@ def csv_json_library_injection_meta(tmp: Path) -> Path:
     path = tmp / "library.json"
     path.write_text(json.dumps([{"id": "../../etc/passwd", "question": "Do you encrypt?", "answer": "Yes"}]))
     return path
+
+
+# ---------------------------------------------------------------- intake memory and time (#17 item 10, #18)
+# Each was measured on the openpyxl reader: they took 1.0-1.7 GB (and up to minutes) inside the default
+# limits. Built at test time, streamed into the zip, never held whole in memory.
+
+def _stream_sheet(tmp: Path, dst_name: str, rows=None, after_data=None, shared=None) -> Path:
+    """The 4-question base workbook with generated <row>s appended to its sheet data, generated XML
+    after </sheetData> and generated <si> strings appended to its shared strings (chunks of bytes)."""
+    base = _base(tmp)
+    dst = tmp / dst_name
+    with zipfile.ZipFile(base) as zin, zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED, compresslevel=6) as zout:
+        for info in zin.infolist():
+            data = zin.read(info)
+            if info.filename == "xl/worksheets/sheet1.xml" and (rows or after_data):
+                head, tail = data.split(b"</sheetData>", 1)
+                with zout.open(info.filename, "w", force_zip64=True) as out:
+                    out.write(head)
+                    for chunk in rows or ():
+                        out.write(chunk)
+                    out.write(b"</sheetData>")
+                    for chunk in after_data or ():
+                        out.write(chunk)
+                    out.write(tail)
+            elif info.filename == "[Content_Types].xml" and shared:
+                zout.writestr(info, data.replace(b"</Types>", b'<Override PartName="/xl/sharedStrings.xml" ContentType='
+                                                 b'"application/vnd.openxmlformats-officedocument.spreadsheetml.'
+                                                 b'sharedStrings+xml"/></Types>'))
+            elif info.filename == "xl/_rels/workbook.xml.rels" and shared:
+                zout.writestr(info, data.replace(b"</Relationships>", b'<Relationship Id="rIdSST" Type="http://'
+                                                 b'schemas.openxmlformats.org/officeDocument/2006/relationships/'
+                                                 b'sharedStrings" Target="sharedStrings.xml"/></Relationships>'))
+            else:
+                zout.writestr(info, data)
+        if shared:  # openpyxl writes inline strings: the table is all generated
+            with zout.open("xl/sharedStrings.xml", "w", force_zip64=True) as out:
+                out.write(b'<sst xmlns="http://schemas.openxmlformats.org/spreadsheetml/2006/main">')
+                for chunk in shared:
+                    out.write(chunk)
+                out.write(b"</sst>")
+    return dst
+
+
+def _col(n: int) -> str:
+    s = ""
+    while n:
+        n, r = divmod(n - 1, 26)
+        s = chr(65 + r) + s
+    return s
+
+
+def three_million_cells(tmp: Path) -> Path:
+    """3,000,000 one-digit cells (3,000 rows x 1,000 columns, inside the row and column limits), ~8 MB."""
+    letters = [_col(c) for c in range(1, 1001)]
+
+    def rows():
+        for r in range(10, 3010):
+            yield (f'<row r="{r}">' + "".join(f'<c r="{col}{r}"><v>{r % 10}</v></c>' for col in letters)
+                   + "</row>").encode()
+    return _stream_sheet(tmp, "cells-3m.xlsx", rows=rows())
+
+
+def million_empty_rows(tmp: Path) -> Path:
+    """1,048,571 cell-less <row> elements with a custom height below the questions (~3 MB)."""
+    def rows():
+        for start in range(6, 1_048_577, 10_000):
+            yield "".join(f'<row r="{r}" ht="15" customHeight="1"/>'
+                          for r in range(start, min(start + 10_000, 1_048_577))).encode()
+    return _stream_sheet(tmp, "rows-1m-empty.xlsx", rows=rows())
+
+
+def huge_shared_strings(tmp: Path) -> Path:
+    """A 130 MB shared-strings table (1.4 million 90-character strings no cell uses), ~15 MB zipped."""
+    def strings():
+        for start in range(0, 1_400_000, 10_000):
+            yield "".join(f"<si><t>Unused string {i:09d} {'lorem ipsum dolor sit amet ' * 2}</t></si>"
+                          for i in range(start, start + 10_000)).encode()
+    return _stream_sheet(tmp, "sst-130mb.xlsx", shared=strings())
+
+
+def many_merges(tmp: Path) -> Path:
+    """999,000 two-cell merged ranges (rows 10-4,004, columns A-ALL: inside every row/column limit and
+    under the merged-area limit), ~5 MB."""
+    def merges():
+        yield b'<mergeCells count="999000">'
+        for r in range(10, 5005):
+            yield "".join(f'<mergeCell ref="{_col(c)}{r}:{_col(c + 1)}{r}"/>' for c in range(1, 401, 2)).encode()
+        yield b"</mergeCells>"
+    return _stream_sheet(tmp, "merges-999k.xlsx", after_data=merges())
+
+
+def csv_26m_cells(tmp: Path) -> Path:
+    """A 52 MB CSV of 26,000,000 one-character cells (26,000 rows x 1,000 columns)."""
+    path = tmp / "cells-26m.csv"
+    line = ",".join(["x"] * 1000) + "\n"
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        fh.write("Question,Answer\n" + "\n".join(f"{q}," for q in QUESTIONS) + "\n")
+        block = line * 1000
+        for _ in range(26):
+            fh.write(block)
+    return path
+
+
+INTAKE_BOMBS = [three_million_cells, million_empty_rows, huge_shared_strings, many_merges, csv_26m_cells]

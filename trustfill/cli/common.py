@@ -4,12 +4,13 @@ from __future__ import annotations
 
 import functools
 import os
+from typing import TYPE_CHECKING
 
 import click
 
-from trustfill.intake import LayoutOverrides
-from trustfill.roles import Actor
-from trustfill.service import Service
+if TYPE_CHECKING:  # imported when a command runs: `trustfill --help` stays fast
+    from trustfill.roles import Actor
+    from trustfill.service import Service
 
 
 def resolve_actor() -> Actor | None:
@@ -20,6 +21,8 @@ def resolve_actor() -> Actor | None:
 
 
 def service() -> Service:
+    from trustfill.service import Service
+
     return Service(actor=resolve_actor())
 
 
@@ -39,6 +42,8 @@ def layout_options(func):
     def wrapper(*args, sheet, header_row, question_col, answer_col, comment_col, **kwargs):
         values = dict(sheet=sheet, header_row=header_row, question_col=question_col,
                       answer_col=answer_col, comment_col=comment_col)
+        from trustfill.intake import LayoutOverrides
+
         overrides = None
         if any(v is not None for k, v in values.items() if k != "sheet"):
             for key in ("question_col", "answer_col", "comment_col"):

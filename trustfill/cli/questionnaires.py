@@ -7,7 +7,6 @@ from pathlib import Path
 import click
 
 from trustfill.cli.common import layout_options, service
-from trustfill.intake import format_layout
 
 FILL_CHOICE = click.Choice(["approved", "suggested", "review"])
 
@@ -78,6 +77,8 @@ def inspect(questionnaire, show_questions, as_json, overrides) -> None:
     if as_json:
         click.echo(intake.layout.model_dump_json(indent=2))
         return
+    from trustfill.intake import format_layout
+
     click.echo(format_layout(intake.layout))
     if show_questions:
         for q in intake.questions:

@@ -7,6 +7,8 @@
 
 from __future__ import annotations
 
+import inspect
+from collections.abc import Callable
 from pathlib import Path
 
 from trustfill.config import Limits
@@ -21,9 +23,11 @@ __all__ = [
 
 
 def read_questionnaire(path: str | Path, overrides: LayoutOverrides | list[LayoutOverrides] | None = None,
-                       limits: Limits | None = None, *, display_name: str | None = None) -> Intake:
+                       limits: Limits | None = None, *, display_name: str | None = None,
+                       progress: Callable[[str, float], None] | None = None) -> Intake:
     """Read a questionnaire file (.xlsx, .xlsm, .csv). ``display_name`` is what messages call the file
-    (uploads are stored under random names). Raises InputFileError / LimitExceeded on bad input."""
+    (uploads are stored under random names). ``progress(stage, share)`` hears how far reading got
+    (from readers that report it). Raises InputFileError / LimitExceeded on bad input."""
     path = Path(path)
     if overrides is None:
         ov_list: list[LayoutOverrides] = []
@@ -32,4 +36,9 @@ def read_questionnaire(path: str | Path, overrides: LayoutOverrides | list[Layou
     else:
         ov_list = list(overrides)
     reader = reader_for(path, display_name)
-    return reader.read(path, ov_list, limits or Limits(), display_name=display_name)
+    extra = {"progress": progress} if progress is not None and _reports_progress(reader) else {}
+    return reader.read(path, ov_list, limits or Limits(), display_name=display_name, **extra)
+
+
+def _reports_progress(reader: Reader) -> bool:
+    return "progress" in inspect.signature(reader.read).parameters

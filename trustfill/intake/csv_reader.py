@@ -3,6 +3,7 @@ else Windows-1252 with a note saying so. Cells are text: nothing starting with `
 
 from __future__ import annotations
 
+import codecs
 import csv
 import io
 from pathlib import Path
@@ -17,20 +18,6 @@ from trustfill.intake.safety import OLE2_MAGIC, ZIP_MAGIC, check_file
 _DELIMITERS = ",;\t|"
 
 
-def decode(data: bytes) -> tuple[str, str | None]:
-    """Text and a note when the encoding had to be guessed."""
-    if data.startswith(b"\xef\xbb\xbf"):
-        return data[3:].decode("utf-8", errors="replace"), None
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
-        return data.decode("utf-16", errors="replace"), None
-    try:
-        return data.decode("utf-8"), None
-    except UnicodeDecodeError:
-        return data.decode("cp1252", errors="replace"), (
-            "the file is not UTF-8: read as Windows-1252 (cp1252); check accented characters, or save it "
-            "as 'CSV UTF-8' in Excel")
-
-
 def sniff_delimiter(text: str) -> str:
     sample = text[:64 * 1024]
     try:
@@ -42,44 +29,107 @@ def sniff_delimiter(text: str) -> str:
         return best if counts[best] else ","
 
 
+# A physical line, and one record however many lines its quoted fields span, are bounded so a
+# hostile file (one line of 26 million cells) is refused before the csv module holds it as a list.
+MAX_LINE_CHARS = 8 * 1024 * 1024
+MAX_RECORD_CHARS = 16 * 1024 * 1024
+
+
+def _encoding(path: Path, head: bytes) -> tuple[str, str | None]:
+    """The file's encoding without holding it in memory: a BOM says; else UTF-8 if every byte
+    decodes (checked in one streaming pass), else Windows-1252 with a note."""
+    if head.startswith(b"\xef\xbb\xbf"):
+        return "utf-8-sig", None
+    if head.startswith((b"\xff\xfe", b"\xfe\xff")):
+        return "utf-16", None
+    decoder = codecs.getincrementaldecoder("utf-8")()
+    try:
+        with path.open("rb") as fh:
+            while chunk := fh.read(1 << 20):
+                decoder.decode(chunk)
+        decoder.decode(b"", final=True)
+        return "utf-8", None
+    except UnicodeDecodeError:
+        return "cp1252", ("the file is not UTF-8: read as Windows-1252 (cp1252); check accented characters, or "
+                          "save it as 'CSV UTF-8' in Excel")
+
+
+class _Lines:
+    """The file's lines for csv.reader, refusing an over-long line or record as it streams."""
+
+    def __init__(self, fh: io.TextIOBase, name: str, delimiter: str, max_columns: int):
+        self.fh, self.name, self.delimiter = fh, name, delimiter
+        # separators (or line breaks) seen in the current record: an upper bound of its fields
+        self.max_marks = max(4 * max_columns, 10_000)
+        self.record = 1
+        self.reset()
+
+    def reset(self) -> None:
+        self.chars = self.marks = 0
+
+    def __iter__(self):
+        while line := self.fh.readline(MAX_LINE_CHARS + 1):
+            self.chars += len(line)
+            self.marks += line.count(self.delimiter) + 1
+            if len(line) > MAX_LINE_CHARS or self.chars > MAX_RECORD_CHARS or self.marks > self.max_marks:
+                raise LimitExceeded(self.name, "a record is too long (more than "
+                                               f"{MAX_RECORD_CHARS // (1024 * 1024)} MB or {self.max_marks:,} fields); "
+                                               "this is not a questionnaire table", row=self.record)
+            yield line
+
+
 class CsvReader:
     formats = ("csv",)
     extensions = (".csv", ".tsv", ".txt")
 
     def read(self, path: Path, overrides: list[LayoutOverrides], limits: Limits, *,
-             display_name: str | None = None) -> Intake:
+             display_name: str | None = None, progress=None) -> Intake:
         name = display_name or path.name
         head = check_file(path, name, limits)
         if head.startswith(ZIP_MAGIC) or head.startswith(OLE2_MAGIC):
             raise InputFileError(name, "this is an Excel workbook, not a CSV file; give it the .xlsx "
                                        "extension "
                                        "(or .xls: save it as .xlsx in Excel) and upload it again")
-        data = path.read_bytes()
+        with path.open("rb") as fh:
+            sample = fh.read(64 * 1024)
         if head.startswith(b"%PDF"):
             raise InputFileError(name, "this is a PDF, not a CSV file; ask for the questionnaire as .xlsx "
                                        "or .csv")
-        if b"\x00" in data[:4096] and not data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        if b"\x00" in sample[:4096] and not sample.startswith((b"\xff\xfe", b"\xfe\xff")):
             raise InputFileError(name, "this is a binary file, not a CSV text file")
-        text, note = decode(data)
-        delimiter = sniff_delimiter(text)
+        encoding, note = _encoding(path, sample)
+        text_head = codecs.getincrementaldecoder(encoding)(errors="replace").decode(sample, final=False)
+        delimiter = sniff_delimiter(text_head)
         sheet = Path(name).stem or "CSV"
         grid = Grid(name=sheet)
-        try:
-            for r, record in enumerate(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter), 1):
-                if r > limits.max_rows:
-                    raise LimitExceeded(name, f"more than {limits.max_rows} rows, above the row limit")
-                if len(record) > limits.max_columns:
-                    raise LimitExceeded(name, f"{len(record):,} columns, above the limit of "
-                                              f"{limits.max_columns:,}; remove the extra columns, or raise "
-                                              "the max_columns setting",
-                                        row=r)
-                values = {c: v.strip() for c, v in enumerate(record, 1) if v.strip()}
-                if values:
-                    grid.cells[r] = values
-                grid.max_row = r
-                grid.max_col = max(grid.max_col, len(record))
-        except csv.Error as exc:
-            raise InputFileError(name, f"not a readable CSV file ({exc})") from None
+        cells = 0
+        with path.open("r", encoding=encoding, errors="replace", newline="") as fh:
+            lines = _Lines(fh, name, delimiter, limits.max_columns)
+            try:
+                for r, record in enumerate(csv.reader(lines, delimiter=delimiter), 1):
+                    lines.reset()
+                    lines.record = r + 1
+                    if r > limits.max_rows:
+                        raise LimitExceeded(name, f"more than {limits.max_rows} rows, above the row limit")
+                    if len(record) > limits.max_columns:
+                        raise LimitExceeded(name, f"{len(record):,} columns, above the limit of "
+                                                  f"{limits.max_columns:,}; remove the extra columns, or raise "
+                                                  "the max_columns setting",
+                                            row=r)
+                    cells += len(record)
+                    if cells > limits.max_cells:
+                        raise LimitExceeded(name, f"more than {limits.max_cells:,} cells, above the limit of "
+                                                  f"{limits.max_cells:,}; remove unused rows and columns, or raise "
+                                                  "the max_cells setting", row=r)
+                    values = {c: v.strip() for c, v in enumerate(record, 1) if v.strip()}
+                    if values:
+                        grid.cells[r] = values
+                    grid.max_row = r
+                    grid.max_col = max(grid.max_col, len(record))
+            except csv.Error as exc:
+                raise InputFileError(name, f"not a readable CSV file ({exc})") from None
+        if progress:
+            progress("reading workbook", 1.0)
         if note:
             grid.notes.append(note)
         if delimiter != ",":

@@ -9,10 +9,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from openpyxl.utils import column_index_from_string, get_column_letter
-
 from trustfill.intake.columns import Plan, fill_from_repeats, find_header, find_repeats, infer_missing, plan_columns
-from trustfill.intake.grid import Grid, coord
+from trustfill.intake.grid import Grid, column_index_from_string, coord, get_column_letter
 from trustfill.intake.model import DetectedQuestion, LayoutOverrides, SheetLayout
 from trustfill.intake.text import (
     header_role,

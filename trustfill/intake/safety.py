@@ -6,9 +6,8 @@ from __future__ import annotations
 
 import re
 import zipfile
+import zlib
 from pathlib import Path
-
-from openpyxl.utils.cell import range_boundaries
 
 from trustfill.config import Limits
 from trustfill.errors import InputFileError, LimitExceeded
@@ -95,8 +94,9 @@ def check_zip(path: Path, name: str, limits: Limits) -> None:
                                    "as .xlsx in Excel")
 
 
-def check_workbook(path: Path, name: str, limits: Limits) -> None:
-    """Everything an .xlsx/.xlsm must pass before openpyxl (or anything else) opens it."""
+def check_package(path: Path, name: str, limits: Limits) -> None:
+    """What an .xlsx/.xlsm must pass before any part is parsed: size, kind, zip sizes, no DTD. The
+    streaming reader counts everything else (cells, rows, merges, inflated bytes) as it parses."""
     head = check_file(path, name, limits)
     if head.startswith(OLE2_MAGIC):
         refuse_ole2(path, name)
@@ -104,6 +104,11 @@ def check_workbook(path: Path, name: str, limits: Limits) -> None:
         raise InputFileError(name, describe_non_workbook(head))
     check_zip(path, name, limits)
     check_no_dtd(path, name)
+
+
+def check_workbook(path: Path, name: str, limits: Limits) -> None:
+    """Everything an .xlsx must pass before openpyxl opens it (knowledge-base imports still use it)."""
+    check_package(path, name, limits)
     check_merged_ranges(path, name, limits)
 
 
@@ -114,8 +119,12 @@ def check_no_dtd(path: Path, name: str) -> None:
         for info in zf.infolist():
             if not info.filename.endswith((".xml", ".rels", ".vml")):
                 continue
-            with zf.open(info) as fh:
-                head = fh.read(4096)
+            try:
+                with zf.open(info) as fh:
+                    head = fh.read(4096)
+            except (zipfile.BadZipFile, zlib.error, EOFError, NotImplementedError) as exc:
+                raise InputFileError(name, f"the workbook is damaged (part '{info.filename}': {exc}); open it in "
+                                           "Excel, save it again as .xlsx and upload it again") from None
             if b"<!DOCTYPE" in head or b"<!ENTITY" in head:
                 raise InputFileError(name, f"part '{info.filename}' declares XML entities (a DTD), which Excel "
                                            "never writes: refusing a possible XML bomb. Ask the sender for a "
@@ -129,6 +138,8 @@ MAX_MERGED_CELLS = 2_000_000
 def check_merged_ranges(path: Path, name: str, limits: Limits) -> None:
     """openpyxl makes one object per cell of a merged range: a merge over a whole sheet
     (A1:XFD1048576) would take gigabytes. Sum the merged areas from the raw XML first."""
+    from openpyxl.utils.cell import range_boundaries  # only knowledge-base imports (openpyxl) come here
+
     with zipfile.ZipFile(path) as zf:
         for info in zf.infolist():
             if not (info.filename.startswith("xl/worksheets/") and info.filename.endswith(".xml")):

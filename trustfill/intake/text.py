@@ -7,6 +7,7 @@ reviewer can extend, not as knowledge of particular questionnaires.
 from __future__ import annotations
 
 import re
+from functools import lru_cache
 
 # A question ID or number as written: DSP-03.2, COMP-01, AC-2(1), Q12, A.1.2, 3.1.4, 12, 1.
 _ID_BODY = r"(?:[A-Za-z]{1,8}(?:[-_.][A-Za-z]{1,8})?[-_. ]?)?\d+(?:[.\-]\d+)*(?:\(\d+\))?[a-z]?"
@@ -65,10 +66,14 @@ SPLIT_LABEL_RE = re.compile(
     r"(?:\s*\(x\))?$", re.I)
 
 
+# Detection asks the same questions of the same cell text many times (HECVAT repeats its questions on
+# evaluation sheets); these are pure functions of the text, so the answers are kept.
+_cached = lru_cache(maxsize=1 << 16)
 _SPACES = re.compile(r"\s+")
 _WORD = re.compile(r"[A-Za-z0-9][A-Za-z0-9'’\-/]*")
 
 
+@_cached
 def norm(text: str) -> str:
     return _SPACES.sub(" ", text).strip()
 
@@ -77,6 +82,7 @@ def words(text: str) -> list[str]:
     return _WORD.findall(text)
 
 
+@_cached
 def header_role(text: str) -> str | None:
     """The role a header label names, or None. Long text is never a header label."""
     t = norm(text)
@@ -90,15 +96,18 @@ def header_role(text: str) -> str | None:
     return None
 
 
+@_cached
 def is_id(text: str) -> bool:
     return bool(ID_RE.match(norm(text))) and len(text) <= 24
 
 
+@_cached
 def is_strong_id(text: str) -> bool:
     t = norm(text)
     return is_id(t) and bool(STRONG_ID_RE.match(t))
 
 
+@_cached
 def split_leading_id(text: str) -> tuple[str, str]:
     """``"3.1.4 Do you..."`` -> ``("3.1.4", "Do you...")``; text without a leading ID is returned whole."""
     m = LEADING_ID_RE.match(text)
@@ -114,6 +123,7 @@ def split_leading_id(text: str) -> tuple[str, str]:
     return ref.rstrip("."), rest
 
 
+@_cached
 def is_instruction(text: str) -> bool:
     return bool(_INSTRUCTION_RE.search(norm(text)))
 
@@ -123,6 +133,7 @@ def first_word(text: str) -> str:
     return w[0].lower() if w else ""
 
 
+@_cached
 def question_score(text: str) -> float:
     """How much a row's text reads like something to answer (a question, request or control statement)."""
     t = norm(text)

@@ -1,17 +1,13 @@
-"""Read .xlsx/.xlsm questionnaires with openpyxl: cached values (data_only), never formulas run,
-macros neither run nor needed. A second, streaming pass reads formulas in the few columns that
-matter (to skip answer cells filled in by formula, and to recover question text whose cached
-value is gone)."""
+"""Read .xlsx/.xlsm questionnaires in one streaming pass per sheet (xlsx_sheet.py): cached values,
+never formulas run, macros neither run nor needed. Visible sheets are read; a hidden sheet only when
+a question sheet's drop-down list or formula points at it. Every limit is counted while parsing, so
+a hostile file is refused within seconds at bounded memory."""
 
 from __future__ import annotations
 
 import re
-import warnings
-import zipfile
+from collections.abc import Callable
 from pathlib import Path
-from typing import Any
-
-import openpyxl
 
 from trustfill.config import Limits
 from trustfill.errors import InputFileError, LimitExceeded
@@ -19,15 +15,12 @@ from trustfill.intake.assemble import analyse, resolve_overrides
 from trustfill.intake.columns import Plan
 from trustfill.intake.grid import Grid
 from trustfill.intake.model import Intake, LayoutOverrides
-from trustfill.intake.safety import check_workbook
-from trustfill.intake.validations import (
-    cell_text,
-    resolve_ref,
-    sheet_formulas,
-    sheet_parts,
-    sheet_validations,
-    x14_lists,
-)
+from trustfill.intake.safety import check_package
+from trustfill.intake.validations import resolve_ref, sheet_validations
+from trustfill.intake.xlsx_package import Package, WorkbookInfo, read_shared_strings, read_styles, read_workbook
+from trustfill.intake.xlsx_sheet import CellBudget, SheetData, read_sheet
+
+Progress = Callable[[str, float], None]
 
 
 class XlsxReader:
@@ -35,95 +28,78 @@ class XlsxReader:
     extensions = (".xlsx", ".xlsm")
 
     def read(self, path: Path, overrides: list[LayoutOverrides], limits: Limits, *,
-             display_name: str | None = None) -> Intake:
+             display_name: str | None = None, progress: Progress | None = None) -> Intake:
         name = display_name or path.name
-        check_workbook(path, name, limits)
+        check_package(path, name, limits)
         fmt = "xlsm" if Path(name).suffix.lower() == ".xlsm" or path.suffix.lower() == ".xlsm" else "xlsx"
-        wb = _load(path, name, data_only=True, read_only=False)
         try:
-            return _read_workbook(path, name, fmt, wb, overrides, limits)
-        finally:
-            wb.close()
+            pkg = Package(path, name, limits)
+        except Exception as exc:  # noqa: BLE001 - check_package read it; a race or a damaged central directory
+            raise InputFileError(name, f"the workbook is damaged or incomplete ({exc}); open it in Excel, "
+                                       "save it again as .xlsx and upload it again") from None
+        with pkg:
+            return _read_workbook(pkg, fmt, overrides, limits, progress)
 
 
-def _load(path: Path, name: str, *, data_only: bool, read_only: bool) -> Any:
-    try:
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")  # "extension is not supported": we read x14 ourselves
-            return openpyxl.load_workbook(path, data_only=data_only, read_only=read_only, keep_vba=False,
-                                          keep_links=False)
-    except (zipfile.BadZipFile, KeyError, EOFError) as exc:
-        raise InputFileError(name, f"the workbook is damaged or incomplete ({exc}); open it in Excel, "
-                                   "save it again as .xlsx and upload it again") from None
-    except Exception as exc:  # openpyxl raises many types on malformed parts
-        raise InputFileError(name, f"could not be read as an Excel workbook ({type(exc).__name__}: {exc}); "
-                                   "open it in Excel, save it again as .xlsx and upload it again") from None
+class StreamBook:
+    """The workbook as intake sees it: sheets parsed once, hidden sheets parsed only when asked for."""
+
+    def __init__(self, pkg: Package, info: WorkbookInfo, limits: Limits):
+        self.pkg, self.info, self.limits = pkg, info, limits
+        self.sheetnames = info.sheetnames
+        self.styles = read_styles(pkg)
+        self.budget = CellBudget(limits.max_cells)
+        self.sst = read_shared_strings(pkg, limits.max_cells)
+        self.parsed: dict[str, SheetData] = {}
+        self.entries = {e.name: e for e in info.sheets}
+
+    def read(self, sheet: str, *, lookup: bool = False) -> SheetData | None:
+        data = self.parsed.get(sheet)
+        entry = self.entries.get(sheet)
+        if data is None and entry is not None and entry.part is not None:
+            data = read_sheet(self.pkg, entry, self.styles, self.sst, self.info.date1904, self.limits,
+                              self.budget, lookup=lookup)
+            self.parsed[sheet] = data
+        return data
+
+    def defined_name(self, sheet: str, name: str) -> str | None:
+        return self.info.defined_name(sheet, name)
+
+    def sheet_cells(self, sheet: str) -> tuple[dict[int, dict[int, str]], int, int] | None:
+        data = self.read(sheet, lookup=True)
+        if data is None:
+            return None
+        return data.grid.cells, data.grid.max_row, data.grid.max_col
 
 
-def _read_workbook(path: Path, name: str, fmt: str, wb: Any, overrides: list[LayoutOverrides],
-                   limits: Limits) -> Intake:
-    sheets = wb.worksheets
-    if len(wb.sheetnames) > limits.max_sheets:
-        raise LimitExceeded(name, f"the workbook has {len(wb.sheetnames)} sheets, above the limit of "
+def _read_workbook(pkg: Package, fmt: str, overrides: list[LayoutOverrides], limits: Limits,
+                   progress: Progress | None) -> Intake:
+    name = pkg.name
+    info = read_workbook(pkg)
+    if len(info.sheets) > limits.max_sheets:
+        raise LimitExceeded(name, f"the workbook has {len(info.sheets)} sheets, above the limit of "
                                   f"{limits.max_sheets}")
-    per_sheet, forced = resolve_overrides(name, [ws.title for ws in sheets], overrides)
+    worksheets = [e for e in info.sheets if e.part is not None]
+    per_sheet, forced = resolve_overrides(name, [e.name for e in worksheets], overrides)
+    book = StreamBook(pkg, info, limits)
     skipped: dict[str, str] = {}
-    grids: list[Grid] = []
-    with zipfile.ZipFile(path) as zf:
-        parts = _safe_parts(zf)
-        for ws in sheets:
-            if ws.sheet_state != "visible" and ws.title not in forced:
-                skipped[ws.title] = "hidden sheet"
-                continue
-            if ws.max_row > limits.max_rows:
-                raise LimitExceeded(name, f"{ws.max_row:,} rows, above the limit of {limits.max_rows:,}; delete the "
-                                          "unused rows in Excel, or raise the max_rows setting",
-                                    sheet=ws.title)
-            if ws.max_column > limits.max_columns:
-                raise LimitExceeded(name, f"{ws.max_column:,} columns, above the limit of {limits.max_columns:,}; "
-                                          "delete the unused columns in Excel, or raise the max_columns setting",
-                                    sheet=ws.title)
-            x14 = x14_lists(zf, parts[ws.title]) if ws.title in parts else []
-            grids.append(build_grid(wb, ws, x14))
-    hook = _FormulaPass(path, name, wb, parts)
-    try:
-        return analyse(grids, skipped, per_sheet, forced, path=name, fmt=fmt, before_extract=hook)
-    finally:
-        hook.close()
-
-
-def _safe_parts(zf: zipfile.ZipFile) -> dict[str, str]:
-    try:
-        return sheet_parts(zf)
-    except Exception:  # noqa: BLE001 - x14 lists are a bonus; openpyxl already read the workbook
-        return {}
-
-
-def build_grid(wb: Any, ws: Any, x14: list[tuple[str, str]]) -> Grid:
-    grid = Grid(name=ws.title, max_row=ws.max_row, max_col=ws.max_column)
-    grid.protected = bool(ws.protection.sheet)
-    for (row, col), cell in ws._cells.items():  # existing cells only: iter_rows would create the rest
-        text = cell_text(cell.value)
-        if text:
-            grid.cells.setdefault(row, {})[col] = text
-            if cell.font is not None and cell.font.b:
-                grid.bold.add((row, col))
-        if grid.protected and cell.has_style and cell.protection is not None and not cell.protection.locked:
-            grid.unlocked.add((row, col))
-    for idx, dim in ws.row_dimensions.items():
-        if dim.hidden:
-            grid.hidden_rows.add(idx)
-    for dim in ws.column_dimensions.values():
-        lo, hi = dim.min or 0, dim.max or 0
-        if dim.hidden and lo and hi:
-            grid.hidden_cols.update(range(lo, min(hi, grid.max_col + 1, 16_384) + 1))
-        if grid.protected and lo and hi and dim.protection is not None and not dim.protection.locked:
-            grid.unlocked_cols.update(range(lo, min(hi, 16_384) + 1))
-    grid.merged = [(m.min_row, m.min_col, m.max_row, m.max_col) for m in ws.merged_cells.ranges]
-    grid.validations, notes = sheet_validations(wb, ws, x14)
-    grid.notes.extend(notes)
-    grid.index_merges()
-    return grid
+    read: list[SheetData] = []
+    wanted = [e for e in worksheets if e.state == "visible" or e.name in forced]
+    for e in worksheets:
+        if e not in wanted:
+            skipped[e.name] = "hidden sheet"
+    for i, e in enumerate(wanted):
+        data = book.read(e.name)
+        assert data is not None
+        read.append(data)
+        if progress:
+            progress("reading workbook", (i + 1) / max(len(wanted), 1))
+    for data in read:  # after every visible sheet is in: a list on one sheet may point at another
+        validations, notes = sheet_validations(book, data.grid.name, data.lists)
+        data.grid.validations = validations
+        data.grid.notes.extend(notes)
+    hook = _FormulaPass(book)
+    return analyse([d.grid for d in read], skipped, per_sheet, forced, path=name, fmt=fmt, before_extract=hook)
 
 
 _VLOOKUP = re.compile(
@@ -132,16 +108,11 @@ _VLOOKUP = re.compile(
 
 
 class _FormulaPass:
-    """Reads formulas of the planned columns straight from the sheet XML (nothing is evaluated) into
-    the grid: cheaper than a second openpyxl load, and it sees every cell in one pass."""
+    """Puts the formulas of the planned columns into the grid (read in the sheet's one pass; nothing
+    is evaluated), and recovers question text whose cached value is gone."""
 
-    def __init__(self, path: Path, name: str, wb: Any, parts: dict[str, str]):
-        self.path, self.name, self.wb, self.parts = path, name, wb, parts
-        self._zip: zipfile.ZipFile | None = None
-
-    def close(self) -> None:
-        if self._zip is not None:
-            self._zip.close()
+    def __init__(self, book: StreamBook):
+        self.book = book
 
     def __call__(self, grid: Grid, plan: Plan) -> None:
         cols = [c for c in (plan.question, plan.answer, *plan.split.values()) if c]
@@ -159,16 +130,17 @@ class _FormulaPass:
         return self._fill_lost(grid, set(cols)) > 0
 
     def _scan(self, grid: Grid, cols: list[int]) -> None:
-        part = self.parts.get(grid.name)
-        if part is None:
+        data = self.book.parsed.get(grid.name)
+        if data is None:
             return
-        if self._zip is None:
-            self._zip = zipfile.ZipFile(self.path)
-        try:
-            grid.formulas.update(sheet_formulas(self._zip, part, set(cols)))
-        except Exception as exc:  # noqa: BLE001 - a malformed part: say so rather than guess
-            raise InputFileError(self.name, f"the sheet XML could not be read ({type(exc).__name__})",
-                                 sheet=grid.name) from None
+        wanted = set(cols)
+        for key, text in data.formulas.items():
+            if key[1] in wanted:
+                grid.formulas[key] = "=" + text
+        for key, si in data.shared_followers.items():
+            if key[1] in wanted and si in data.shared_masters:
+                text, origin = data.shared_masters[si]
+                grid.formulas[key] = _translate(text, origin, key)
 
     def _fill_lost(self, grid: Grid, cols: set[int]) -> int:
         lost = 0
@@ -195,25 +167,39 @@ class _FormulaPass:
             return self._ref_value(sheet, f)
         key = m.group("key").strip()
         key_text = key[1:-1] if key.startswith('"') and key.endswith('"') else self._ref_value(sheet, key)
-        found = resolve_ref(self.wb, sheet, m.group("range"))
+        found = resolve_ref(self.book, sheet, m.group("range"))
         if not key_text or found is None:
             return ""
         target, (r1, c1, r2, _c2) = found
-        ws = self.wb[target]
+        cells = self.book.sheet_cells(target)
+        if cells is None:
+            return ""
+        values, max_row, _ = cells
         col = c1 + int(m.group("idx")) - 1
-        for r in range(r1, min(r2, ws.max_row) + 1):
-            cell = ws._cells.get((r, c1))
-            if cell is not None and cell_text(cell.value).lower() == key_text.lower():
-                hit = ws._cells.get((r, col))
-                return cell_text(hit.value) if hit is not None else ""
+        for r in range(r1, min(r2, max_row) + 1):
+            row = values.get(r)
+            if row and row.get(c1, "").lower() == key_text.lower():
+                return row.get(col, "")
         return ""
 
     def _ref_value(self, sheet: str, ref: str) -> str:
-        found = resolve_ref(self.wb, sheet, ref)
+        found = resolve_ref(self.book, sheet, ref)
         if found is None:
             return ""
         target, (r1, c1, r2, c2) = found
         if (r1, c1) != (r2, c2):
             return ""
-        cell = self.wb[target]._cells.get((r1, c1))
-        return cell_text(cell.value) if cell is not None else ""
+        cells = self.book.sheet_cells(target)
+        return cells[0].get(r1, {}).get(c1, "") if cells is not None else ""
+
+
+def _translate(text: str, origin: str, key: tuple[int, int]) -> str:
+    """A shared formula moved from its first cell to ``key``, as Excel shows it there."""
+    from openpyxl.formula.translate import Translator
+
+    from trustfill.intake.grid import get_column_letter
+
+    try:
+        return Translator("=" + text, origin=origin).translate_formula(f"{get_column_letter(key[1])}{key[0]}")
+    except Exception:  # noqa: BLE001 - an untranslatable formula is still a formula
+        return "=" + text

@@ -5,14 +5,17 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import sqlalchemy as sa
 
-from exports import CellWrite, ReportRow, fit_answer, write_cells, write_csv, write_csv_cells, write_review_report
 from trustfill import config
 from trustfill.db import questions as questions_table
 from trustfill.errors import InputFileError, TrustfillError
 from trustfill.workspace.questionnaires import as_detected
+
+if TYPE_CHECKING:
+    from exports import CellWrite
 
 FILL_LEVELS = {
     "approved": {"approved"},
@@ -53,6 +56,10 @@ class ExportOps:
             raise TrustfillError(f"The stored copy of questionnaire {qid} is missing from {src.parent}; "
                                  "upload the file again.")
         dest = Path(dest) if dest else config.exports_dir() / f"q{qid}-{qn['original_filename']}"
+        # The writers (and openpyxl, which the review report uses) load when something is exported, not
+        # with the service: `trustfill inspect` and the app's other pages do not pay for them.
+        from exports import fit_answer, write_cells, write_csv_cells
+
         writes: list[CellWrite] = []
         result = ExportResult(dest)
         for row in self._rows_for_export(qid):
@@ -88,6 +95,8 @@ class ExportOps:
         """Question, answer, comment, fact, confidence, status, reviewer and time (CSV or XLSX)."""
         self.require("read")
         dest = Path(dest)
+        from exports import ReportRow, write_review_report
+
         rows = [ReportRow(sheet=r["sheet"], row=r["row"], question=r["text"], answer=r["answer"],
                           comment=r["comment"], fact_id=r["fact_id"] or "", confidence=r["score"],
                           status=r["review_status"] if r["review_status"] != "pending" else r["match_status"],
@@ -105,6 +114,8 @@ class ExportOps:
         dest = Path(dest)
         if not dest.parent.exists():
             raise InputFileError(dest, f"folder {dest.parent} does not exist.")
+        from exports import write_csv
+
         # The one safe CSV writer: every field (fact IDs included) quoted and neutralised, so neither a
         # question like '=HYPERLINK(..)' nor a fact ID '=1+1' runs when the report is opened.
         return write_csv(dest, MATCH_REPORT_COLUMNS, (
@@ -115,7 +126,7 @@ class ExportOps:
     def answer_file(self, src: str | os.PathLike, *, product: str | None, out: str | os.PathLike,
                     report: str | os.PathLike | None = None, fill: str = "suggested",
                     mark_unreviewed: bool = False, overwrite_prefilled: bool = False,
-                    overrides=None, customer: str = "") -> tuple[int, ExportResult]:
+                    overrides=None, customer: str = "", stages=None) -> tuple[int, ExportResult]:
         """The CLI's one-shot: upload, match, write the filled copy and the report."""
         src, out = Path(src), Path(out)
         if out.resolve() == src.resolve():
@@ -139,8 +150,9 @@ class ExportOps:
         # (no half-matched questionnaire without its match_run row) and the staged copy of the file
         # goes too. The write lock is held while matching runs, a few seconds for thousands of questions.
         with self.tx():
-            qid = self.upload_questionnaire(src, product=product, customer=customer, overrides=overrides)
-            self.run_matching(qid)
+            qid = self.upload_questionnaire(src, product=product, customer=customer, overrides=overrides,
+                                           stages=stages)
+            self.run_matching(qid, stages=stages)
         result = self.export_filled(qid, out, fill=fill, mark_unreviewed=mark_unreviewed,
                                     overwrite_prefilled=overwrite_prefilled)
         if report:

@@ -1,34 +1,47 @@
-"""One matching engine per knowledge-base state, built once and reused across runs and reruns."""
+"""One matching engine per knowledge-base state, built once and reused across runs and reruns: in
+memory within a process, on disk (index_cache.py) across processes and app replicas."""
 
 from __future__ import annotations
 
-import hashlib
 import threading
 from collections import OrderedDict
 
 from answerers import MatchingEngine, MatchSettings
 from knowledge.model import Fact
+from trustfill.workspace import index_cache
 
 _cache: OrderedDict[str, MatchingEngine] = OrderedDict()
 _lock = threading.Lock()
 _MAX = 4
+# Answerers holding a loaded model (torch) are not worth pickling: the model loads faster than its pickle.
+_NOT_CACHED_ON_DISK = {"semantic"}
 
 
 def engine_for(facts: list[Fact], settings: MatchSettings) -> MatchingEngine:
     """Index building is the slow part; an unchanged library reuses the engine it already has."""
-    digest = hashlib.sha256()
-    digest.update(settings.model_dump_json().encode())
-    for f in facts:
-        digest.update(f"{f.id}\x00{f.version}\x00{f.status}\x00{f.product}\x01".encode())
-    key = digest.hexdigest()
+    folder = _disk_folder()
+    key = index_cache.index_key(facts, settings, folder)
     with _lock:
         engine = _cache.get(key)
         if engine is not None:
             _cache.move_to_end(key)
             return engine
-    engine = MatchingEngine(facts, settings)
+    engine = index_cache.load(folder, key, MatchingEngine) if folder is not None else None
+    if engine is None:
+        engine = MatchingEngine(facts, settings)
+        if folder is not None and not {a.name for a in engine.answerers} & _NOT_CACHED_ON_DISK:
+            index_cache.store(folder, key, engine)
     with _lock:
         _cache[key] = engine
         while len(_cache) > _MAX:
             _cache.popitem(last=False)
     return engine
+
+
+def _disk_folder():
+    from trustfill import config
+
+    try:
+        return index_cache.cache_dir(config.home())
+    except OSError:
+        return None  # a read-only home: no disk cache, still correct

@@ -30,6 +30,8 @@ from trustfill.workspace.matching import engine_for
 SUPPORTED = (".xlsx", ".xlsm", ".csv")
 # A person wrote or chose these answers: a re-run of matching never replaces them.
 KEEP_ORIGINS = ("edited", "manual", "prefilled", "picked")
+# A progress listener: stage name ("reading workbook", "saving", "matching") and how far it got, 0..1.
+Stages = Callable[[str, float], None]
 _UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 _PUNCT = re.compile(r"[^\w\s]+")  # questions that differ only in punctuation or case are one gap
 
@@ -117,8 +119,10 @@ class QuestionnaireOps:
     def upload_questionnaire(self, src: str | os.PathLike, *, original_filename: str | None = None,
                              product: str | None = None, customer: str = "", name: str = "",
                              due_date: dt.date | None = None, owner: str = "",
-                             overrides: list[LayoutOverrides] | None = None) -> int:
-        """Store a copy of the file, detect its questions, and record them. Returns the questionnaire ID."""
+                             overrides: list[LayoutOverrides] | None = None,
+                             stages: Stages | None = None) -> int:
+        """Store a copy of the file, detect its questions, and record them. Returns the questionnaire ID.
+        ``stages(name, share)`` hears "reading workbook" and "saving" as they progress (the app's bar)."""
         self.require("upload", "upload questionnaires")
         src = Path(src)
         display = safe_display_name(original_filename or src.name)
@@ -133,10 +137,14 @@ class QuestionnaireOps:
         for label, value, limit in (("customer", customer, 300), ("name", name, 300), ("owner", owner, 200)):
             if len(value or "") > limit:
                 raise TrustfillError(f"The {label} is {len(value)} characters long; keep it under {limit}.")
-        intake = read_questionnaire(src, overrides or None, self.limits, display_name=display)
+        if stages:
+            stages("reading workbook", 0.0)
+        intake = read_questionnaire(src, overrides or None, self.limits, display_name=display, progress=stages)
         if not intake.questions:
             raise InputFileError(display, "no questions were found. Run `trustfill inspect` on it and "
                                           "give the question column with --question-col (and --sheet).")
+        if stages:
+            stages("saving", 0.0)
         stored_name = f"{uuid.uuid4().hex}{suffix}"
         stored = config.uploads_dir() / stored_name
         staged = config.staged_upload("upload", stored_name)  # renamed once the rows are committed
@@ -294,8 +302,15 @@ class QuestionnaireOps:
         return {"facts": facts[:top_facts], "gaps": gaps[:top_gaps]}
 
     # ---- matching
+    def upload_and_match(self, src: str | os.PathLike, *, stages: Stages | None = None, **upload) -> int:
+        """What the app's "Add and run matching" does, in one call: upload, then match, reporting the
+        stages "reading workbook", "saving" and "matching" (each 0..1) to ``stages``."""
+        qid = self.upload_questionnaire(src, stages=stages, **upload)
+        self.run_matching(qid, stages=stages)
+        return qid
+
     def run_matching(self, qid: int, *, progress: Callable[[float], None] | None = None,
-                     chunk: int = 500) -> Progress:
+                     chunk: int = 500, stages: Stages | None = None) -> Progress:
         """Match every question; approved, edited and hand-written answers are never overwritten.
 
         Works in chunks (bounded memory on a 100,000-row sheet, short write transactions so
@@ -311,22 +326,35 @@ class QuestionnaireOps:
             rows = conn.execute(sa.select(c.id, c.text, c.review_status, c.origin, c.fact_id, c.version).where(
                 c.questionnaire_id == qid).order_by(c.position)).all()
         by_id = {f.id: f for f in facts}
+        if stages:
+            stages("matching", 0.0)
         engine = engine_for(facts, self.match_settings())
         for start in range(0, len(rows), chunk):
             part = rows[start:start + chunk]
             matches = engine.match([r.text for r in part], product)
+            # One executemany per shape of update (a person's answer kept or not), not one statement per
+            # question: 2,000 single-row UPDATEs took 0.55 s of a 5.5 s run.
+            shapes: dict[tuple[str, ...], list[dict]] = {}
+            now = utcnow()
+            for row, match in zip(part, matches, strict=True):
+                values = {**_match_values(row, match, by_id), "version": row.version + 1, "updated_at": now,
+                          "b_id": row.id, "b_version": row.version}
+                shapes.setdefault(tuple(sorted(values)), []).append(values)
             with self.tx() as conn:
-                for row, match in zip(part, matches, strict=True):
-                    conn.execute(questions_table.update().where(
-                        questions_table.c.id == row.id, questions_table.c.version == row.version).values(
-                        **_match_values(row, match, by_id), version=row.version + 1, updated_at=utcnow()))
+                for batch in shapes.values():
+                    conn.execute(_CONDITIONAL_UPDATE, batch)
+            done = min(1.0, (start + len(part)) / max(len(rows), 1))
             if progress:
-                progress(min(1.0, (start + len(part)) / max(len(rows), 1)))
+                progress(done)
+            if stages:
+                stages("matching", done)
         with self.tx() as conn:
             conn.execute(q_table.update().where(q_table.c.id == qid).values(matched_at=utcnow()))
             p = self._progress(conn, qid)
             self.audit(conn, "match_run", "questionnaire", qid, questions=len(rows), facts=len(facts),
                        suggested=p.suggested, review=p.review, unanswered=p.unanswered)
+        if stages:
+            stages("saving", 1.0)
         return p
 
     def delete_questionnaire(self, qid: int) -> None:
@@ -344,6 +372,11 @@ class QuestionnaireOps:
 
 def _no_questionnaire(qid: int) -> NotFound:
     return NotFound(f"No questionnaire with ID {qid}. `trustfill questionnaires list` shows them.")
+
+
+# Each row written only if nobody changed it since it was read (its version); SET from the batch's keys.
+_CONDITIONAL_UPDATE = questions_table.update().where(questions_table.c.id == sa.bindparam("b_id"),
+                                                     questions_table.c.version == sa.bindparam("b_version"))
 
 
 def _match_values(row, match, by_id: dict) -> dict:

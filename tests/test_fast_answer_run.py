@@ -1,0 +1,155 @@
+"""#18: the matching index cached on disk across processes, matching results written in batches, and
+the stages a caller (the app's progress bar) hears during upload and matching."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+import pickle
+
+import pytest
+import sqlalchemy as sa
+
+from answerers import MatchingEngine, MatchSettings
+from hostile import corpus as c
+from knowledge.model import Fact
+from trustfill.service import Service
+from trustfill.workspace import index_cache, matching
+
+FACTS = [
+    Fact(id="enc-rest", question="Do you encrypt customer data at rest?", answer="Yes, AES-256."),
+    Fact(id="mfa-admin", question="Is multi-factor authentication enforced for administrators?", answer="Yes."),
+    Fact(id="ir-plan", question="Do you have a documented incident response plan?", answer="Yes, tested yearly."),
+]
+SETTINGS = MatchSettings(semantic=False)
+
+
+@pytest.fixture(autouse=True)
+def _fresh_process_cache(monkeypatch):
+    _forget_in_memory(monkeypatch)
+
+
+def _count_builds(monkeypatch) -> list[int]:
+    """How many times an index is built (a spy on the constructor; the engine itself runs for real)."""
+    built: list[int] = []
+    real = MatchingEngine.__init__
+
+    def spy(self, *args, **kwargs):
+        built.append(1)
+        real(self, *args, **kwargs)
+
+    monkeypatch.setattr(MatchingEngine, "__init__", spy)
+    return built
+
+
+def _forget_in_memory(monkeypatch) -> None:
+    monkeypatch.setattr(matching, "_cache", type(matching._cache)())  # a new process, as far as the cache knows
+
+
+def test_a_second_process_reuses_the_index_from_disk(tf_home, monkeypatch):
+    built = _count_builds(monkeypatch)
+    first = matching.engine_for(FACTS, SETTINGS)
+    assert built == [1]
+    entries = list((tf_home / "cache" / "index").glob("*.pickle"))
+    assert len(entries) == 1 and (entries[0].stat().st_mode & 0o777) == 0o600
+    _forget_in_memory(monkeypatch)
+    second = matching.engine_for(FACTS, SETTINGS)
+    assert built == [1], "the index was rebuilt although nothing changed"
+    assert second is not first
+    questions = ["Is data encrypted at rest?", "Do admins need MFA?"]
+    assert [m.model_dump() for m in second.match(questions)] == [m.model_dump() for m in first.match(questions)]
+
+
+def test_any_change_to_what_the_index_is_built_from_changes_the_key():
+    base = index_cache.index_key(FACTS, SETTINGS)
+    edited = [FACTS[0].model_copy(update={"question": "Do you encrypt backups?"}), *FACTS[1:]]  # same ID, version
+    assert index_cache.index_key(edited, SETTINGS) != base
+    assert index_cache.index_key(FACTS[:2], SETTINGS) != base
+    assert index_cache.index_key(FACTS, MatchSettings(semantic=False, suggest_threshold=99)) != base
+    assert index_cache.index_key(list(FACTS), MatchSettings(semantic=False)) == base
+
+
+def test_the_key_covers_every_file_of_the_answerers_package(tmp_path, monkeypatch):
+    import answerers
+
+    copy = tmp_path / "answerers"
+    import shutil
+
+    shutil.copytree(os.path.dirname(answerers.__file__), copy, ignore=shutil.ignore_patterns("__pycache__"))
+    monkeypatch.setattr(answerers, "__file__", str(copy / "__init__.py"))
+    index_cache.answerers_fingerprint.cache_clear()
+    memo = tmp_path / "memo"
+    memo.mkdir()
+    try:
+        before = index_cache.index_key(FACTS, SETTINGS, memo)
+        assert (memo / "answerers-files.json").exists()  # each file's digest remembered by size and mtime
+        index_cache.answerers_fingerprint.cache_clear()
+        assert index_cache.index_key(FACTS, SETTINGS, memo) == before
+        (copy / "thesaurus.yaml").write_text((copy / "thesaurus.yaml").read_text() + "\n# changed\n")
+        index_cache.answerers_fingerprint.cache_clear()
+        assert index_cache.index_key(FACTS, SETTINGS, memo) != before
+        assert index_cache.index_key(FACTS, SETTINGS) != before  # and without the memo
+    finally:
+        index_cache.answerers_fingerprint.cache_clear()
+
+
+def test_a_corrupt_entry_is_ignored_and_replaced(tf_home, monkeypatch):
+    built = _count_builds(monkeypatch)
+    matching.engine_for(FACTS, SETTINGS)
+    [entry] = (tf_home / "cache" / "index").glob("*.pickle")
+    entry.write_bytes(entry.read_bytes()[:100])  # cut off mid-write by another machine, say
+    _forget_in_memory(monkeypatch)
+    engine = matching.engine_for(FACTS, SETTINGS)
+    assert built == [1, 1]
+    assert engine.match(["Do you encrypt customer data at rest?"])[0].fact_id == "enc-rest"
+    assert isinstance(pickle.loads(entry.read_bytes()), MatchingEngine)  # rewritten whole
+
+
+def _store_from_a_process(args) -> bool:
+    folder, key = args
+    return index_cache.store(folder, key, MatchingEngine(FACTS, SETTINGS))
+
+
+def test_processes_writing_one_entry_at_once_leave_it_whole(tmp_path):
+    folder = index_cache.cache_dir(tmp_path)
+    with multiprocessing.get_context("fork").Pool(4) as pool:
+        assert all(pool.map(_store_from_a_process, [(folder, "k")] * 8))
+    assert sorted(p.name for p in folder.iterdir()) == ["k.pickle"]  # no temporary file left behind
+    assert isinstance(index_cache.load(folder, "k", MatchingEngine), MatchingEngine)
+
+
+def test_matching_results_are_written_in_batches_not_one_statement_a_question(db_url, tmp_path):
+    svc = Service()
+    svc.import_sample()
+    svc.set_match_settings(semantic=False)
+    qid = svc.upload_questionnaire(c.large_sheet(tmp_path, rows=300))
+    updates: list[int] = []
+
+    def count(conn, cursor, statement, parameters, context, executemany):
+        if statement.lstrip().upper().startswith("UPDATE QUESTIONS"):
+            updates.append(len(parameters) if executemany else 1)
+
+    sa.event.listen(svc.engine, "before_cursor_execute", count)
+    try:
+        progress = svc.run_matching(qid)
+    finally:
+        sa.event.remove(svc.engine, "before_cursor_execute", count)
+    assert sum(updates) == 300 and progress.total == 300
+    assert len(updates) <= 3, f"{len(updates)} UPDATE statements for 300 questions"
+    matched = svc.questions(qid)
+    assert all(q["version"] == 2 for q in matched)  # each row written once, conditional on its version
+    assert sum(q["match_status"] != "unanswered" for q in matched) > 0
+
+
+def test_upload_and_match_report_their_stages(db_url, tmp_path):
+    svc = Service()
+    svc.import_sample()
+    svc.set_match_settings(semantic=False)
+    heard: list[tuple[str, float]] = []
+    qid = svc.upload_and_match(c.questionnaire_workbook(tmp_path / "q.xlsx"), stages=lambda s, f: heard.append((s, f)))
+    assert svc.progress(qid).total == 4
+    stages = [s for s, _ in heard]
+    assert stages[0] == "reading workbook" and stages[-1] == "saving"
+    assert [s for i, s in enumerate(stages) if i == 0 or stages[i - 1] != s] == [
+        "reading workbook", "saving", "matching", "saving"]
+    assert ("reading workbook", 1.0) in heard and ("matching", 1.0) in heard
