@@ -20,6 +20,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from answerers.base import Answerer, Candidate, Match, available_answerers, category_key
+from answerers.guard import Guard
 from answerers.text import analyse
 from knowledge.model import Fact
 
@@ -84,6 +85,7 @@ class MatchingEngine:
         self.facts = self.answerers[0].facts if self.answerers else []
         self._phrasings: list[list[str]] | None = None
         self.groups = fact_groups(self.facts)
+        self.guard = Guard(self.facts)
         # Per fact, a number for what it answers (answer and comment): two facts with the same number
         # put the same words in the customer's sheet, so neither is a rival of the other.
         self.saying = _numbered([_what_it_says(f) for f in self.facts])
@@ -234,6 +236,8 @@ class MatchingEngine:
             status, note = verdict(
                 alts, votes[pos] if n else 0, voters, self.settings, bool(question.strip()), same_answer=twins
             )
+            if n and (held := self.guard.check(question, top_facts[pos], status)) is not None:
+                status, note = held[0], f"confidence {alts[0].score:.0f}, but {held[1]}"
             pos += n
             matches.append(
                 _trusted(

@@ -401,7 +401,8 @@ def test_the_engine_gives_every_match_a_reason_that_fits_its_status():
         assert m.note
         scores = [a.score for a in m.alternatives]
         assert scores == sorted(scores, reverse=True)  # the first is the likeliest, as shown
-        held_back = "only" in m.note or "two facts fit" in m.note  # signals disagree, or a close rival
+        # signals disagree, a close rival, or a guard (answerers/guard.py): "confidence 99, but ..."
+        held_back = ", but " in m.note
         if m.status == "review" and held_back:
             assert m.score >= engine.settings.suggest_threshold
         if m.status == "review" and not held_back:
@@ -463,3 +464,63 @@ def test_a_fusion_only_signal_weighed_at_zero_is_not_computed():
     unweighed = engine.match(questions)
     assert not calls
     assert [m.alternatives[0].fact_id for m in unweighed] == [m.alternatives[0].fact_id for m in weighed]
+
+
+# -- suggested means safe: classes of wrong confident answers (issue #15) --------------------------
+# Each question below is matched on topic to a fact of the shipped sample knowledge base, but the fact
+# does not answer it as asked. Each used to be bulk-suggested (confidence 95-100); none may be now.
+# The wording is our own; the classes are those seen on HECVAT 4.14.
+SAFE_CASES = {
+    # a form field asking for a value, not a yes/no question
+    "form field": ("Security Incident Notification Contact Email", "unanswered"),
+    "form field, a name": ("Data Protection Officer Name", "unanswered"),
+    # polarity or scope reversed: the exception, not the rule
+    "scope flip": ("For customers not using SAML SSO, do you support other identity providers?", None),
+    "scope flip, other than": ("Do you support single sign-on providers other than SAML or OIDC?", None),
+    # the question's subject is not the platform the fact is about
+    "subject": ("Is customer data encrypted at rest while held by your contractors?", None),
+    # salient words the fact does not cover
+    "salient terms": ("Were any infringements of your data retention policy reported by regulators?", None),
+}
+
+
+@pytest.fixture(scope="module")
+def sample_engine():
+    from knowledge.io import read_library
+    from knowledge.sample import FACTS_FILE
+
+    return MatchingEngine(read_library(FACTS_FILE), LEXICAL)
+
+
+@pytest.mark.parametrize("case", sorted(SAFE_CASES))
+def test_topic_match_that_does_not_answer_as_asked_is_not_suggested(sample_engine, case):
+    question, status = SAFE_CASES[case]
+    m = sample_engine.match_one(question)
+    assert m.status != "suggested", (case, m.fact_id, m.score, m.note)
+    if status:
+        assert m.status == status and m.fact_id is None, (case, m)
+    assert m.alternatives, "the topic match is still shown to the reviewer"
+
+
+@pytest.mark.parametrize(
+    ("question", "fact"),
+    [
+        ("Is customer data encrypted at rest?", "encryption-at-rest"),
+        ("Do you support single sign-on (SSO) via SAML?", "sso-saml"),
+        ("Is multi-factor authentication required for your employees?", "staff-mfa"),
+        ("Do you have a data retention policy?", "data-retention-policy"),
+    ],
+)
+def test_plain_matches_stay_suggested(sample_engine, question, fact):
+    m = sample_engine.match_one(question)
+    assert (m.status, m.fact_id) == ("suggested", fact), m.note
+
+
+def test_guard_reasons_name_the_class():
+    from answerers.guard import form_field, scope_flip
+
+    assert form_field("Solution Provider Contact Email") == "an e-mail address"
+    assert form_field("Company website URL") == "a web address"
+    assert form_field("Do you have a contact for security issues?") is None
+    assert scope_flip("For users not using SSO, ...") == "not using"
+    assert scope_flip("Is data encrypted?") is None
