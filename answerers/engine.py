@@ -20,7 +20,8 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from answerers.base import Answerer, Candidate, Match, available_answerers, category_key
-from answerers.guard import Guard
+from answerers.guard import SUBJECTS, Guard, uncovered
+from answerers.scope import scope_facts
 from answerers.text import analyse
 from knowledge.model import Fact
 
@@ -86,6 +87,7 @@ class MatchingEngine:
         self._phrasings: list[list[str]] | None = None
         self.groups = fact_groups(self.facts)
         self.guard = Guard(self.facts)
+        self.scopes = scope_facts(self.facts)
         # Per fact, a number for what it answers (answer and comment): two facts with the same number
         # put the same words in the customer's sheet, so neither is a rival of the other.
         self.saying = _numbered([_what_it_says(f) for f in self.facts])
@@ -238,13 +240,19 @@ class MatchingEngine:
             )
             if n and (held := self.guard.check(question, top_facts[pos], status)) is not None:
                 status, note = held[0], f"confidence {alts[0].score:.0f}, but {held[1]}"
+            chosen = alts[0] if alts else None
+            if self.scopes:
+                out_of_scope = self._out_of_scope(question, top_facts[pos] if n else -1, status, alts, product)
+                if out_of_scope is not None:
+                    chosen, note = out_of_scope
+                    status = "review"
             pos += n
             matches.append(
                 _trusted(
                     Match,
                     {
-                        "fact_id": None if status == "unanswered" else alts[0].fact_id,
-                        "score": alts[0].score if alts else 0.0,
+                        "fact_id": None if status == "unanswered" else chosen.fact_id,
+                        "score": chosen.score if chosen else 0.0,
                         "status": status,
                         "alternatives": alts,
                         "note": note,
@@ -256,6 +264,51 @@ class MatchingEngine:
             if clear:
                 clear()
         return matches
+
+    def _out_of_scope(self, question: str, top: int, status: str, alts: list, product: str | None):
+        """(the scope fact's candidate, note) when the question names a subject a scope fact puts out of
+        scope (answerers/scope.py) and no fact naming it too covers the question outright; else None."""
+        terms = analyse(question)
+        named = set(terms)
+        mask = self.answerers[0].in_scope(product)
+        for f, subject in self.scopes:
+            if not mask[f] or not subject <= named:
+                continue
+            if top == f:
+                return None if status != "unanswered" else (alts[0], self._scope_note(f, subject))
+            have = self.guard.fact_terms(f)
+            if any(t in SUBJECTS and t not in have and t not in subject for t in named):
+                return None  # about someone else's use of it (staff, a consultant, a third party)
+            if (
+                top >= 0
+                and status == "suggested"
+                and subject <= self.guard.fact_terms(top)
+                and not uncovered(terms, self.guard.fact_terms(top))
+            ):
+                # A narrower fact on the same subject covers the question: it may answer it, or the
+                # section may be not applicable as a whole. A person picks.
+                return alts[0], (
+                    f"confidence {alts[0].score:.0f}, but {self.facts[f].id} puts "
+                    f"{self._subject_shown(subject)} out of scope: the whole section may be not applicable"
+                )
+            fact_id = self.facts[f].id
+            mine = next((a for a in alts if a.fact_id == fact_id), None)
+            if mine is None:
+                mine = _trusted(Candidate, {"fact_id": fact_id, "score": 0.0, "reason": "", "matched_text": ""})
+                mine.__dict__["matched_text"] = self.facts[f].question
+            return mine, self._scope_note(f, subject)
+        return None
+
+    @staticmethod
+    def _subject_shown(subject: frozenset[str]) -> str:
+        return ", ".join(sorted(t.lstrip("@").upper() for t in subject))
+
+    def _scope_note(self, f: int, subject: frozenset[str]) -> str:
+        fact = self.facts[f]
+        return (
+            f"the question is about {self._subject_shown(subject)}, which {fact.id} puts out of scope "
+            f'("{fact.answer.strip()}"): check that the whole section is not applicable'
+        )
 
     def _column(self, a: Answerer, questions: list[str], shortlists: list[np.ndarray], rows: int) -> np.ndarray:
         """An answerer's scores of the chunk's rows; a fusion-only signal this profile weighs at 0

@@ -524,3 +524,37 @@ def test_guard_reasons_name_the_class():
     assert form_field("Do you have a contact for security issues?") is None
     assert scope_flip("For users not using SSO, ...") == "not using"
     assert scope_flip("Is data encrypted?") is None
+
+
+# -- a fact that puts a whole subject out of scope answers that section (issue #15) ---------------
+SCOPE_LIBRARY = [
+    Fact(id="ai-features", question="Does the product include AI or LLM features?", answer="No"),
+    Fact(id="ai-training", question="Is customer data used to train machine learning models?", answer="No",
+         comment="We never train, fine-tune or evaluate models on customer data."),
+    Fact(id="hipaa", question="Can the product be used for HIPAA-regulated data?", answer="No"),
+    Fact(id="enc-at-rest", question="Is customer data encrypted at rest?", answer="Yes (AES-256)"),
+    Fact(id="audit-trail", question="Does the product keep an audit trail of user activity?", answer="Yes"),
+    Fact(id="pentest", question="Do you run annual penetration tests?", answer="Yes"),
+    Fact(id="staff-ai", question="May employees use AI tools with customer data?", answer="No"),
+]
+
+
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Are outputs of the model reviewed by a person before users see them?  (AI section)",
+        "Do you keep an inventory of the datasets your machine learning pipeline was trained on?",
+        "Are audit logs of access to HIPAA-covered records kept for six years?",
+    ],
+)
+def test_question_in_an_out_of_scope_section_gets_the_scope_fact_for_review(question):
+    m = MatchingEngine(SCOPE_LIBRARY, LEXICAL).match_one(question)
+    expected = "hipaa" if "HIPAA" in question else "ai-features"
+    assert (m.fact_id, m.status) == (expected, "review"), m
+    assert "out of scope" in m.note
+
+
+def test_scope_fact_does_not_answer_someone_elses_use_of_the_subject():
+    # the employees' use of AI is its own fact; the product's lack of AI features does not answer it
+    m = MatchingEngine(SCOPE_LIBRARY, LEXICAL).match_one("Are employees allowed to paste customer data into AI tools?")
+    assert m.fact_id == "staff-ai", m
