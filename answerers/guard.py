@@ -9,10 +9,13 @@ whether it is a question at all. Each returns why in words, shown as the match's
   such a value (an e-mail address, a URL, a phone number, a date), else left unanswered: a Yes/No
   fact never fills it. "Describe ..." and "List ..." asked of a bare Yes/No answer go to a person.
 - Scope flip: "For customers *not using* SSO ...", "authentication *other than* SAML", "*except*
-  ...": the question asks about the exception, the fact states the rule.
-- Subject: the question asks about a consultant, a contractor, a third party, staff, AI or students,
+  ...": the question asks about the exception, the fact states the rule. A fact about the very thing
+  the question excludes (the SSO fact, for "not using SSO") is not offered at all.
+- Subject: the question asks about a consultant, a contractor, a third party, staff or AI,
   and the fact says nothing about them ("encrypted at rest on the consultant's laptop" is not the
-  platform's encryption at rest).
+  platform's encryption at rest). Staff and third parties are common in questionnaires: such a
+  question goes to a person. A subject rare in questionnaire language (a consultant, a contractor,
+  a subprocessor, AI) that the fact never mentions means the fact is about something else: not offered.
 - Salient terms: words rare in questionnaire language (answerers/salience.py: "violations",
   "consultant", "possession", "vetted") that the fact does not cover, even through the thesaurus,
   name something the fact does not state; when they are a good part of the question, it goes to a
@@ -89,6 +92,16 @@ def scope_flip(text: str) -> str | None:
     return m.group(1) if m else None
 
 
+def excluded_terms(text: str) -> frozenset[str]:
+    """The matching terms of what a scope flip excludes: the few words after it, up to a comma or the
+    end of the clause ("For customers not using SSO, ..." -> {"@sso"})."""
+    m = _FLIP.search((text or "").lower())
+    if not m:
+        return frozenset()
+    rest = re.split(r"[,;:?.()]", text[m.end() :], maxsplit=1)[0]
+    return frozenset(analyse(" ".join(rest.split()[:4])))
+
+
 # -- subjects ------------------------------------------------------------------------------------
 # Who or what a question may be about other than the vendor's platform. Terms as analyse() gives them.
 SUBJECTS = {
@@ -97,8 +110,6 @@ SUBJECTS = {
     "third": "a third party",
     "@subprocessor": "a subprocessor",
     "@staff": "staff",
-    "student": "students",
-    "patient": "patients",
     "@ai": "AI",
 }
 
@@ -118,6 +129,7 @@ class Guard:
         self.facts = facts
         self._terms: dict[int, frozenset[str]] = {}
         self._flips: dict[int, bool] = {}
+        self._phrased: dict[int, frozenset[str]] = {}
 
     def fact_terms(self, f: int) -> frozenset[str]:
         hit = self._terms.get(f)
@@ -131,6 +143,13 @@ class Guard:
                 *(fact.tags or []),
             ]
             hit = self._terms[f] = frozenset(t for text in texts for t in analyse(text))
+        return hit
+
+    def phrasing_terms(self, f: int) -> frozenset[str]:
+        """The terms of the fact's question and alternate questions (what it is about)."""
+        hit = self._phrased.get(f)
+        if hit is None:
+            hit = self._phrased[f] = frozenset(t for text in self.facts[f].all_questions for t in analyse(text))
         return hit
 
     def fact_flips(self, f: int) -> bool:
@@ -150,15 +169,25 @@ class Guard:
             if _field_value(what, fact.answer):
                 return None
             return UNANSWERED, f"a form field asking for {what}, not a question: {fact.id} does not give one"
+        flip = scope_flip(question)
+        if flip and not self.fact_flips(f):
+            gone = excluded_terms(question) & self.phrasing_terms(f)
+            if gone:
+                shown = ", ".join(sorted(t.lstrip("@").replace("_", " ") for t in gone))
+                return UNANSWERED, f'the question excludes {shown} ("{flip}"), which is what {fact.id} is about'
+        have = self.fact_terms(f)
+        terms = analyse(question)
+        # A subject rare in questionnaire language (a consultant, AI) the fact never mentions: the fact
+        # is about something else, not merely unsure.
+        rare = [SUBJECTS[t] for t in dict.fromkeys(terms) if t in SUBJECTS and t not in have and salient(t)]
+        if rare:
+            return UNANSWERED, f"the question is about {', '.join(rare)}; {fact.id} does not mention it"
         if status != "suggested":
             return None
         if _DESCRIBE.match(question.lower()) and bare_yes_no(fact.answer):
             return REVIEW, f'asks for a description; {fact.id} answers only "{fact.answer.strip()}"'
-        flip = scope_flip(question)
         if flip and not self.fact_flips(f):
             return REVIEW, f'the question is about an exception ("{flip}"); {fact.id} states the general case'
-        have = self.fact_terms(f)
-        terms = analyse(question)
         subjects = [SUBJECTS[t] for t in dict.fromkeys(terms) if t in SUBJECTS and t not in have]
         if subjects:
             return REVIEW, f"the question is about {', '.join(subjects)}; {fact.id} does not mention it"

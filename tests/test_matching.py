@@ -475,10 +475,13 @@ SAFE_CASES = {
     "form field": ("Security Incident Notification Contact Email", "unanswered"),
     "form field, a name": ("Data Protection Officer Name", "unanswered"),
     # polarity or scope reversed: the exception, not the rule
-    "scope flip": ("For customers not using SAML SSO, do you support other identity providers?", None),
+    # ... and a fact about the very thing excluded is not offered at all
+    "scope flip": ("For customers not using SAML SSO, do you support other identity providers?", "unanswered"),
     "scope flip, other than": ("Do you support single sign-on providers other than SAML or OIDC?", None),
     # the question's subject is not the platform the fact is about
-    "subject": ("Is customer data encrypted at rest while held by your contractors?", None),
+    # (a subject rare in questionnaires, such as a contractor, that the fact never mentions: not offered)
+    "subject": ("Is customer data encrypted at rest while held by your contractors?", "unanswered"),
+    "subject, staff": ("Is customer data encrypted at rest on the laptops your employees use?", None),
     # salient words the fact does not cover
     "salient terms": ("Were any infringements of your data retention policy reported by regulators?", None),
 }
