@@ -270,6 +270,7 @@ def main() -> None:
                 np.concatenate(ok_all),
             )
             print(f"[{profile}] leave-one-questionnaire-out:", pooled)
+            print(f"[{profile}] leave-one-questionnaire-out, whole engine:", engine_cv(engine, data, names, dev))
         fusion["profiles"][profile] = {
             "weights": dict(zip(names, [round(float(x), 4) for x in w], strict=True)),
             "plugin_weight": 0.1,
@@ -282,6 +283,46 @@ def main() -> None:
     if args.write:
         _FUSION.write_text(json.dumps(fusion, indent=2) + "\n", encoding="utf-8")
         print("wrote", _FUSION)
+
+
+def use_fit(engine: MatchingEngine, names: list[str], w: np.ndarray, cal: dict, th: dict) -> None:
+    """Make ``engine`` match with a fit's weights, calibration and thresholds."""
+    engine.weights = dict(zip(names, w.tolist(), strict=True))
+    engine.calibration = cal
+    engine.settings = engine.settings.model_copy(
+        update={"suggest_threshold": th["suggest"], "review_threshold": th["review"]}
+    )
+
+
+def engine_cv(engine: MatchingEngine, data: list[dict], names: list[str], dev: list[DevQuestion]) -> dict:
+    """Leave-one-questionnaire-out through the whole engine (guards and scope facts included): per
+    questionnaire, fit on the others and match it with that fit; counts pooled. The engine's own
+    fusion is put back afterwards."""
+    from bench_matching import engine_figures
+
+    saved = engine.weights, engine.calibration, engine.settings
+    counts = {"right": 0.0, "answerable": 0, "alone": 0.0, "unanswerable": 0, "ok": 0.0, "suggested": 0.0}
+    try:
+        for held in sorted({d.file for d in dev}):
+            w, cal, th = fit([d for d in data if d["q"].file != held], names)
+            use_fit(engine, names, w, cal, th)
+            items = [d for d in dev if d.file == held]
+            fig = engine_figures(engine, items)
+            n_ans = sum(1 for d in items if d.expected)
+            counts["right"] += fig["top1"] * n_ans
+            counts["answerable"] += n_ans
+            counts["alone"] += fig["abstained"] * (len(items) - n_ans)
+            counts["unanswerable"] += len(items) - n_ans
+            n_sugg = fig["suggested"] * len(items)
+            counts["suggested"] += n_sugg
+            counts["ok"] += (0 if n_sugg == 0 else fig["precision"] * n_sugg)
+    finally:
+        engine.weights, engine.calibration, engine.settings = saved
+    return {
+        "answered_right": round(counts["right"] / counts["answerable"], 3),
+        "left_alone": round(counts["alone"] / counts["unanswerable"], 3),
+        "precision": round(counts["ok"] / max(counts["suggested"], 1e-9), 3),
+    }
 
 
 FAMILIES = {"dev": BENCH / "dev" / "truth.csv", "hecvat": BENCH / "real" / "hecvat-4.14-truth.csv"}
@@ -304,11 +345,7 @@ def holdout_family() -> None:
         data = {name: collect(engine, items) for name, items in sets.items()}
         for fit_on, train in data.items():
             w, cal, th = fit(train, names)
-            engine.weights = dict(zip(names, w.tolist(), strict=True))
-            engine.calibration = cal
-            engine.settings = engine.settings.model_copy(
-                update={"suggest_threshold": th["suggest"], "review_threshold": th["review"]}
-            )
+            use_fit(engine, names, w, cal, th)
             for score_on, items in sets.items():
                 details: dict = {}
                 fig = engine_figures(engine, items, details)
