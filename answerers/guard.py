@@ -28,7 +28,7 @@ comment, category, tags) as the lexical answerers analyse them.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 
 from answerers.form import answer_kind
 from answerers.salience import salient
@@ -122,6 +122,14 @@ SALIENT_MISSING = 2
 SALIENT_SHARE = 0.25
 
 
+# Domains a question or a fact may be about. Two facts in different domains can share every other
+# word ("privacy awareness training" / "security awareness training"); a question naming one domain,
+# answered by a fact that never mentions it but names another the question does not, is a clash.
+DOMAINS = frozenset({"security", "privacy", "physical", "@physical", "network", "accessibility", "safety", "financial"})
+
+_KINDS_OF_SECURITY = frozenset({"@physical", "physical", "network"})
+
+
 class Guard:
     """Per engine: the facts' own terms, analysed once each (lazily: only facts that get checked)."""
 
@@ -158,6 +166,22 @@ class Guard:
             hit = self._flips[f] = any(scope_flip(t) for t in self.facts[f].all_questions)
         return hit
 
+    def domain_clash(self, terms: Sequence[str], f: int) -> str | None:
+        """Why the question's domain is not the fact's, or None: the question names a domain the fact
+        never mentions, and the fact (its phrasings or category) names another one the question does not."""
+        asked = DOMAINS.intersection(terms) - self.fact_terms(f)
+        if not asked:
+            return None
+        fact = self.facts[f]
+        named = set(terms)
+        if named & _KINDS_OF_SECURITY:
+            named.add("security")  # "physical security" folds into @physical: it still says security
+        theirs = (DOMAINS & self.phrasing_terms(f) | DOMAINS.intersection(analyse(fact.category or ""))) - named
+        if not theirs:
+            return None
+        shown = {t.lstrip("@") for t in theirs} - {t.lstrip("@") for t in asked}
+        return f"the question is about {', '.join(sorted(asked))}, {fact.id} about {', '.join(sorted(shown or theirs))}"
+
     def check(self, question: str, f: int, status: str) -> tuple[str, str] | None:
         """The status the question may have at most with fact ``f`` and why, or None when nothing holds
         it back. Only ``suggested`` and ``review`` are checked."""
@@ -182,6 +206,9 @@ class Guard:
         rare = [SUBJECTS[t] for t in dict.fromkeys(terms) if t in SUBJECTS and t not in have and salient(t)]
         if rare:
             return UNANSWERED, f"the question is about {', '.join(rare)}; {fact.id} does not mention it"
+        clash = self.domain_clash(terms, f)
+        if clash:
+            return UNANSWERED, clash
         if status != "suggested":
             return None
         if _DESCRIBE.match(question.lower()) and bare_yes_no(fact.answer):

@@ -482,9 +482,21 @@ SAFE_CASES = {
     # (a subject rare in questionnaires, such as a contractor, that the fact never mentions: not offered)
     "subject": ("Is customer data encrypted at rest while held by your contractors?", "unanswered"),
     "subject, staff": ("Is customer data encrypted at rest on the laptops your employees use?", None),
+    # a domain the fact never mentions, where the fact names another (privacy vs security training)
+    "domain": ("Is privacy awareness training mandatory for all new hires?", "unanswered"),
     # salient words the fact does not cover
     "salient terms": ("Were any infringements of your data retention policy reported by regulators?", None),
 }
+
+
+# The sample's training fact mentions privacy in its comment; this one, as many libraries, does not.
+SECURITY_TRAINING = Fact(
+    id="security-awareness",
+    question="Do employees complete security awareness training?",
+    answer="Yes (annually)",
+    comment="Phishing, passwords and device hygiene, at onboarding and every year.",
+    category="HR Security",
+)
 
 
 @pytest.fixture(scope="module")
@@ -492,7 +504,8 @@ def sample_engine():
     from knowledge.io import read_library
     from knowledge.sample import FACTS_FILE
 
-    return MatchingEngine(read_library(FACTS_FILE), LEXICAL)
+    facts = [f for f in read_library(FACTS_FILE) if f.id != "security-training"] + [SECURITY_TRAINING]
+    return MatchingEngine(facts, LEXICAL)
 
 
 @pytest.mark.parametrize("case", sorted(SAFE_CASES))
@@ -512,6 +525,7 @@ def test_topic_match_that_does_not_answer_as_asked_is_not_suggested(sample_engin
         ("Do you support single sign-on (SSO) via SAML?", "sso-saml"),
         ("Is multi-factor authentication required for your employees?", "staff-mfa"),
         ("Do you have a data retention policy?", "data-retention-policy"),
+        ("Is security awareness training mandatory for all staff?", "security-awareness"),
     ],
 )
 def test_plain_matches_stay_suggested(sample_engine, question, fact):
