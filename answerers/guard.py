@@ -44,7 +44,7 @@ _FIELDS: tuple[tuple[str, re.Pattern, re.Pattern | None], ...] = (
     (
         "a web address",
         re.compile(r"\b(url|website|web site|web link|link|homepage|web page|webpage)\b"),
-        re.compile(r"https?://|www\.|\b[\w-]+\.(com|org|net|io|edu|gov)\b"),
+        re.compile(r"https?://|www\.|\b[\w-]+(?:\.[\w-]+)+/|\b[\w-]+\.(com|org|net|io|edu|gov)\b"),
     ),
     ("a phone number", re.compile(r"\b(phone|telephone|mobile|fax)\b"), re.compile(r"\+?\d[\d ()-]{6,}")),
     ("a date", re.compile(r"\b(date|dated|day completed)\b"), re.compile(r"\d")),
@@ -74,9 +74,10 @@ def form_field(question: str) -> str | None:
     return None
 
 
-def _field_value(what: str, answer: str) -> bool:
+def _field_value(what: str, text: str) -> bool:
+    """Whether ``text`` holds a value of the kind the field asks for."""
     pattern = next(p for w, _, p in _FIELDS if w == what)
-    return bool(pattern and pattern.search(answer or ""))
+    return bool(pattern and pattern.search(text or ""))
 
 
 # -- scope flips ---------------------------------------------------------------------------------
@@ -191,6 +192,10 @@ class Guard:
         what = form_field(question)
         if what is not None:
             if _field_value(what, fact.answer):
+                return None
+            if _field_value(what, fact.comment):
+                if status == "suggested":
+                    return REVIEW, f"a form field asking for {what}: {fact.id} gives one in its comment, not its answer"
                 return None
             return UNANSWERED, f"a form field asking for {what}, not a question: {fact.id} does not give one"
         flip = scope_flip(question)

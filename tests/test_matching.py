@@ -575,3 +575,20 @@ def test_scope_fact_does_not_answer_someone_elses_use_of_the_subject():
     # the employees' use of AI is its own fact; the product's lack of AI features does not answer it
     m = MatchingEngine(SCOPE_LIBRARY, LEXICAL).match_one("Are employees allowed to paste customer data into AI tools?")
     assert m.fact_id == "staff-ai", m
+
+
+def test_form_field_takes_a_value_from_the_comment_for_review_only():
+    from answerers.guard import Guard
+
+    facts = [
+        Fact(id="privacy-notice", question="Do you publish a privacy notice?", answer="Yes",
+             comment="It is at example.org/privacy and is reviewed yearly."),
+        Fact(id="notify", question="How are customers told of incidents?", answer="By email"),
+        Fact(id="contact", question="Who is the security contact?", answer="security@example.org"),
+    ]
+    guard = Guard(facts)
+    status, why = guard.check("Privacy notice web link", 0, "suggested")
+    assert status == "review" and "comment" in why
+    assert guard.check("Privacy notice web link", 0, "review") is None
+    assert guard.check("Security incident contact email", 1, "suggested")[0] == "unanswered"  # "By email" is no address
+    assert guard.check("Security incident contact email", 2, "suggested") is None
