@@ -111,6 +111,19 @@ class MatchingEngine:
 
     def match(self, questions: Sequence[str], product: str | None = None) -> list[Match]:
         texts = self.prepare(questions)
+        out = self._match_texts(texts, product)
+        # A compound question ("Is X? If so, describe Y.") left unanswered as a whole may be answered
+        # for its main question alone, when that alone would be suggested: offered for review (the rest
+        # of the question is for a person), the reason saying which part.
+        mains = {i: m for i, t in enumerate(texts) if out[i].status == "unanswered" and (m := main_question(t))}
+        if mains:
+            for i, part in zip(mains, self._match_texts(list(mains.values()), product), strict=True):
+                if part.status == "suggested":
+                    note = f'answered for the main question only ("{mains[i]}"): {part.note}'
+                    out[i] = part.model_copy(update={"status": "review", "note": note})
+        return out
+
+    def _match_texts(self, texts: list[str], product: str | None) -> list[Match]:
         out: list[Match] = []
         try:
             for a in self.answerers:
@@ -393,6 +406,19 @@ def _reason(terms: tuple[str, ...], matched: str) -> str:
         head = _terms_head(terms)
         return f'{head}; phrasing: "{matched}"' if matched else head
     return f'phrasing: "{matched}"' if matched else ""
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[?!.])\s+(?=[A-Z(])")
+
+
+def main_question(text: str) -> str | None:
+    """The first asking sentence of a question made of several ("Is X? If so, describe Y."), when it
+    can stand alone (four words or more); None for a single sentence."""
+    sentences = [s for s in _SENTENCE_BREAK.split((text or "").strip()) if s.strip()]
+    if len(sentences) < 2:
+        return None
+    first = sentences[0].strip()
+    return first if first.endswith("?") and len(first.split()) >= 4 else None
 
 
 def calibration_logit(cal: dict, **features: float) -> float:

@@ -595,3 +595,18 @@ def test_form_field_takes_a_value_from_the_comment_for_review_only():
     assert guard.check("Privacy notice web link", 0, "review") is None
     assert guard.check("Security incident contact email", 1, "suggested")[0] == "unanswered"  # "By email" is no address
     assert guard.check("Security incident contact email", 2, "suggested") is None
+
+
+def test_compound_question_is_answered_for_its_main_question_for_review(sample_engine):
+    # As a whole the follow-up drowns the question; its first sentence alone is a confident match.
+    question = (
+        "Do you support data residency? If not, list every jurisdiction whose courts, regulators and"
+        " law-enforcement agencies could compel disclosure, and the legal basis each would invoke."
+    )
+    m = sample_engine.match_one(question)
+    assert (m.fact_id, m.status) == ("data-residency", "review"), m
+    assert 'main question only ("Do you support data residency?")' in m.note
+    from answerers.engine import main_question
+
+    assert main_question("Is MFA enforced?") is None
+    assert main_question("Is MFA enforced for staff? If so, how.") == "Is MFA enforced for staff?"
