@@ -51,8 +51,10 @@ TARGET_PRECISION = float(os.environ.get("TRUSTFILL_FIT_PRECISION", "0.99"))
 # vulnerability testing -> our scanning, AI features -> analytics opt-out), 8 of those between 60 and
 # 90. On dev, 90 instead of 60 costs 2 points of suggested share and no precision.
 SUGGEST_FLOOR = 90.0
-# The 0.85 target plus slack: held out, a goal of 0.88 gave 0.84, 0.89 gave 0.91.
-ABSTAIN_GOAL = float(os.environ.get("TRUSTFILL_FIT_ABSTAIN", "0.89"))
+# The 0.85 target plus slack. 0.89 held the fit's own pooled estimate at 0.857, but the whole engine
+# (guards and scope facts, --cv) left 0.844 alone: one fold's review threshold fell to 30.5. 0.91 is
+# the lowest goal keeping that estimate at 0.85 or more (0.857), decided on dev alone.
+ABSTAIN_GOAL = float(os.environ.get("TRUSTFILL_FIT_ABSTAIN", "0.91"))
 # How far (confidence points) a new questionnaire's question may land from where a dev one did, when
 # placing the review threshold. Held out, 1 and 2 give the same figures; 4 let one more unanswerable
 # question through in the default install.
