@@ -16,13 +16,17 @@ whether it is a question at all. Each returns why in words, shown as the match's
   platform's encryption at rest). Staff and third parties are common in questionnaires: such a
   question goes to a person. A subject rare in questionnaire language (a consultant, a contractor,
   a subprocessor, AI) that the fact never mentions means the fact is about something else: not offered.
+- Domain: the question names a domain (privacy, security, physical, network, accessibility...) the
+  fact never mentions, and the fact's phrasing or category names another one: "privacy awareness
+  training" is not security awareness training. Not offered.
 - Salient terms: words rare in questionnaire language (answerers/salience.py: "violations",
   "consultant", "possession", "vetted") that the fact does not cover, even through the thesaurus,
   name something the fact does not state; when they are a good part of the question, it goes to a
   person.
 
-The first two are structural (no data); the last two read the fact's own words (phrasings, answer,
-comment, category, tags) as the lexical answerers analyse them.
+Form fields and scope flips are structural (no data); the others read the fact's own words
+(phrasings, answer, comment, category, tags) as the lexical answerers analyse them. "Not offered"
+means unanswered: the candidates stay listed for the reviewer, with the reason.
 """
 
 from __future__ import annotations
