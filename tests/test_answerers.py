@@ -223,3 +223,11 @@ def test_scope_facts_are_no_answers_about_the_product_having_a_rare_subject():
     assert not scope_subject(fact("Do the apps include AI features?", "Yes (summaries)"))  # it has them
     assert not scope_subject(fact("May employees use AI tools?", "No"))  # not about the product
     assert not scope_subject(fact("Is customer data used in test environments?", "No"))  # nothing rare
+
+
+def test_a_question_whether_a_practice_exists_is_answered_by_how_it_works_too():
+    from answerers.form import DESCRIPTION, POLAR, question_asks
+
+    assert question_asks("Do you have a documented patch management process?") == {POLAR, DESCRIPTION}
+    assert question_asks("Does your organization maintain an incident response plan?") == {POLAR, DESCRIPTION}
+    assert question_asks("Do you encrypt customer data at rest?") == {POLAR}
