@@ -189,6 +189,15 @@ class MatchingEngine:
             shortlists = [everyone if q.strip() else np.zeros(0, dtype=np.int64) for q in texts]
         else:
             shortlists = [np.zeros(0, dtype=np.int64) for _ in texts]
+        if self.scopes and self.answerers:
+            # A question naming a subject a scope fact puts out of scope has that fact scored too, so
+            # it is offered with a confidence of its own (answerers/scope.py).
+            mask = self.answerers[0].in_scope(product)
+            for qi, text in enumerate(texts):
+                named = set(analyse(text))
+                extra = [f for f, subject in self.scopes if mask[f] and subject <= named]
+                if extra:
+                    shortlists[qi] = np.union1d(shortlists[qi], np.array(extra, dtype=np.int64))
         return shortlists
 
     def ranked(self, questions: Sequence[str], product: str | None = None) -> list[list[tuple[int, float, dict]]]:
@@ -255,7 +264,20 @@ class MatchingEngine:
                 status, note = held[0], f"confidence {alts[0].score:.0f}, but {held[1]}"
             chosen = alts[0] if alts else None
             if self.scopes:
-                out_of_scope = self._out_of_scope(question, top_facts[pos] if n else -1, status, alts, product)
+
+                def confidence_of(f: int, qi: int = len(matches)) -> float:
+                    """The calibrated confidence of fact ``f`` for this question (0: not shortlisted)."""
+                    at = np.flatnonzero((feats["qid"] == qi) & (facts == f))
+                    if not len(at):
+                        return 0.0
+                    z = self.calibration.get("bias", 0.0) + sum(
+                        self.calibration[k] * float(feats[k][at[0]]) for k in keys if k in feats
+                    )
+                    return 100.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+                out_of_scope = self._out_of_scope(
+                    question, top_facts[pos] if n else -1, status, alts, product, confidence_of
+                )
                 if out_of_scope is not None:
                     chosen, note = out_of_scope
                     status = "review"
@@ -278,7 +300,7 @@ class MatchingEngine:
                 clear()
         return matches
 
-    def _out_of_scope(self, question: str, top: int, status: str, alts: list, product: str | None):
+    def _out_of_scope(self, question: str, top: int, status: str, alts: list, product: str | None, confidence_of):
         """(the scope fact's candidate, note) when the question names a subject a scope fact puts out of
         scope (answerers/scope.py) and no fact naming it too covers the question outright; else None."""
         terms = analyse(question)
@@ -307,8 +329,11 @@ class MatchingEngine:
             fact_id = self.facts[f].id
             mine = next((a for a in alts if a.fact_id == fact_id), None)
             if mine is None:
-                mine = _trusted(Candidate, {"fact_id": fact_id, "score": 0.0, "reason": "", "matched_text": ""})
-                mine.__dict__["matched_text"] = self.facts[f].question
+                score = round(confidence_of(f), 2)
+                mine = _trusted(
+                    Candidate,
+                    {"fact_id": fact_id, "score": score, "reason": "", "matched_text": self.facts[f].question},
+                )
             return mine, self._scope_note(f, subject)
         return None
 
