@@ -193,9 +193,13 @@ class MatchingEngine:
             # A question naming a subject a scope fact puts out of scope has that fact scored too, so
             # it is offered with a confidence of its own (answerers/scope.py).
             mask = self.answerers[0].in_scope(product)
+            by_subject: dict[frozenset[str], list[int]] = {}
+            for f, subject in self.scopes:
+                if mask[f]:
+                    by_subject.setdefault(subject, []).append(f)
             for qi, text in enumerate(texts):
                 named = set(analyse(text))
-                extra = [f for f, subject in self.scopes if mask[f] and subject <= named]
+                extra = [f for subject, fs in by_subject.items() if subject <= named for f in fs]
                 if extra:
                     shortlists[qi] = np.union1d(shortlists[qi], np.array(extra, dtype=np.int64))
         return shortlists
