@@ -20,6 +20,8 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from answerers.base import Answerer, Candidate, Match, available_answerers, category_key
+from answerers.guard import SUBJECTS, Guard, uncovered
+from answerers.scope import scope_facts
 from answerers.text import analyse
 from knowledge.model import Fact
 
@@ -84,6 +86,8 @@ class MatchingEngine:
         self.facts = self.answerers[0].facts if self.answerers else []
         self._phrasings: list[list[str]] | None = None
         self.groups = fact_groups(self.facts)
+        self.guard = Guard(self.facts)
+        self.scopes = scope_facts(self.facts)
         # Per fact, a number for what it answers (answer and comment): two facts with the same number
         # put the same words in the customer's sheet, so neither is a rival of the other.
         self.saying = _numbered([_what_it_says(f) for f in self.facts])
@@ -107,6 +111,19 @@ class MatchingEngine:
 
     def match(self, questions: Sequence[str], product: str | None = None) -> list[Match]:
         texts = self.prepare(questions)
+        out = self._match_texts(texts, product)
+        # A compound question ("Is X? If so, describe Y.") left unanswered as a whole may be answered
+        # for its main question alone, when that alone would be suggested: offered for review (the rest
+        # of the question is for a person), the reason saying which part.
+        mains = {i: m for i, t in enumerate(texts) if out[i].status == "unanswered" and (m := main_question(t))}
+        if mains:
+            for i, part in zip(mains, self._match_texts(list(mains.values()), product), strict=True):
+                if part.status == "suggested":
+                    note = f'answered for the main question only ("{mains[i]}"): {part.note}'
+                    out[i] = part.model_copy(update={"status": "review", "note": note})
+        return out
+
+    def _match_texts(self, texts: list[str], product: str | None) -> list[Match]:
         out: list[Match] = []
         try:
             for a in self.answerers:
@@ -172,6 +189,19 @@ class MatchingEngine:
             shortlists = [everyone if q.strip() else np.zeros(0, dtype=np.int64) for q in texts]
         else:
             shortlists = [np.zeros(0, dtype=np.int64) for _ in texts]
+        if self.scopes and self.answerers:
+            # A question naming a subject a scope fact puts out of scope has that fact scored too, so
+            # it is offered with a confidence of its own (answerers/scope.py).
+            mask = self.answerers[0].in_scope(product)
+            by_subject: dict[frozenset[str], list[int]] = {}
+            for f, subject in self.scopes:
+                if mask[f]:
+                    by_subject.setdefault(subject, []).append(f)
+            for qi, text in enumerate(texts):
+                named = set(analyse(text))
+                extra = [f for subject, fs in by_subject.items() if subject <= named for f in fs]
+                if extra:
+                    shortlists[qi] = np.union1d(shortlists[qi], np.array(extra, dtype=np.int64))
         return shortlists
 
     def ranked(self, questions: Sequence[str], product: str | None = None) -> list[list[tuple[int, float, dict]]]:
@@ -234,13 +264,34 @@ class MatchingEngine:
             status, note = verdict(
                 alts, votes[pos] if n else 0, voters, self.settings, bool(question.strip()), same_answer=twins
             )
+            if n and (held := self.guard.check(question, top_facts[pos], status)) is not None:
+                status, note = held[0], f"confidence {alts[0].score:.0f}, but {held[1]}"
+            chosen = alts[0] if alts else None
+            if self.scopes:
+
+                def confidence_of(f: int, qi: int = len(matches)) -> float:
+                    """The calibrated confidence of fact ``f`` for this question (0: not shortlisted)."""
+                    at = np.flatnonzero((feats["qid"] == qi) & (facts == f))
+                    if not len(at):
+                        return 0.0
+                    z = self.calibration.get("bias", 0.0) + sum(
+                        self.calibration[k] * float(feats[k][at[0]]) for k in keys if k in feats
+                    )
+                    return 100.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
+
+                out_of_scope = self._out_of_scope(
+                    question, top_facts[pos] if n else -1, status, alts, product, confidence_of
+                )
+                if out_of_scope is not None:
+                    chosen, note = out_of_scope
+                    status = "review"
             pos += n
             matches.append(
                 _trusted(
                     Match,
                     {
-                        "fact_id": None if status == "unanswered" else alts[0].fact_id,
-                        "score": alts[0].score if alts else 0.0,
+                        "fact_id": None if status == "unanswered" else chosen.fact_id,
+                        "score": chosen.score if chosen else 0.0,
                         "status": status,
                         "alternatives": alts,
                         "note": note,
@@ -252,6 +303,54 @@ class MatchingEngine:
             if clear:
                 clear()
         return matches
+
+    def _out_of_scope(self, question: str, top: int, status: str, alts: list, product: str | None, confidence_of):
+        """(the scope fact's candidate, note) when the question names a subject a scope fact puts out of
+        scope (answerers/scope.py) and no fact naming it too covers the question outright; else None."""
+        terms = analyse(question)
+        named = set(terms)
+        mask = self.answerers[0].in_scope(product)
+        for f, subject in self.scopes:
+            if not mask[f] or not subject <= named:
+                continue
+            if top == f:
+                return None if status != "unanswered" else (alts[0], self._scope_note(f, subject))
+            have = self.guard.fact_terms(f)
+            if any(t in SUBJECTS and t not in have and t not in subject for t in named):
+                return None  # about someone else's use of it (staff, a consultant, a third party)
+            if (
+                top >= 0
+                and status == "suggested"
+                and subject <= self.guard.fact_terms(top)
+                and not uncovered(terms, self.guard.fact_terms(top))
+            ):
+                # A narrower fact on the same subject covers the question: it may answer it, or the
+                # section may be not applicable as a whole. A person picks.
+                return alts[0], (
+                    f"confidence {alts[0].score:.0f}, but {self.facts[f].id} puts "
+                    f"{self._subject_shown(subject)} out of scope: the whole section may be not applicable"
+                )
+            fact_id = self.facts[f].id
+            mine = next((a for a in alts if a.fact_id == fact_id), None)
+            if mine is None:
+                score = round(confidence_of(f), 2)
+                mine = _trusted(
+                    Candidate,
+                    {"fact_id": fact_id, "score": score, "reason": "", "matched_text": self.facts[f].question},
+                )
+            return mine, self._scope_note(f, subject)
+        return None
+
+    @staticmethod
+    def _subject_shown(subject: frozenset[str]) -> str:
+        return ", ".join(sorted(t.lstrip("@").upper() for t in subject))
+
+    def _scope_note(self, f: int, subject: frozenset[str]) -> str:
+        fact = self.facts[f]
+        return (
+            f"the question is about {self._subject_shown(subject)}, which {fact.id} puts out of scope "
+            f'("{fact.answer.strip()}"): check that the whole section is not applicable'
+        )
 
     def _column(self, a: Answerer, questions: list[str], shortlists: list[np.ndarray], rows: int) -> np.ndarray:
         """An answerer's scores of the chunk's rows; a fusion-only signal this profile weighs at 0
@@ -336,6 +435,19 @@ def _reason(terms: tuple[str, ...], matched: str) -> str:
         head = _terms_head(terms)
         return f'{head}; phrasing: "{matched}"' if matched else head
     return f'phrasing: "{matched}"' if matched else ""
+
+
+_SENTENCE_BREAK = re.compile(r"(?<=[?!.])\s+(?=[A-Z(])")
+
+
+def main_question(text: str) -> str | None:
+    """The first asking sentence of a question made of several ("Is X? If so, describe Y."), when it
+    can stand alone (four words or more); None for a single sentence."""
+    sentences = [s for s in _SENTENCE_BREAK.split((text or "").strip()) if s.strip()]
+    if len(sentences) < 2:
+        return None
+    first = sentences[0].strip()
+    return first if first.endswith("?") and len(first.split()) >= 4 else None
 
 
 def calibration_logit(cal: dict, **features: float) -> float:

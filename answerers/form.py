@@ -52,6 +52,13 @@ _QUANTITY = re.compile(
     re.IGNORECASE,
 )
 POLAR, QUANTITY, DESCRIPTION = 0, 1, 2
+# "Do you have / maintain / follow a (documented) ... process / policy / program ...?": asks whether a
+# practice exists; a fact describing how it works answers it as well as a "Yes" does.
+_HAS_A_PRACTICE = re.compile(
+    r"^(do|does) (you|your \w+|the \w+) (have|maintain|follow|operate|use|perform|conduct)\b.*\b"
+    r"(process|processes|procedure|procedures|policy|policies|program|programs|plan|plans|strategy|"
+    r"practice|practices|framework|lifecycle|life cycle)\b"
+)
 
 
 def _asking(question: str) -> list[str]:
@@ -81,6 +88,8 @@ def question_asks(question: str) -> frozenset[int]:
             word = words[0] if words else ""
             if word in _POLAR:
                 asks.add(POLAR)
+                if _HAS_A_PRACTICE.match(" ".join(words)):
+                    asks.add(DESCRIPTION)  # "Do you have a documented patch process?": how it works answers it
             elif word in _OPEN:
                 asks.add(QUANTITY if _ASKS_QUANTITY.search(" ".join(words)) else DESCRIPTION)
     return frozenset(asks)

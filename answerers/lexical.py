@@ -29,6 +29,7 @@ import numpy as np
 from scipy import sparse
 
 from answerers.base import Answerer, Candidate, Hit, register
+from answerers.salience import boilerplate_weight
 from answerers.text import analyse, thesaurus
 
 
@@ -139,7 +140,9 @@ class _Index:
         self.idf = np.log(1.0 + (n - df + 0.5) / (df + 0.5))
         self.oov_idf = math.log(1.0 + (n + 0.5) / 0.5) * OOV_WEIGHT
         self.oov_plain_idf = math.log(1.0 + (n + 0.5) / 0.5) * OOV_PLAIN_WEIGHT
-        mult = np.ones(v)
+        # Questionnaire boilerplate ("documented", "process", "policy": spread over every section of
+        # real questionnaires, answerers/salience.py) weighs less, so the topic words carry the score.
+        mult = np.array([boilerplate_weight(t) for t in sorted(self.vocab, key=self.vocab.__getitem__)])
         for term, w in th.weights.items():
             if term in self.vocab:
                 mult[self.vocab[term]] = w
@@ -225,10 +228,15 @@ class _Index:
                 known.append(tid)
         mass = float(self.weight[known].sum()) if known else 0.0
         specific = specific_terms(text) if unknown else frozenset()
-        novel = sum(self.oov_idf * self.term_mult.get(t, 1.0) for t in unknown if t in specific)
-        plain = sum(self.oov_plain_idf * self.term_mult.get(t, 1.0) for t in unknown if t not in specific)
+        novel = sum(self.oov_idf * self._mult(t) for t in unknown if t in specific)
+        plain = sum(self.oov_plain_idf * self._mult(t) for t in unknown if t not in specific)
         mass += novel + plain
         return known, unknown, mass, novel + PLAIN_NOVELTY * plain
+
+    def _mult(self, term: str) -> float:
+        """Weight multiplier of a term no fact mentions: the thesaurus's, else its boilerplate weight."""
+        w = self.term_mult.get(term)
+        return boilerplate_weight(term) if w is None else w
 
     def questioner_names(self, questions: Sequence[str], at_least: int = 3) -> frozenset[str]:
         """Proper names no fact mentions that recur through a questionnaire ("Contoso", "Fabrikam"):

@@ -3,12 +3,13 @@
 from __future__ import annotations
 
 import csv
+import os
 from dataclasses import dataclass
 from pathlib import Path
 
 from knowledge.model import Fact
 
-SHARED = Path(__file__).resolve().parent.parent.parent / "shared"
+SHARED = Path(os.environ.get("TRUSTFILL_SHARED") or Path(__file__).resolve().parent.parent.parent / "shared")
 BENCH = SHARED / "bench"
 
 

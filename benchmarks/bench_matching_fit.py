@@ -1,12 +1,17 @@
 """Fit the engine's fusion weights, confidence calibration and default thresholds (-> answerers/fusion.json).
 
     .venv/bin/python benchmarks/bench_matching_fit.py [--write] [--cv]
+    .venv/bin/python benchmarks/bench_matching_fit.py --holdout-family   # fit on dev, score HECVAT; and back
 
 Few parameters (one weight per answerer, fitted listwise so the right fact ranks first; seven for the
 calibration: bias, fused score, margin, coverage, agreement, novelty, sibling), fitted on the development
 questionnaires, so they generalise rather than memorise. ``--cv`` reports
-leave-one-questionnaire-out figures: fit on two questionnaires, evaluate on the third, which is
-the honest estimate of what a new questionnaire style gets.
+leave-one-questionnaire-out figures: fit on two questionnaires, evaluate on the third.
+``--holdout-family`` is the stricter estimate of what a new questionnaire style gets: fit on one
+family (``dev``: three questionnaires written for the benchmark; ``hecvat``: HECVAT 4.14, real), then
+run the whole engine (guards and scope facts included) with those weights, calibration and
+thresholds on the other family. Only the fit is held out: the hand rules in answerers/guard.py and
+answerers/scope.py were written knowing HECVAT's labelling README and the issue's HECVAT examples.
 
 TRUSTFILL_FIT_PRECISION and TRUSTFILL_FIT_ABSTAIN override the goals the thresholds are chosen
 for, to see the trade-off (held out, an abstention goal of 0.86-0.88 raises top-1 to 0.92 but
@@ -27,7 +32,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from bench_matching_data import DevQuestion, load_dev, load_library  # noqa: E402
+from bench_matching_data import BENCH, DevQuestion, load_dev, load_library  # noqa: E402
 
 from answerers import MatchingEngine, MatchSettings  # noqa: E402
 from answerers.engine import _FUSION, SUGGEST_AGREEMENT, calibration_features, close_rival  # noqa: E402
@@ -46,8 +51,10 @@ TARGET_PRECISION = float(os.environ.get("TRUSTFILL_FIT_PRECISION", "0.99"))
 # vulnerability testing -> our scanning, AI features -> analytics opt-out), 8 of those between 60 and
 # 90. On dev, 90 instead of 60 costs 2 points of suggested share and no precision.
 SUGGEST_FLOOR = 90.0
-# The 0.85 target plus slack: held out, a goal of 0.88 gave 0.84, 0.89 gave 0.91.
-ABSTAIN_GOAL = float(os.environ.get("TRUSTFILL_FIT_ABSTAIN", "0.89"))
+# The 0.85 target plus slack. 0.89 held the fit's own pooled estimate at 0.857, but the whole engine
+# (guards and scope facts, --cv) left 0.844 alone: one fold's review threshold fell to 30.5. 0.91 is
+# the lowest goal keeping that estimate at 0.85 or more (0.857), decided on dev alone.
+ABSTAIN_GOAL = float(os.environ.get("TRUSTFILL_FIT_ABSTAIN", "0.91"))
 # How far (confidence points) a new questionnaire's question may land from where a dev one did, when
 # placing the review threshold. Held out, 1 and 2 give the same figures; 4 let one more unanswerable
 # question through in the default install.
@@ -215,7 +222,11 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--write", action="store_true", help="write answerers/fusion.json")
     ap.add_argument("--cv", action="store_true", help="leave-one-questionnaire-out estimate")
+    ap.add_argument("--holdout-family", action="store_true", help="fit on one family, score the other, both ways")
     args = ap.parse_args()
+    if args.holdout_family:
+        holdout_family()
+        return
     facts, dev = load_library(), load_dev()
     fusion = json.loads(_FUSION.read_text())
     for profile, semantic in (("lexical", False), ("semantic", True)):
@@ -261,6 +272,7 @@ def main() -> None:
                 np.concatenate(ok_all),
             )
             print(f"[{profile}] leave-one-questionnaire-out:", pooled)
+            print(f"[{profile}] leave-one-questionnaire-out, whole engine:", engine_cv(engine, data, names, dev))
         fusion["profiles"][profile] = {
             "weights": dict(zip(names, [round(float(x), 4) for x in w], strict=True)),
             "plugin_weight": 0.1,
@@ -273,6 +285,80 @@ def main() -> None:
     if args.write:
         _FUSION.write_text(json.dumps(fusion, indent=2) + "\n", encoding="utf-8")
         print("wrote", _FUSION)
+
+
+def use_fit(engine: MatchingEngine, names: list[str], w: np.ndarray, cal: dict, th: dict) -> None:
+    """Make ``engine`` match with a fit's weights, calibration and thresholds."""
+    engine.weights = dict(zip(names, w.tolist(), strict=True))
+    engine.calibration = cal
+    engine.settings = engine.settings.model_copy(
+        update={"suggest_threshold": th["suggest"], "review_threshold": th["review"]}
+    )
+
+
+def engine_cv(engine: MatchingEngine, data: list[dict], names: list[str], dev: list[DevQuestion]) -> dict:
+    """Leave-one-questionnaire-out through the whole engine (guards and scope facts included): per
+    questionnaire, fit on the others and match it with that fit; counts pooled. The engine's own
+    fusion is put back afterwards."""
+    from bench_matching import engine_figures
+
+    saved = engine.weights, engine.calibration, engine.settings
+    counts = {"right": 0.0, "answerable": 0, "alone": 0.0, "unanswerable": 0, "ok": 0.0, "suggested": 0.0}
+    try:
+        for held in sorted({d.file for d in dev}):
+            w, cal, th = fit([d for d in data if d["q"].file != held], names)
+            use_fit(engine, names, w, cal, th)
+            items = [d for d in dev if d.file == held]
+            fig = engine_figures(engine, items)
+            n_ans = sum(1 for d in items if d.expected)
+            counts["right"] += fig["top1"] * n_ans
+            counts["answerable"] += n_ans
+            counts["alone"] += fig["abstained"] * (len(items) - n_ans)
+            counts["unanswerable"] += len(items) - n_ans
+            n_sugg = fig["suggested"] * len(items)
+            counts["suggested"] += n_sugg
+            counts["ok"] += (0 if n_sugg == 0 else fig["precision"] * n_sugg)
+    finally:
+        engine.weights, engine.calibration, engine.settings = saved
+    return {
+        "answered_right": round(counts["right"] / counts["answerable"], 3),
+        "left_alone": round(counts["alone"] / counts["unanswerable"], 3),
+        "precision": round(counts["ok"] / max(counts["suggested"], 1e-9), 3),
+    }
+
+
+FAMILIES = {"dev": BENCH / "dev" / "truth.csv", "hecvat": BENCH / "real" / "hecvat-4.14-truth.csv"}
+
+
+def holdout_family() -> None:
+    """Per pair of families: fit on one, run the engine with that fit on the other (and on itself,
+    labelled as fitted)."""
+    from bench_matching import engine_figures, reliability
+
+    facts = load_library()
+    sets = {name: load_dev(path) for name, path in FAMILIES.items()}
+    for semantic in (False, True):
+        engine = MatchingEngine(facts, MatchSettings(semantic=semantic))
+        names = [a.name for a in engine.answerers]
+        if semantic and "semantic" not in names:
+            print("semantic answerer not installed: default install only")
+            continue
+        profile = "semantic" if semantic else "lexical"
+        data = {name: collect(engine, items) for name, items in sets.items()}
+        for fit_on, train in data.items():
+            w, cal, th = fit(train, names)
+            use_fit(engine, names, w, cal, th)
+            for score_on, items in sets.items():
+                details: dict = {}
+                fig = engine_figures(engine, items, details)
+                label = "fitted on it" if score_on == fit_on else "HELD OUT"
+                print(
+                    f"[{profile}] fit {fit_on:6s} -> score {score_on:6s} ({label:12s}) thresholds {th}: "
+                    f"answered right {fig['top1']:.3f}  ranked {fig['ranked']:.3f}  left alone {fig['abstained']:.3f}  "
+                    f"precision {fig['precision']:.3f}  suggested {fig['suggested']:.0%}"
+                )
+                if score_on != fit_on:
+                    reliability(details["pairs"])
 
 
 if __name__ == "__main__":

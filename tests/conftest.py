@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 
 REPO = Path(__file__).resolve().parent.parent
-SHARED = REPO.parent / "shared"
+SHARED = Path(os.environ.get("TRUSTFILL_SHARED") or REPO.parent / "shared")  # a git worktree sits elsewhere
 BENCH = SHARED / "bench"
 DEV = BENCH / "dev"
 QUESTIONNAIRES = SHARED / "questionnaires"

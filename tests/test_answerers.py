@@ -195,3 +195,39 @@ def test_form_reads_the_question_word_after_a_leading_preposition(question, asks
 
     names = {POLAR: "yes/no", QUANTITY: "quantity", DESCRIPTION: "description"}
     assert {names[a] for a in question_asks(question)} == asks
+
+
+# -- questionnaire language (answerers/salience.py, data built by scripts/build_questionnaire_df.py) --
+def test_boilerplate_weighs_less_than_topic_words():
+    from answerers.salience import boilerplate_weight, salient, spread
+    from answerers.text import analyse
+
+    [documented] = analyse("documented")
+    [process] = analyse("process")
+    [backup] = analyse("backup")
+    assert spread(process) > spread(documented) > 0.2 > spread(backup) > 0  # every source counted
+    assert boilerplate_weight(process) < boilerplate_weight(documented) < 1.0
+    assert boilerplate_weight(backup) == 1.0 and boilerplate_weight("@mfa") == 1.0  # concepts keep theirs
+    assert salient("consultant") and salient("watermark")  # rare, or in no questionnaire at all
+    assert not salient(process)
+
+
+def test_scope_facts_are_no_answers_about_the_product_having_a_rare_subject():
+    from answerers.scope import scope_subject
+
+    def fact(question: str, answer: str) -> Fact:
+        return Fact(id="f", question=question, answer=answer)
+
+    assert scope_subject(fact("Do the apps include AI features?", "No")) == {"@ai"}
+    assert scope_subject(fact("Can the product be used for HIPAA-regulated data?", "N/A")) == {"@hipaa"}
+    assert not scope_subject(fact("Do the apps include AI features?", "Yes (summaries)"))  # it has them
+    assert not scope_subject(fact("May employees use AI tools?", "No"))  # not about the product
+    assert not scope_subject(fact("Is customer data used in test environments?", "No"))  # nothing rare
+
+
+def test_a_question_whether_a_practice_exists_is_answered_by_how_it_works_too():
+    from answerers.form import DESCRIPTION, POLAR, question_asks
+
+    assert question_asks("Do you have a documented patch management process?") == {POLAR, DESCRIPTION}
+    assert question_asks("Does your organization maintain an incident response plan?") == {POLAR, DESCRIPTION}
+    assert question_asks("Do you encrypt customer data at rest?") == {POLAR}

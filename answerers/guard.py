@@ -1,0 +1,239 @@
+"""Checks that keep a fact from being suggested for a question it matches on topic but not as asked.
+
+A ``suggested`` answer is bulk-approved. Scores say a fact is *about* what the question is about;
+these rules look at what the score cannot: the question's own subject, its polarity and scope, and
+whether it is a question at all. Each returns why in words, shown as the match's note.
+
+- Form field: "Solution Provider Contact Email", "Product name", "Date": a cell asking for a value
+  (a name, an address, a date), not a yes/no question. Matched only to a fact whose answer holds
+  such a value (an e-mail address, a URL, a phone number, a date), else left unanswered: a Yes/No
+  fact never fills it. "Describe ..." and "List ..." asked of a bare Yes/No answer go to a person.
+- Scope flip: "For customers *not using* SSO ...", "authentication *other than* SAML", "*except*
+  ...": the question asks about the exception, the fact states the rule. A fact about the very thing
+  the question excludes (the SSO fact, for "not using SSO") is not offered at all.
+- Subject: the question asks about a consultant, a contractor, a third party, staff or AI,
+  and the fact says nothing about them ("encrypted at rest on the consultant's laptop" is not the
+  platform's encryption at rest). Staff and third parties are common in questionnaires: such a
+  question goes to a person. A subject rare in questionnaire language (a consultant, a contractor,
+  a subprocessor, AI) that the fact never mentions means the fact is about something else: not offered.
+- Domain: the question names a domain (privacy, security, physical, network, accessibility...) the
+  fact never mentions, and the fact's phrasing or category names another one: "privacy awareness
+  training" is not security awareness training. Not offered.
+- Salient terms: words rare in questionnaire language (answerers/salience.py: "violations",
+  "consultant", "possession", "vetted") that the fact does not cover, even through the thesaurus,
+  name something the fact does not state; when they are a good part of the question, it goes to a
+  person.
+
+Form fields and scope flips are structural (no data); the others read the fact's own words
+(phrasings, answer, comment, category, tags) as the lexical answerers analyse them. "Not offered"
+means unanswered: the candidates stay listed for the reviewer, with the reason.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Sequence
+
+from answerers.form import answer_kind
+from answerers.salience import salient
+from answerers.text import analyse
+
+REVIEW, UNANSWERED = "review", "unanswered"
+
+# -- form fields ---------------------------------------------------------------------------------
+# What a field asks for, and what an answer holding that value looks like (None: no pattern; such a
+# field is never suggested, and never matched to a Yes/No fact).
+_FIELDS: tuple[tuple[str, re.Pattern, re.Pattern | None], ...] = (
+    ("an e-mail address", re.compile(r"\be-?mail\b|\bemail address\b"), re.compile(r"[\w.+-]+@[\w-]+\.\w")),
+    (
+        "a web address",
+        re.compile(r"\b(url|website|web site|web link|link|homepage|web page|webpage)\b"),
+        re.compile(r"https?://|www\.|\b[\w-]+(?:\.[\w-]+)+/|\b[\w-]+\.(com|org|net|io|edu|gov)\b"),
+    ),
+    ("a phone number", re.compile(r"\b(phone|telephone|mobile|fax)\b"), re.compile(r"\+?\d[\d ()-]{6,}")),
+    ("a date", re.compile(r"\b(date|dated|day completed)\b"), re.compile(r"\d")),
+    ("a name", re.compile(r"\b(name|names|title|job title|signature|signed by|contact|address|position)\b"), None),
+)
+_QUESTION_WORD = re.compile(
+    r"^\W*(do|does|did|is|are|was|were|can|could|will|would|have|has|should|must|may|shall|what|which|how|"
+    r"when|where|who|whom|whose|why|if|please)\b"
+)
+_FIELD_MAX_WORDS = 8
+_DESCRIBE = re.compile(r"^\W*(please\s+)?(describe|list|explain|outline|provide|detail|specify|enumerate)\b")
+
+
+def bare_yes_no(answer: str) -> bool:
+    """A bare "Yes", "No" or "N/A" (form.answer_kind 2; 4-5 carry a detail, 0-1 are values)."""
+    return answer_kind(answer) == 2
+
+
+def form_field(question: str) -> str | None:
+    """What a value-asking cell asks for ("an e-mail address"), or None when it is a question."""
+    text = " ".join((question or "").split()).lower()
+    if not text or "?" in text or _QUESTION_WORD.match(text) or len(text.split()) > _FIELD_MAX_WORDS:
+        return None
+    for what, asks, _ in _FIELDS:
+        if asks.search(text):
+            return what
+    return None
+
+
+def _field_value(what: str, text: str) -> bool:
+    """Whether ``text`` holds a value of the kind the field asks for."""
+    pattern = next(p for w, _, p in _FIELDS if w == what)
+    return bool(pattern and pattern.search(text or ""))
+
+
+# -- scope flips ---------------------------------------------------------------------------------
+_FLIP = re.compile(
+    r"\b(not using|not use|not on|not in|do not use|does not use|don't use|doesn't use|who do not|that do not|"
+    r"which do not|other than|except|excluding|apart from|besides|instead of|in lieu of|in addition to|"
+    r"alternatives? to|lack|lacking)\b"
+)
+
+
+def scope_flip(text: str) -> str | None:
+    m = _FLIP.search((text or "").lower())
+    return m.group(1) if m else None
+
+
+def excluded_terms(text: str) -> frozenset[str]:
+    """The matching terms of what a scope flip excludes: the few words after it, up to a comma or the
+    end of the clause ("For customers not using SSO, ..." -> {"@sso"})."""
+    m = _FLIP.search((text or "").lower())
+    if not m:
+        return frozenset()
+    rest = re.split(r"[,;:?.()]", text[m.end() :], maxsplit=1)[0]
+    return frozenset(analyse(" ".join(rest.split()[:4])))
+
+
+# -- subjects ------------------------------------------------------------------------------------
+# Who or what a question may be about other than the vendor's platform. Terms as analyse() gives them.
+SUBJECTS = {
+    "consultant": "a consultant",
+    "@contractor": "a contractor",
+    "third": "a third party",
+    "@subprocessor": "a subprocessor",
+    "@staff": "staff",
+    "@ai": "AI",
+}
+
+
+# Salient words the fact leaves uncovered before it is held back: at least this many, and this share of
+# the question's terms. One is not enough: on the development questionnaires (written for the library)
+# a single uncovered rare word ("formal", "recent", "kept") was as common beside right suggestions
+# as beside wrong ones; two or more making a quarter of the question were mostly wrong answers.
+SALIENT_MISSING = 2
+SALIENT_SHARE = 0.25
+
+
+# Domains a question or a fact may be about. Two facts in different domains can share every other
+# word ("privacy awareness training" / "security awareness training"); a question naming one domain,
+# answered by a fact that never mentions it but names another the question does not, is a clash.
+DOMAINS = frozenset({"security", "privacy", "physical", "@physical", "network", "accessibility", "safety", "financial"})
+
+_KINDS_OF_SECURITY = frozenset({"@physical", "physical", "network"})
+
+
+class Guard:
+    """Per engine: the facts' own terms, analysed once each (lazily: only facts that get checked)."""
+
+    def __init__(self, facts: list) -> None:
+        self.facts = facts
+        self._terms: dict[int, frozenset[str]] = {}
+        self._flips: dict[int, bool] = {}
+        self._phrased: dict[int, frozenset[str]] = {}
+
+    def fact_terms(self, f: int) -> frozenset[str]:
+        hit = self._terms.get(f)
+        if hit is None:
+            fact = self.facts[f]
+            texts = [
+                *fact.all_questions,
+                fact.answer or "",
+                fact.comment or "",
+                fact.category or "",
+                *(fact.tags or []),
+            ]
+            hit = self._terms[f] = frozenset(t for text in texts for t in analyse(text))
+        return hit
+
+    def phrasing_terms(self, f: int) -> frozenset[str]:
+        """The terms of the fact's question and alternate questions (what it is about)."""
+        hit = self._phrased.get(f)
+        if hit is None:
+            hit = self._phrased[f] = frozenset(t for text in self.facts[f].all_questions for t in analyse(text))
+        return hit
+
+    def fact_flips(self, f: int) -> bool:
+        hit = self._flips.get(f)
+        if hit is None:
+            hit = self._flips[f] = any(scope_flip(t) for t in self.facts[f].all_questions)
+        return hit
+
+    def domain_clash(self, terms: Sequence[str], f: int) -> str | None:
+        """Why the question's domain is not the fact's, or None: the question names a domain the fact
+        never mentions, and the fact (its phrasings or category) names another one the question does not."""
+        asked = DOMAINS.intersection(terms) - self.fact_terms(f)
+        if not asked:
+            return None
+        fact = self.facts[f]
+        named = set(terms)
+        if named & _KINDS_OF_SECURITY:
+            named.add("security")  # "physical security" folds into @physical: it still says security
+        theirs = (DOMAINS & self.phrasing_terms(f) | DOMAINS.intersection(analyse(fact.category or ""))) - named
+        if not theirs:
+            return None
+        shown = {t.lstrip("@") for t in theirs} - {t.lstrip("@") for t in asked}
+        return f"the question is about {', '.join(sorted(asked))}, {fact.id} about {', '.join(sorted(shown or theirs))}"
+
+    def check(self, question: str, f: int, status: str) -> tuple[str, str] | None:
+        """The status the question may have at most with fact ``f`` and why, or None when nothing holds
+        it back. Only ``suggested`` and ``review`` are checked."""
+        if status not in ("suggested", REVIEW):
+            return None
+        fact = self.facts[f]
+        what = form_field(question)
+        if what is not None:
+            if _field_value(what, fact.answer):
+                return None
+            if _field_value(what, fact.comment):
+                if status == "suggested":
+                    return REVIEW, f"a form field asking for {what}: {fact.id} gives one in its comment, not its answer"
+                return None
+            return UNANSWERED, f"a form field asking for {what}, not a question: {fact.id} does not give one"
+        flip = scope_flip(question)
+        if flip and not self.fact_flips(f):
+            gone = excluded_terms(question) & self.phrasing_terms(f)
+            if gone:
+                shown = ", ".join(sorted(t.lstrip("@").replace("_", " ") for t in gone))
+                return UNANSWERED, f'the question excludes {shown} ("{flip}"), which is what {fact.id} is about'
+        have = self.fact_terms(f)
+        terms = analyse(question)
+        # A subject rare in questionnaire language (a consultant, AI) the fact never mentions: the fact
+        # is about something else, not merely unsure.
+        rare = [SUBJECTS[t] for t in dict.fromkeys(terms) if t in SUBJECTS and t not in have and salient(t)]
+        if rare:
+            return UNANSWERED, f"the question is about {', '.join(rare)}; {fact.id} does not mention it"
+        clash = self.domain_clash(terms, f)
+        if clash:
+            return UNANSWERED, clash
+        if status != "suggested":
+            return None
+        if _DESCRIBE.match(question.lower()) and bare_yes_no(fact.answer):
+            return REVIEW, f'asks for a description; {fact.id} answers only "{fact.answer.strip()}"'
+        if flip and not self.fact_flips(f):
+            return REVIEW, f'the question is about an exception ("{flip}"); {fact.id} states the general case'
+        subjects = [SUBJECTS[t] for t in dict.fromkeys(terms) if t in SUBJECTS and t not in have]
+        if subjects:
+            return REVIEW, f"the question is about {', '.join(subjects)}; {fact.id} does not mention it"
+        missing = uncovered(terms, have)
+        if len(missing) >= SALIENT_MISSING and len(missing) >= SALIENT_SHARE * len(set(terms)):
+            shown = ", ".join(t.lstrip("@").replace("_", " ") for t in missing)
+            return REVIEW, f"{fact.id} does not cover what the question names: {shown}"
+        return None
+
+
+def uncovered(terms: Iterable[str], have: frozenset[str]) -> list[str]:
+    """The salient question terms a fact's terms do not cover."""
+    return [t for t in dict.fromkeys(terms) if t not in have and salient(t)]
