@@ -6,9 +6,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
+from knowledge import import_diff, store
 from knowledge import io as kb_io
-from knowledge import store
+from knowledge.import_diff import ImportPreview
 from knowledge.model import Fact
+from trustfill.errors import Conflict
 
 SAMPLE_FACTS = Path(__file__).parent / "sample" / "facts.yaml"
 
@@ -17,9 +19,23 @@ SAMPLE_FACTS = Path(__file__).parent / "sample" / "facts.yaml"
 class ImportResult:
     path: str
     added: int
-    updated: int
+    updated: int  # facts whose content changed (unchanged ones are skipped, not rewritten)
     removed: int
     total: int
+    unchanged: int = 0
+    overwritten: int = 0  # conflicts written over because the import was forced
+    preview: ImportPreview | None = None
+
+
+def _conflict_message(preview: ImportPreview) -> str:
+    shown = ", ".join(f"{c.id} (now version {c.kb_version}, file has version {c.file_version})"
+                      for c in preview.conflicts[:5])
+    more = f" and {len(preview.conflicts) - 5} more" if len(preview.conflicts) > 5 else ""
+    return (f"{Path(preview.path).name}: {len(preview.conflicts)} fact(s) were edited in the knowledge base after "
+            f"this file was exported, and importing would overwrite those edits: {shown}{more}. Nothing was "
+            f"imported. See the differences with `trustfill kb import {preview.path} --dry-run` (or the app's "
+            "import preview); export again and redo your changes, or import with --force (in the app: confirm "
+            "the overwrite) to overwrite them.")
 
 
 class KnowledgeOps:
@@ -51,23 +67,42 @@ class KnowledgeOps:
             return store.count_facts(conn)
 
     # ---- import / export
-    def import_library(self, path: str | os.PathLike, *, replace: bool = False,
-                       display_name: str | None = None) -> ImportResult:
-        """All or nothing: the file is validated whole before the database is touched."""
-        self.require("import_kb", "import the knowledge base")
+    def _preview(self, conn, path: str, new_facts: list[Fact], replace: bool) -> ImportPreview:
+        existing = {f.id: f for f in store.list_facts(conn, statuses=None)}
+        return import_diff.preview(path, new_facts, existing, replace=replace)
+
+    def preview_import(self, path: str | os.PathLike, *, replace: bool = False,
+                       display_name: str | None = None) -> ImportPreview:
+        """What ``import_library`` would do with this file (added, changed field by field, unchanged,
+        conflicts, removed); reads the file and the knowledge base, writes nothing (not even audit)."""
+        self.require("read")
         new_facts = kb_io.read_library(path, self.limits)
         with self.tx() as conn:
-            before = store.count_facts(conn)
-            if replace:
-                added, updated = store.replace_all(conn, new_facts), 0
-                removed = before
-            else:
-                added, updated = store.upsert_facts(conn, new_facts)
-                removed = 0
+            return self._preview(conn, str(display_name or path), new_facts, replace)
+
+    def import_library(self, path: str | os.PathLike, *, replace: bool = False,
+                       display_name: str | None = None, force: bool = False) -> ImportResult:
+        """All or nothing: the file is validated whole before the database is touched. Facts the file
+        states exactly as the knowledge base does are skipped (no version bump); a fact edited since the
+        file was exported is a conflict that stops the import unless ``force``."""
+        self.require("import_kb", "import the knowledge base")
+        new_facts = kb_io.read_library(path, self.limits)
+        name = str(display_name or path)
+        with self.tx() as conn:
+            preview = self._preview(conn, name, new_facts, replace)
+            if preview.conflicts and not force:
+                raise Conflict(_conflict_message(preview))
+            if preview.removed:
+                store.delete_facts(conn, [f.id for f in preview.removed])
+            added, updated = store.upsert_facts(conn, preview.to_write(force))
             total = store.count_facts(conn)
+            overwritten = len(preview.conflicts) if force else 0
             self.audit(conn, "kb_import", "knowledge_base", display_name or Path(path).name,
-                       replace=replace, added=added, updated=updated, removed=removed)
-        return ImportResult(str(display_name or path), added, updated, removed, total)
+                       replace=replace, added=added, updated=updated, removed=len(preview.removed),
+                       unchanged=len(preview.unchanged), overwritten=overwritten,
+                       changed={c.id: sorted(c.fields) for c in [*preview.changed, *preview.conflicts][:200]})
+        return ImportResult(name, added, updated, len(preview.removed), total, unchanged=len(preview.unchanged),
+                            overwritten=overwritten, preview=preview)
 
     def import_sample(self, *, replace: bool = False) -> ImportResult:
         return self.import_library(SAMPLE_FACTS, replace=replace, display_name="sample knowledge base")
