@@ -6,10 +6,11 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-from knowledge import import_diff, store
+from knowledge import import_diff, proposals, store
 from knowledge import io as kb_io
 from knowledge.import_diff import ImportPreview
 from knowledge.model import Fact
+from knowledge.proposal_ops import close_fact_proposals
 from trustfill.errors import Conflict
 
 SAMPLE_FACTS = Path(__file__).parent / "sample" / "facts.yaml"
@@ -138,7 +139,16 @@ class KnowledgeOps:
             self.require("edit_fact", "edit facts")
         with self.tx() as conn:
             before = store.find_fact(conn, fact.id)
+            if expected_version is None and fact.status == "proposed":
+                # A proposed fact is a ``fact`` proposal: it waits in the one queue approvers decide from.
+                proposal = proposals.propose_fact(conn, fact, actor=self.actor.username, source={
+                    "origin": "knowledge base", "proposer": self.actor.username})
+                return store.get_fact(conn, proposal.fact_id)
             saved = store.save_fact(conn, fact, expected_version=expected_version)
+            if before is not None and before.status == "proposed" and saved.status != "proposed":
+                # decided on the fact itself (its status edited): the queue follows
+                close_fact_proposals(conn, fact.id, "accepted" if saved.status == "active" else "discarded",
+                                     self.actor.username)
             if before is None:
                 action = "fact_propose" if saved.status == "proposed" else "fact_create"
                 self.audit(conn, action, "fact", fact.id, after=saved.model_dump(mode="json"))

@@ -132,3 +132,71 @@ def test_cli_dry_run_then_conflict_then_force(sample, tf_home, tmp_path, ext):
     forced = tf(tf_home, "kb", "import", path, "--force")
     assert forced.returncode == 0 and "1 changed" in forced.stdout and "1 conflict(s) overwritten" in forced.stdout
     assert sample.fact("access-reviews").answer != "Yes (monthly)"
+
+
+# ---- the app's import: the same preview before anything is written
+def _kb_page():
+    from pathlib import Path
+
+    from streamlit.testing.v1 import AppTest
+
+    page = Path(__file__).resolve().parent.parent / "trustfill" / "app_pages" / "knowledge.py"
+    at = AppTest.from_file(str(page), default_timeout=60).run()
+    assert not at.exception, at.exception
+    return at
+
+
+def test_app_import_previews_and_confirms_a_conflict(sample, tmp_path):
+    svc = sample
+    data = svc.export_library(tmp_path / "kb.xlsx").read_bytes()
+    mime = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+    at = _kb_page()
+    at.file_uploader(key="kb_upload_0").set_value(("kb.xlsx", data, mime)).run()
+    assert not at.exception and not at.error
+    assert [m.value for m in at.metric][-4:] == ["0", "0", str(svc.fact_count()), "0"]
+    assert any("Nothing to import" in i.value for i in at.info) and at.button(key="kb_import").disabled
+
+    before = database_snapshot()
+    _edit(svc, "access-reviews", answer="Yes (monthly)")
+    at.run()
+    [warning] = at.warning
+    assert "edited in the knowledge base after this file was exported" in warning.value
+    conflicts = _table(at, "Versions (now / file)")
+    assert conflicts.to_dict("records")[0] == {"Fact": "access-reviews", "Field": "answer",
+                                               "Knowledge base now": "Yes (monthly)",
+                                               "In the file": before_answer(before),
+                                               "Versions (now / file)": "2 / 1"}
+    assert at.button(key="kb_import").disabled  # a conflict blocks the import until confirmed
+    at.checkbox(key="kb_import_force").check().run()
+    assert at.button(key="kb_import").label == "Import 1 change(s)"
+    at.button(key="kb_import").click().run()
+    assert not at.exception and not at.error
+    assert svc.fact("access-reviews").answer == before_answer(before)
+    assert any("1 edited fact(s) overwritten" in s.value for s in at.success)
+
+
+def _table(at, column: str):
+    return next(d.value for d in at.dataframe if column in d.value.columns)
+
+
+def before_answer(snapshot) -> str:
+    from trustfill.db import facts
+
+    answer = [c.name for c in facts.columns].index("answer")
+    return next(row[answer] for row in snapshot["facts"] if row[0] == "access-reviews")
+
+
+def test_app_import_shows_changes_field_by_field(sample, tmp_path):
+    svc = sample
+    facts = svc.facts(statuses=None)
+    rows = [facts[0].model_copy(update={"comment": "New wording of the comment."}), *facts[1:]]
+    data = write_library(rows, tmp_path / "kb.csv").read_bytes()
+    at = _kb_page()
+    at.file_uploader(key="kb_upload_0").set_value(("kb.csv", data, "text/csv")).run()
+    changed = _table(at, "In the file")
+    assert changed.to_dict("records") == [{"Fact": facts[0].id, "Field": "comment",
+                                           "Knowledge base now": facts[0].comment,
+                                           "In the file": "New wording of the comment."}]
+    at.button(key="kb_import").click().run()
+    assert svc.fact(facts[0].id).comment == "New wording of the comment."
+    assert svc.fact(facts[1].id).version == facts[1].version

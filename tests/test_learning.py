@@ -10,7 +10,7 @@ import re
 
 import openpyxl
 import pytest
-from test_team_support import SAMPLE_QUESTIONNAIRE, fast_hashes  # noqa: F401
+from test_team_support import REPO, SAMPLE_QUESTIONNAIRE, fast_hashes  # noqa: F401
 
 from conftest import BENCH, DEV, needs_shared
 from knowledge.learning import clean_wording
@@ -359,3 +359,120 @@ def test_proposals_cli_lists_accepts_and_discards(tf_home):
     assert tf("kb", "proposals", "accept", "--all").returncode == 0
     assert svc.proposals() == [] and {p.status for p in svc.proposals(statuses=None)} == {"accepted", "discarded"}
     assert tf("settings", "learning", "auto").stdout.strip() == "learning: auto" and svc.learning_mode() == "auto"
+
+
+# ---------------------------------------------------------------- the app: Knowledge base and Settings pages
+KB_PAGE = str(REPO / "trustfill" / "app_pages" / "knowledge.py")
+SETTINGS_PAGE = str(REPO / "trustfill" / "app_pages" / "settings.py")
+
+
+def _page(page: str, username: str):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(page, default_timeout=60)
+    at.session_state["tf_user"] = username  # what the sign-in form stores
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _pick(at, rows: list[int], nonce: int = 0) -> None:
+    at.session_state[f"kb_prop_table_{nonce}_False"] = {
+        "edited_rows": {i: {"Pick": True} for i in rows}, "added_rows": [], "deleted_rows": []}
+    at.run()
+
+
+def test_knowledge_page_lists_proposals_and_approvers_accept_and_discard_several(matched):
+    from test_team_support import make_team
+
+    svc, qid, rows = matched
+    make_team()
+    approved = [r for r in rows if r["match_status"] == "suggested"][:4]
+    for r in approved:
+        svc.approve(r["id"])
+    fact = svc.fact(approved[0]["fact_id"])
+    with svc.tx() as conn:  # a conflicting answer, as a harvested file would propose it
+        from knowledge import proposals as queue
+
+        queue.propose_conflict(conn, fact.id, question="Do you review access?", answer="No", comment="Never.",
+                               actor="harvest", source={"origin": "harvest", "file": "old-answers.xlsx",
+                                                        "sheet": "Security", "cell": "C7"})
+    pending = svc.proposals()
+    assert [p.kind for p in pending].count("alternate") >= 3 and pending[-1].kind == "conflict"
+
+    at = _page(KB_PAGE, "approver1")
+    assert any(f"Proposals ({len(pending)} pending)" in h.value for h in at.subheader)
+    assert any("1 conflicting answer" in c.value for c in at.caption)
+    table = at.data_editor[0].value
+    assert table["ID"].tolist() == [p.id for p in pending]
+    name = svc.questionnaire(qid)["name"]
+    assert f"approved by lead in '{name}', " in table["From"].iloc[0]  # provenance: who, which questionnaire
+    assert table["From"].iloc[-1] == "file old-answers.xlsx Security!C7"
+    conflict = table.iloc[-1]
+    assert conflict["Proposed"] == "No — Never." and conflict["Knowledge base now"].startswith(fact.answer)
+    assert at.button(key="kb_prop_accept").disabled  # nothing picked yet
+
+    _pick(at, [0, 1])
+    assert at.button(key="kb_prop_accept").label == "Accept 2"
+    at.button(key="kb_prop_accept").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert {p.id for p in svc.proposals(statuses=("accepted",))} == {pending[0].id, pending[1].id}
+    assert pending[0].wording in svc.fact(pending[0].fact_id).alternate_questions
+    assert any("Accepted 2 proposal(s)" in s.value for s in at.success)
+
+    _pick(at, [0, len(pending) - 3], nonce=1)  # the rest of the queue, now shorter; the conflict is last
+    at.button(key="kb_prop_discard").click().run()
+    assert not at.exception
+    assert {p.id for p in svc.proposals(statuses=("discarded",))} == {pending[2].id, pending[-1].id}
+    assert svc.fact(fact.id).answer == fact.answer  # a discarded conflict leaves the fact as it was
+    actors = {r["actor"] for r in svc.audit_log(action="proposal_accept") + svc.audit_log(action="proposal_discard")}
+    assert actors == {"approver1"}
+
+    at.checkbox(key="kb_prop_all_2").check().run()  # select all, then accept all
+    at.button(key="kb_prop_accept").click().run()
+    assert svc.proposals() == []
+
+
+def test_knowledge_page_shows_proposals_read_only_to_editors(matched):
+    from test_team_support import make_team
+
+    svc, qid, rows = matched
+    make_team()
+    svc.approve(next(r for r in rows if r["match_status"] == "suggested")["id"])
+    at = _page(KB_PAGE, "editor1")
+    assert at.dataframe[1].value["ID"].tolist() == [p.id for p in svc.proposals()]
+    assert not at.data_editor and not any(b.key in ("kb_prop_accept", "kb_prop_discard") for b in at.button)
+    assert any("An approver accepts or discards these" in c.value for c in at.caption)
+
+
+def test_an_editors_new_fact_on_the_knowledge_page_is_a_fact_proposal(matched):
+    from test_team_support import make_team
+
+    svc, _, _ = matched
+    make_team()
+    editor = Service(actor=Actor("editor1", "editor"))
+    saved = editor.save_fact(svc.facts()[0].model_copy(update={"id": "bug-bounty", "question": "Bug bounty?"}),
+                             expected_version=None)
+    assert saved.status == "proposed"
+    [proposal] = svc.proposals()
+    assert (proposal.kind, proposal.fact_id, proposal.sources[0]["proposer"]) == ("fact", "bug-bounty", "editor1")
+    # deciding on the fact itself (its status edited by an approver) closes the proposal too
+    svc.save_fact(saved.model_copy(update={"status": "retired"}), expected_version=saved.version)
+    assert svc.proposals() == [] and svc.proposals(statuses=("discarded",))[0].id == proposal.id
+
+
+def test_settings_page_sets_the_learning_mode_for_admins_only(tf_home):
+    from test_team_support import make_team
+
+    make_team()
+    at = _page(SETTINGS_PAGE, "admin1")
+    assert at.radio(key="set_learning").value == "propose"
+    at.radio(key="set_learning").set_value("auto")
+    at.button(key="FormSubmitter:settings_learning-Save learning mode").click().run()
+    assert not at.exception and not at.error
+    assert Service(actor=Actor("admin1", "admin")).learning_mode() == "auto"
+    assert any("Learning mode: auto" in s.value for s in at.success)
+    assert [r["details"]["values"] for r in Service(actor=Actor("admin1", "admin")).audit_log(
+        action="settings_change")] == [{"learning": "auto"}]
+    viewer = _page(SETTINGS_PAGE, "approver1")
+    assert viewer.radio(key="set_learning").disabled and viewer.radio(key="set_learning").value == "auto"
