@@ -5,10 +5,8 @@ must make the next one of the same style match better.
 
 from __future__ import annotations
 
-import csv
-import re
+import sys
 
-import openpyxl
 import pytest
 from test_team_support import REPO, SAMPLE_QUESTIONNAIRE, fast_hashes  # noqa: F401
 
@@ -207,76 +205,11 @@ def test_hand_written_answer_becomes_a_proposed_fact_an_approver_accepts(matched
 
 
 # ---------------------------------------------------------------- the measurement on the dev set
-FABRIKAM = "Fabrikam_Health_Third-Party_Security_Assessment_Northwind_Forms.xlsx"
 
-# How another customer of the same style words the same questions.
-_REWORDINGS = [
-    (re.compile(r"^Does the vendor\b"), "Do you"),
-    (re.compile(r"^Do you\b"), "Does the vendor"),
-    (re.compile(r"^Does your organization\b"), "Does the vendor"),
-    (re.compile(r"^Is your\b"), "Is the vendor's"),
-    (re.compile(r"^Are your\b"), "Are the vendor's"),
-    (re.compile(r"\byour organization\b"), "your company"),
-]
-
-
-def reword(text: str, n: int) -> str:
-    for pattern, repl in _REWORDINGS:
-        new = pattern.sub(repl, text, count=1)
-        if new != text:
-            text = new
-            break
-    if n % 4 == 1:
-        text = text[0].lower() + text[1:]
-    if n % 4 == 3:
-        text = text.rstrip("?") + "?"
-    if n % 2 == 0:
-        text = f"{n}) {text}"
-    return text
-
-
-def _truth() -> dict[int, list[str]]:
-    with (DEV / "truth.csv").open(encoding="utf-8") as fh:
-        return {int(r["row"]): [e for e in r["expected"].split("|") if e]
-                for r in csv.DictReader(fh) if r["file"] == FABRIKAM}
-
-
-def _second_questionnaire(path, truth: dict[int, list[str]]) -> dict[int, list[str]]:
-    """The Fabrikam questions, reworded, in another customer's layout. Returns row -> expected."""
-    src = openpyxl.load_workbook(DEV / FABRIKAM, read_only=True)["Security Assessment"]
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Vendor Review"
-    ws.append(["Contoso Clinics - annual vendor review"])
-    ws.append([])
-    ws.append(["Question ID", "Question", "Answer (Yes/No/N/A)", "Notes"])
-    expected: dict[int, list[str]] = {}
-    n = 0
-    for row_no, row in enumerate(src.iter_rows(values_only=True), start=1):
-        if row_no in truth:
-            n += 1
-            ws.append([f"CC-{n:03d}", reword(str(row[1]), n), None, None])
-            expected[ws.max_row] = truth[row_no]
-        elif row_no > 8 and row[0] and not row[1]:
-            ws.append([str(row[0]).split(". ", 1)[-1].upper()])  # section heading
-    wb.save(path)
-    return expected
-
-
-def answerable_accuracy(rows: list[dict], expected: dict[int, list[str]]) -> float:
-    """Share of answerable questions whose expected fact is offered (what learning wordings is for)."""
-    rows = [r for r in rows if expected[r["row"]]]
-    return sum(r["match_status"] != "unanswered" and r["fact_id"] in expected[r["row"]] for r in rows) / len(rows)
-
-
-def accuracy(rows: list[dict], expected: dict[int, list[str]]) -> float:
-    """Share of questions answered right: the expected fact offered, or nothing when none answers it."""
-    right = 0
-    for r in rows:
-        want = expected[r["row"]]
-        offered = r["fact_id"] if r["match_status"] != "unanswered" else None
-        right += (offered in want) if want else (offered is None)
-    return right / len(rows)
+# The repeat questionnaire (Fabrikam's questions reworded) and its figures live with the benchmark
+# (benchmarks/bench_learning.py), which prints them for every learning mode.
+sys.path.insert(0, str(REPO / "benchmarks"))
+from bench_learning import FABRIKAM, accuracy, answerable_accuracy, fabrikam_truth, repeat_questionnaire  # noqa: E402
 
 
 @needs_shared
@@ -284,9 +217,9 @@ def test_approving_one_questionnaire_improves_the_next(tf_home, tmp_path):
     svc = Service(actor=APPROVER)
     Service().set_match_settings(semantic=False)  # the default install: the same figures here and in CI
     svc.import_library(BENCH / "library.csv")
-    truth = _truth()
+    truth = fabrikam_truth(DEV)
     second = tmp_path / "Contoso_Clinics_vendor_review.xlsx"
-    expected = _second_questionnaire(second, truth)
+    expected = repeat_questionnaire(DEV, second, truth)
 
     q2 = svc.upload_questionnaire(second, product="forms")
     assert len(svc.questions(q2)) == len(expected) == len(truth)
