@@ -359,8 +359,8 @@ def test_a_hand_written_answer_is_proposed_as_a_fact_and_accepted(matched):
     at = open_page(new_session(), "knowledge")
     assert any("Proposals (1 pending)" in h.value for h in at.subheader)  # the one queue: a `fact` proposal
     assert at.data_editor[0].value["Fact"].tolist() == [proposed[0].id]
-    at.session_state["kb_prop_table_0_False"] = {"edited_rows": {0: {"Pick": True}}, "added_rows": [],
-                                                 "deleted_rows": []}
+    at.session_state[at.session_state["kb_prop_table_key"]] = {"edited_rows": {0: {"Pick": True}},
+                                                               "added_rows": [], "deleted_rows": []}
     at.run()
     at.button(key="kb_prop_accept").click().run()
     no_errors(at)

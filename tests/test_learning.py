@@ -309,8 +309,8 @@ def _page(page: str, username: str):
     return at
 
 
-def _pick(at, rows: list[int], nonce: int = 0) -> None:
-    at.session_state[f"kb_prop_table_{nonce}_False"] = {
+def _pick(at, rows: list[int]) -> None:
+    at.session_state[at.session_state["kb_prop_table_key"]] = {
         "edited_rows": {i: {"Pick": True} for i in rows}, "added_rows": [], "deleted_rows": []}
     at.run()
 
@@ -344,6 +344,11 @@ def test_knowledge_page_lists_proposals_and_approvers_accept_and_discard_several
     conflict = table.iloc[-1]
     assert conflict["Proposed"] == "No — Never." and conflict["Knowledge base now"].startswith(fact.answer)
     assert at.button(key="kb_prop_accept").disabled  # nothing picked yet
+    _pick(at, [0])
+    at.multiselect(key="kb_prop_kinds").set_value(["conflict"]).run()  # another list: nothing stays picked
+    assert at.data_editor[0].value["Kind"].tolist() == ["conflicting answer"]
+    assert at.button(key="kb_prop_accept").disabled
+    at.multiselect(key="kb_prop_kinds").set_value(["alternate", "conflict"]).run()
 
     _pick(at, [0, 1])
     assert at.button(key="kb_prop_accept").label == "Accept 2"
@@ -353,7 +358,7 @@ def test_knowledge_page_lists_proposals_and_approvers_accept_and_discard_several
     assert pending[0].wording in svc.fact(pending[0].fact_id).alternate_questions
     assert any("Accepted 2 proposal(s)" in s.value for s in at.success)
 
-    _pick(at, [0, len(pending) - 3], nonce=1)  # the rest of the queue, now shorter; the conflict is last
+    _pick(at, [0, len(pending) - 3])  # the rest of the queue, now shorter; the conflict is last
     at.button(key="kb_prop_discard").click().run()
     assert not at.exception
     assert {p.id for p in svc.proposals(statuses=("discarded",))} == {pending[2].id, pending[-1].id}

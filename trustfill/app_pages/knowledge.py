@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import tempfile
 from pathlib import Path
 
@@ -168,6 +169,11 @@ def proposals_section() -> None:
                   "An approver accepts or discards these; nothing changes in the knowledge base until then."))
     facts_by_id = {x.id: x for x in common.attempt(svc.facts, statuses=None) or []}
     names = {q["id"]: q["name"] for q in common.questionnaires(svc)}
+    present = [k for k in KIND_LABELS if counts[k]]
+    if len(present) > 1:  # e.g. accept every new wording, but read each conflicting answer first
+        shown = st.multiselect("Show", present, default=present, format_func=lambda k: KIND_LABELS[k] + "s",
+                               key="kb_prop_kinds") or present
+        pending = [p for p in pending if p.kind in shown]
     table = _proposal_rows(pending, facts_by_id, names)
     config = {"ID": st.column_config.NumberColumn(width="small"),
               "Proposed": st.column_config.TextColumn(width="large"),
@@ -179,9 +185,13 @@ def proposals_section() -> None:
         st.dataframe(table, hide_index=True, width="stretch", key="kb_prop_view", column_config=config)
         return
     nonce = st.session_state.get("kb_prop_nonce", 0)
-    pick_all = st.checkbox(f"Select all {len(pending)}", key=f"kb_prop_all_{nonce}")
+    pick_all = st.checkbox(f"Select all {len(pending)} shown", key=f"kb_prop_all_{nonce}")
     table.insert(0, "Pick", pick_all)
-    edited = st.data_editor(table, hide_index=True, width="stretch", key=f"kb_prop_table_{nonce}_{pick_all}",
+    # Picks are kept by row position: key the editor on the exact list shown, so that a queue changed by
+    # someone else (or another filter) starts with nothing picked rather than picks on other rows.
+    listed = hashlib.sha256(",".join(str(p.id) for p in pending).encode()).hexdigest()[:12]
+    st.session_state["kb_prop_table_key"] = key = f"kb_prop_table_{listed}_{pick_all}"
+    edited = st.data_editor(table, hide_index=True, width="stretch", key=key,
                             disabled=[c for c in table.columns if c != "Pick"],
                             column_config={**config, "Pick": st.column_config.CheckboxColumn("Pick", width="small")})
     chosen = [int(i) for i in edited.loc[edited["Pick"], "ID"]]
