@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Collection
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -82,15 +83,26 @@ class KnowledgeOps:
             return self._preview(conn, str(display_name or path), new_facts, replace)
 
     def import_library(self, path: str | os.PathLike, *, replace: bool = False,
-                       display_name: str | None = None, force: bool = False) -> ImportResult:
+                       display_name: str | None = None, force: bool = False,
+                       overwrite: Collection[str] | None = None) -> ImportResult:
         """All or nothing: the file is validated whole before the database is touched. Facts the file
         states exactly as the knowledge base does are skipped (no version bump); a fact edited since the
-        file was exported is a conflict that stops the import unless ``force``."""
+        file was exported is a conflict that stops the import unless ``force``. ``overwrite`` (the app's
+        confirm): only these conflicting facts, the ones the user saw in the preview, may be overwritten; a
+        fact edited since the preview is still a conflict."""
         self.require("import_kb", "import the knowledge base")
         new_facts = kb_io.read_library(path, self.limits)
         name = str(display_name or path)
         with self.tx() as conn:
             preview = self._preview(conn, name, new_facts, replace)
+            if overwrite is not None:
+                unseen = [c for c in preview.conflicts if c.id not in set(overwrite)]
+                preview.conflicts = [c for c in preview.conflicts if c.id in set(overwrite)]
+                force = True
+                if unseen:
+                    raise Conflict(_conflict_message(ImportPreview(name, replace, conflicts=unseen))
+                                   .replace("after this file was exported", "after this file was exported and after "
+                                            "the preview you confirmed"))
             if preview.conflicts and not force:
                 raise Conflict(_conflict_message(preview))
             if preview.removed:

@@ -200,3 +200,19 @@ def test_app_import_shows_changes_field_by_field(sample, tmp_path):
     at.button(key="kb_import").click().run()
     assert svc.fact(facts[0].id).comment == "New wording of the comment."
     assert svc.fact(facts[1].id).version == facts[1].version
+
+
+def test_a_confirmed_overwrite_covers_only_the_conflicts_that_were_shown(sample, tmp_path):
+    svc = sample
+    path = svc.export_library(tmp_path / "kb.csv")
+    _edit(svc, "access-reviews", answer="Yes (monthly)")
+    shown = [c.id for c in svc.preview_import(path).conflicts]
+    assert shown == ["access-reviews"]
+    other = svc.facts()[-1].id
+    _edit(svc, other, comment="Edited by someone else while the preview was open.")  # after the preview
+    before = database_snapshot()
+    with pytest.raises(Conflict, match=rf"after the preview you confirmed.*{other}"):
+        svc.import_library(path, overwrite=shown)
+    assert database_snapshot() == before
+    result = svc.import_library(path, overwrite=[*shown, other])
+    assert result.overwritten == 2 and svc.fact(other).comment != "Edited by someone else while the preview was open."

@@ -310,7 +310,9 @@ def import_section() -> None:
         if st.button(f"Import {n} change(s)", key="kb_import", type="primary",
                      disabled=not may or n == 0 or (bool(preview.conflicts) and not force),
                      help=None if may else "Importing needs the approver role."):
-            result = common.attempt(svc.import_library, path, replace=replace, display_name=upload.name, force=force)
+            # Only the conflicts shown here may be overwritten: a fact edited after this preview still stops it.
+            result = common.attempt(svc.import_library, path, replace=replace, display_name=upload.name,
+                                    overwrite=[c.id for c in preview.conflicts] if force else [])
             if result is not None:
                 common.flash(f"Imported {upload.name}: {result.added} added, {result.updated} changed, "
                              f"{result.unchanged} unchanged, {result.removed} removed"
