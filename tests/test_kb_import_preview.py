@@ -161,11 +161,11 @@ def test_app_import_previews_and_confirms_a_conflict(sample, tmp_path):
     at.run()
     [warning] = at.warning
     assert "edited in the knowledge base after this file was exported" in warning.value
-    conflicts = _table(at, "Versions (now / file)")
+    conflicts = _table(at, "Version now / in file")
     assert conflicts.to_dict("records")[0] == {"Fact": "access-reviews", "Field": "answer",
                                                "Knowledge base now": "Yes (monthly)",
                                                "In the file": before_answer(before),
-                                               "Versions (now / file)": "2 / 1"}
+                                               "Version now / in file": "2 / 1"}
     assert at.button(key="kb_import").disabled  # a conflict blocks the import until confirmed
     at.checkbox(key="kb_import_force").check().run()
     assert at.button(key="kb_import").label == "Import 1 change(s)"

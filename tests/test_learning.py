@@ -342,7 +342,8 @@ def test_knowledge_page_lists_proposals_and_approvers_accept_and_discard_several
     assert f"approved by lead in '{name}', " in table["From"].iloc[0]  # provenance: who, which questionnaire
     assert table["From"].iloc[-1] == "file old-answers.xlsx Security!C7"
     conflict = table.iloc[-1]
-    assert conflict["Proposed"] == "No — Never." and conflict["Knowledge base now"].startswith(fact.answer)
+    assert conflict["Proposed"] == "No — Never. (asked as: Do you review access?)"
+    assert conflict["Knowledge base now"].startswith(fact.answer)
     assert at.button(key="kb_prop_accept").disabled  # nothing picked yet
     _pick(at, [0])
     at.multiselect(key="kb_prop_kinds").set_value(["conflict"]).run()  # another list: nothing stays picked
@@ -414,3 +415,20 @@ def test_settings_page_sets_the_learning_mode_for_admins_only(tf_home):
         action="settings_change")] == [{"learning": "auto"}]
     viewer = _page(SETTINGS_PAGE, "approver1")
     assert viewer.radio(key="set_learning").disabled and viewer.radio(key="set_learning").value == "auto"
+
+
+def test_a_customers_wording_is_never_rendered_as_markdown(matched):
+    """Wordings come from uploaded questionnaires: an image in one must not make the browser fetch it."""
+    svc, qid, _ = matched
+    hostile = "Is data encrypted ![t](https://evil.example/t.png) at rest?"
+    with svc.tx() as conn:
+        from knowledge import proposals as queue
+
+        queue.propose_alternate(conn, "encryption-at-rest", hostile, actor="lead",
+                                source={"origin": "approval", "questionnaire": qid, "approver": "lead"})
+    at = _page(KB_PAGE, "local")
+    _pick(at, [0])
+    assert any(hostile in t.value for t in at.text)  # shown in full, as plain text
+    at.button(key="kb_prop_accept").click().run()
+    rendered = [m.value for m in [*at.markdown, *at.caption, *at.success, *at.info, *at.warning]]
+    assert at.success and not any("](https://evil" in v for v in rendered)

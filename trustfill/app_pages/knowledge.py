@@ -121,6 +121,11 @@ def fact_form(fact: Fact | None, key: str) -> Fact | None:
 KIND_LABELS = {"alternate": "new wording", "fact": "new fact", "conflict": "conflicting answer"}
 
 
+def _code(text: str) -> str:
+    """Untrusted text inside markdown, shown as inline code: never a link, image or formatting."""
+    return "`" + str(text).replace("`", "'").replace("\n", " ") + "`"
+
+
 def _answer(answer: str, comment: str) -> str:
     return f"{answer} — {comment}" if comment else answer
 
@@ -138,16 +143,14 @@ def _proposal_rows(pending, facts_by_id: dict[str, Fact], names: dict[int, str])
             now = "(new fact: answers nothing until accepted)"
         else:
             proposed = _answer(p.payload.get("answer", ""), p.payload.get("comment", ""))
+            if p.payload.get("question"):
+                proposed += f" (asked as: {p.payload['question']})"
             now = _answer(fact.answer, fact.comment) if fact else "(fact gone)"
         sources = [describe_source(x, names) for x in p.sources]
         origin = sources[0] + (f" (+{len(sources) - 1} more)" if len(sources) > 1 else "") if sources else ""
-        rows.append({"ID": p.id, "Kind": KIND_LABELS.get(p.kind, p.kind), "Fact": p.fact_id,
-                     "Question": p.payload.get("question", "") if p.kind == "conflict" else "",
-                     "Proposed": proposed, "Knowledge base now": now,
-                     "From": origin,
-                     "Sources": len(sources), "When": p.created_at})
-    return pd.DataFrame(rows, columns=["ID", "Kind", "Fact", "Question", "Proposed", "Knowledge base now", "From",
-                                       "Sources", "When"])
+        rows.append({"Kind": KIND_LABELS.get(p.kind, p.kind), "Fact": p.fact_id, "Proposed": proposed,
+                     "Knowledge base now": now, "From": origin, "When": p.created_at, "ID": p.id})
+    return pd.DataFrame(rows, columns=["Kind", "Fact", "Proposed", "Knowledge base now", "From", "When", "ID"])
 
 
 def proposals_section() -> None:
@@ -170,14 +173,17 @@ def proposals_section() -> None:
     facts_by_id = {x.id: x for x in common.attempt(svc.facts, statuses=None) or []}
     names = {q["id"]: q["name"] for q in common.questionnaires(svc)}
     present = [k for k in KIND_LABELS if counts[k]]
+    controls = st.columns([3, 2], vertical_alignment="bottom")
     if len(present) > 1:  # e.g. accept every new wording, but read each conflicting answer first
-        shown = st.multiselect("Show", present, default=present, format_func=lambda k: KIND_LABELS[k] + "s",
+        shown = controls[0].multiselect("Show", present, default=present, format_func=lambda k: KIND_LABELS[k] + "s",
                                key="kb_prop_kinds") or present
         pending = [p for p in pending if p.kind in shown]
     table = _proposal_rows(pending, facts_by_id, names)
     config = {"ID": st.column_config.NumberColumn(width="small"),
-              "Proposed": st.column_config.TextColumn(width="large"),
-              "Knowledge base now": st.column_config.TextColumn(width="large"),
+              "Kind": st.column_config.TextColumn(width="small"),
+              "Proposed": st.column_config.TextColumn(width="medium", help="The wording, the new fact (question → "
+                                                      "answer) or the conflicting answer"),
+              "Knowledge base now": st.column_config.TextColumn(width="medium"),
               "From": st.column_config.TextColumn(width="medium", help="Who proposed it, from which questionnaire "
                                                   "or file, where; `trustfill kb proposals --sources` lists all"),
               "When": st.column_config.DatetimeColumn(format="YYYY-MM-DD HH:mm")}
@@ -185,7 +191,7 @@ def proposals_section() -> None:
         st.dataframe(table, hide_index=True, width="stretch", key="kb_prop_view", column_config=config)
         return
     nonce = st.session_state.get("kb_prop_nonce", 0)
-    pick_all = st.checkbox(f"Select all {len(pending)} shown", key=f"kb_prop_all_{nonce}")
+    pick_all = controls[1].checkbox(f"Select all {len(pending)} shown", key=f"kb_prop_all_{nonce}")
     table.insert(0, "Pick", pick_all)
     # Picks are kept by row position: key the editor on the exact list shown, so that a queue changed by
     # someone else (or another filter) starts with nothing picked rather than picks on other rows.
@@ -195,6 +201,17 @@ def proposals_section() -> None:
                             disabled=[c for c in table.columns if c != "Pick"],
                             column_config={**config, "Pick": st.column_config.CheckboxColumn("Pick", width="small")})
     chosen = [int(i) for i in edited.loc[edited["Pick"], "ID"]]
+    if chosen:  # the table cuts long text: the picked ones in full, with every source
+        by_id = {p.id: p for p in pending}
+        with st.expander(f"The {len(chosen)} picked, in full", expanded=len(chosen) <= 3):
+            for i in chosen[:20]:
+                line = table.loc[table["ID"] == i].iloc[0]
+                # st.text, not markdown: wordings come from customers' files and must not render links or images
+                st.text(f"#{i} · {line['Kind']} · {line['Fact']}\nProposed: {line['Proposed']}\n"
+                        f"Knowledge base now: {line['Knowledge base now']}\nFrom: "
+                        + "; ".join(describe_source(x, names) for x in by_id[i].sources))
+            if len(chosen) > 20:
+                st.caption(f"… and {len(chosen) - 20} more.")
     row = st.columns([1.2, 1.2, 4])
     accept = row[0].button(f"Accept {len(chosen)}", key="kb_prop_accept", type="primary", disabled=not chosen,
                            icon=":material/check:")
@@ -203,8 +220,10 @@ def proposals_section() -> None:
     if accept or discard:
         done = common.attempt(svc.accept_proposals if accept else svc.discard_proposals, chosen)
         if done is not None:
+            # IDs and fact IDs only: a flash is markdown, and wordings are the customer's text
             common.flash(f"{'Accepted' if accept else 'Discarded'} {len(done)} proposal(s): "
-                         + "; ".join(p.summary for p in done[:5]) + (" …" if len(done) > 5 else ""))
+                         + ", ".join(f"#{p.id} ({KIND_LABELS[p.kind]}, {_code(p.fact_id)})" for p in done[:10])
+                         + (" …" if len(done) > 10 else ""))
             st.session_state["kb_prop_nonce"] = nonce + 1
             common.invalidate()
             st.rerun()
@@ -249,7 +268,7 @@ with add:
 
 def _change_rows(changes, conflict: bool) -> pd.DataFrame:
     rows = [{"Fact": c.id, "Field": name, "Knowledge base now": _text(before), "In the file": _text(after),
-             **({"Versions (now / file)": f"{c.kb_version} / {c.file_version}"} if conflict else {})}
+             **({"Version now / in file": f"{c.kb_version} / {c.file_version}"} if conflict else {})}
             for c in changes for name, (before, after) in c.fields.items()]
     return pd.DataFrame(rows)
 
@@ -258,23 +277,27 @@ def _text(value) -> str:
     return " | ".join(value) if isinstance(value, list) else "" if value is None else str(value)
 
 
-def import_section() -> None:
-    """Upload a library file, see what it would add / change (field by field) / leave / remove and which
-    facts were edited since it was exported, then import (conflicts only with an explicit confirm)."""
+def import_picker():
     nonce = st.session_state.get("kb_up_nonce", 0)
     upload = st.file_uploader("Library file (CSV, XLSX, YAML or JSON)", type=["csv", "xlsx", "yaml", "yml", "json"],
                               key=f"kb_upload_{nonce}")
     replace = st.checkbox("Replace the whole knowledge base (otherwise add and update by ID)", key="kb_replace")
     if upload is None:
         st.caption("You will see what the file changes before anything is written.")
-        return
+    return upload, replace
+
+
+def import_preview(upload, replace: bool) -> None:
+    """What the uploaded library would add / change (field by field) / leave / remove and which facts were
+    edited since it was exported, full width; then import (conflicts only with an explicit confirm)."""
+    nonce = st.session_state.get("kb_up_nonce", 0)
     with tempfile.TemporaryDirectory() as tmp:
         path = Path(tmp) / f"library{Path(upload.name).suffix.lower()}"
         path.write_bytes(upload.getvalue())
         preview = common.attempt(svc.preview_import, path, replace=replace, display_name=upload.name)
         if preview is None:
             return
-        st.markdown(f"**Preview of {upload.name}** (nothing written yet)")
+        st.markdown(f"**Preview of** {_code(upload.name)} (nothing written yet)")
         m = st.columns(5 if replace else 4)
         m[0].metric("Added", len(preview.added))
         m[1].metric("Changed", len(preview.changed))
@@ -314,7 +337,7 @@ def import_section() -> None:
             result = common.attempt(svc.import_library, path, replace=replace, display_name=upload.name,
                                     overwrite=[c.id for c in preview.conflicts] if force else [])
             if result is not None:
-                common.flash(f"Imported {upload.name}: {result.added} added, {result.updated} changed, "
+                common.flash(f"Imported {_code(upload.name)}: {result.added} added, {result.updated} changed, "
                              f"{result.unchanged} unchanged, {result.removed} removed"
                              + (f", {result.overwritten} edited fact(s) overwritten" if result.overwritten else "")
                              + f"; {result.total} facts now.")
@@ -327,7 +350,7 @@ def import_section() -> None:
 st.subheader("Import and export")
 imp, exp = st.columns(2)
 with imp, st.container(border=True):
-    import_section()
+    upload, replace = import_picker()
 with exp, st.container(border=True):
     c = st.columns(2)
     kind = c[0].selectbox("Format", list(FORMATS), format_func=lambda s: s[1:].upper(), key="kb_export_kind")
@@ -342,3 +365,6 @@ with exp, st.container(border=True):
     if made:
         st.download_button("Download knowledge base", made[1], file_name=f"knowledge-base{made[0]}",
                            mime=FORMATS[made[0]], icon=":material/download:", key="kb_download", on_click="ignore")
+if upload is not None:
+    with st.container(border=True):
+        import_preview(upload, replace)
