@@ -214,7 +214,7 @@ def _learning(svc, admin: bool) -> None:
     st.caption("What approving a match teaches the knowledge base. Form fields (name, e-mail, date, URL) never "
                "teach. Every accepted, discarded, applied or undone change is in the audit trail.")
     with st.form("settings_learning"):
-        row = st.columns([4, 1], vertical_alignment="bottom")
+        row = st.columns([4, 1], vertical_alignment="top")
         chosen = row[0].radio("Learning mode", list(LEARNING_HELP), index=list(LEARNING_HELP).index(mode),
                               format_func=lambda m: f"{m}: {LEARNING_HELP[m]}", key="set_learning",
                               disabled=not admin)
