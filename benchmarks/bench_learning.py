@@ -16,7 +16,10 @@ matching was wrong. Then Contoso is matched again. Figures for Contoso, before -
 
 Modes: ``off`` (approvals teach nothing); ``propose`` with nothing accepted (the default, before a lead
 looks at the queue: the knowledge base is unchanged); ``propose`` then the lead accepts every proposal;
-``auto`` (applied at once). The lexical answerers only (the default install), unless --semantic.
+``auto`` (applied at once). Then the hurried reviewer of #16: they also approve the matches offered for
+questions the library does not answer, under ``auto`` (taught at once) and under ``propose`` with a lead
+who accepts the right wordings and discards the wrong ones. The lexical answerers only (the default
+install), unless --semantic.
 """
 
 from __future__ import annotations
@@ -115,21 +118,28 @@ def figures(rows: list[dict], expected: dict[int, list[str]]) -> dict:
             "wrong_suggested": sum(1 for r in suggested if not expected[r["row"]])}
 
 
-def review_pass(svc, qid: int, truth: dict[int, list[str]]) -> int:
-    """A reviewer approves every answerable question, picking the right fact where matching missed it."""
-    fixed = 0
+def review_pass(svc, qid: int, truth: dict[int, list[str]], mistakes: bool = False) -> tuple[int, int]:
+    """A reviewer approves every answerable question, picking the right fact where matching missed it.
+    With ``mistakes`` they also approve every match offered for a question the library does not answer
+    (the hurried bulk approval of #16). Returns (fixed, wrongly approved)."""
+    fixed = wrong = 0
     for r in svc.questions(qid):
         want = truth[r["row"]]
         if not want:
+            if mistakes and r["fact_id"] and r["match_status"] != "unanswered":
+                svc.approve(r["id"])
+                wrong += 1
             continue
         if r["fact_id"] not in want or r["match_status"] == "unanswered":
             svc.pick_fact(r["id"], want[0])
             fixed += 1
         svc.approve(r["id"])
-    return fixed
+    return fixed, wrong
 
 
-def run(shared: Path, mode: str, accept_all: bool, semantic: bool) -> dict:
+def run(shared: Path, mode: str, decide: str, semantic: bool, mistakes: bool = False) -> dict:
+    """``decide``: what the lead does with the queue: "" nothing, "all" accept all, "curate" accept the
+    wordings whose fact is right for their question and discard the rest."""
     from trustfill.db import dispose_all
     from trustfill.roles import Actor
     from trustfill.service import Service
@@ -150,16 +160,21 @@ def run(shared: Path, mode: str, accept_all: bool, semantic: bool) -> dict:
             before = figures(svc.questions(q2), expected)
             q1 = svc.upload_questionnaire(dev / FABRIKAM, product="forms")
             svc.run_matching(q1)
-            fixed = review_pass(svc, q1, truth)
+            fixed, wrong = review_pass(svc, q1, truth, mistakes)
             pending = svc.proposals(kind="alternate")
-            if accept_all and pending:
+            if decide == "all" and pending:
                 svc.accept_proposals([p.id for p in pending])
+            elif decide == "curate" and pending:
+                right = [p.id for p in pending if any(p.fact_id in truth.get(s.get("row"), []) for s in p.sources)]
+                svc.accept_proposals(right) if right else None
+                wrong_ids = [p.id for p in pending if p.id not in set(right)]
+                svc.discard_proposals(wrong_ids) if wrong_ids else None
             started = time.perf_counter()
             svc.run_matching(q2)
             rematch = time.perf_counter() - started
             after = figures(svc.questions(q2), expected)
             learned = sum(1 for r in svc.audit_log(action="fact_edit") if r["details"].get("reason") == "learned")
-            return {"before": before, "after": after, "fixed": fixed, "questions": len(expected),
+            return {"before": before, "after": after, "fixed": fixed, "wrong": wrong, "questions": len(expected),
                     "answerable_n": sum(1 for w in expected.values() if w), "proposed": len(pending),
                     "learned": learned, "pending": len(svc.proposals()), "rematch_s": rematch}
         finally:
@@ -180,17 +195,22 @@ def main() -> None:
               f"{'suggested (right)':>21} {'wrong-sugg':>11}")
     print(header)
     print("-" * len(header))
-    for label, mode, accept in [("off", "off", False), ("propose (none accepted)", "propose", False),
-                                ("propose + accept all", "propose", True), ("auto", "auto", False)]:
-        r = run(args.shared, mode, accept, args.semantic)
+    scenarios = [("off", "off", "", False), ("propose (none accepted)", "propose", "", False),
+                 ("propose + accept all", "propose", "all", False), ("auto", "auto", "", False),
+                 ("5 mistakes, auto", "auto", "", True), ("5 mistakes, propose+curate", "propose", "curate", True)]
+    for label, mode, decide, mistakes in scenarios:
+        r = run(args.shared, mode, decide, args.semantic, mistakes)
+        label = label.replace("5 mistakes", f"{r['wrong']} mistakes")
         b, a = r["before"], r["after"]
         print(f"{label:<26} {r['learned']:>7} {r['pending']:>8} "
               f"{b['answerable']:>7.1%} -> {a['answerable']:>6.1%} {b['accuracy']:>7.1%} -> {a['accuracy']:>6.1%} "
               f"{b['suggested']:>4} ({b['suggested_right']:>2}) -> {a['suggested']:>3} ({a['suggested_right']:>2}) "
               f"{b['wrong_suggested']:>4} -> {a['wrong_suggested']:<3}")
     print(f"({r['questions']} questions, {r['answerable_n']} answerable; the reviewer fixed {r['fixed']} "
-          f"Fabrikam matches and approved every answerable one; taught = wordings written into facts, "
-          f"pending = proposals left waiting; re-matching took {r['rematch_s']:.2f} s)")
+          f"Fabrikam matches and approved every answerable one; 'mistakes': they also approved the "
+          f"{r['wrong']} matches offered for questions the library does not answer, and under propose the lead "
+          f"accepted the right wordings and discarded those (curate); taught = wordings written "
+          f"into facts, pending = proposals left waiting; re-matching took {r['rematch_s']:.2f} s)")
 
 
 if __name__ == "__main__":
