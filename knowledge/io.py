@@ -45,12 +45,15 @@ COLUMNS = {
     "last_reviewed": ["last reviewed", "reviewed", "review date", "last review", "last reviewed on"],
     "review_interval_days": ["review interval days", "review interval", "review every days"],
     "status": ["status", "state"],
+    # Which version of the fact the row was exported from: an import uses it to spot a fact edited in
+    # the knowledge base since (knowledge/import_diff.py). Optional; a hand-made file leaves it out.
+    "version": ["version", "fact version"],
 }
 EXPORT_HEADERS = {
     "id": "ID", "question": "Question", "answer": "Answer", "comment": "Comment", "category": "Category",
     "product": "Product", "alternate_questions": "Alternate Questions", "tags": "Tags", "owner": "Owner",
     "source": "Source", "last_reviewed": "Last Reviewed", "review_interval_days": "Review Interval Days",
-    "status": "Status",
+    "status": "Status", "version": "Version",
 }
 _LIST_FIELDS = {"alternate_questions", "tags"}
 _DANGEROUS_LEAD = ("=", "+", "-", "@", "\t", "\r", "\n")
@@ -335,7 +338,7 @@ def write_library(facts: Sequence[Fact], path: str | os.PathLike) -> Path:
                     cell.data_type = "s"  # never a formula, whatever the text starts with
             wb.save(tmp)
         else:
-            items = [f.model_dump(mode="json", exclude={"version"}) for f in facts]
+            items = [f.model_dump(mode="json") for f in facts]
             with tmp.open("w", encoding="utf-8") as fh:
                 if suffix == ".json":
                     json.dump(items, fh, indent=2, ensure_ascii=False)

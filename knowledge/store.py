@@ -124,3 +124,12 @@ def save_fact(conn: Connection, fact: Fact, *, expected_version: int | None) -> 
             raise Conflict(f"Fact '{fact.id}' was changed by someone else (now version {current.version}, answer "
                            f"'{current.answer}'); reload it to see their change, then edit again.")
     return get_fact(conn, fact.id)
+
+
+def delete_facts(conn: Connection, fact_ids: Sequence[str]) -> int:
+    """Remove these facts (an import with replace drops what the file no longer has)."""
+    removed = 0
+    for start in range(0, len(fact_ids), 500):  # stay under SQLite's bound-parameter limit
+        chunk = list(fact_ids[start:start + 500])
+        removed += conn.execute(facts_table.delete().where(facts_table.c.id.in_(chunk))).rowcount
+    return removed

@@ -357,8 +357,12 @@ def test_a_hand_written_answer_is_proposed_as_a_fact_and_accepted(matched):
     assert not any(b.key == f"det_propose_{gap['id']}" for b in at.button)
 
     at = open_page(new_session(), "knowledge")
-    assert any("Proposed facts (1)" in h.value for h in at.subheader)
-    at.button(key=f"kb_accept_{proposed[0].id}").click().run()
+    assert any("Proposals (1 pending)" in h.value for h in at.subheader)  # the one queue: a `fact` proposal
+    assert at.data_editor[0].value["Fact"].tolist() == [proposed[0].id]
+    at.session_state[at.session_state["kb_prop_table_key"]] = {"edited_rows": {0: {"Pick": True}},
+                                                               "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="kb_prop_accept").click().run()
     no_errors(at)
     accepted = svc.fact(proposed[0].id)
     assert accepted.status == "active" and svc.proposed_facts() == []
@@ -404,8 +408,9 @@ def test_knowledge_base_import_and_export(matched):
 
     bad = b"ID,Question,Answer\nx,,\n"
     at.file_uploader(key="kb_upload_1").set_value(("bad.csv", bad, "text/csv")).run()
-    at.button(key="kb_import").click().run()
+    # the preview reads the file first: a bad row shows at once, and there is nothing to import
     assert not at.exception and at.error and "row" in at.error[0].value
+    assert not any(b.key == "kb_import" for b in at.button)
 
 
 # ---- overview

@@ -5,12 +5,10 @@ must make the next one of the same style match better.
 
 from __future__ import annotations
 
-import csv
-import re
+import sys
 
-import openpyxl
 import pytest
-from test_team_support import SAMPLE_QUESTIONNAIRE, fast_hashes  # noqa: F401
+from test_team_support import REPO, SAMPLE_QUESTIONNAIRE, fast_hashes  # noqa: F401
 
 from conftest import BENCH, DEV, needs_shared
 from knowledge.learning import clean_wording
@@ -207,76 +205,11 @@ def test_hand_written_answer_becomes_a_proposed_fact_an_approver_accepts(matched
 
 
 # ---------------------------------------------------------------- the measurement on the dev set
-FABRIKAM = "Fabrikam_Health_Third-Party_Security_Assessment_Northwind_Forms.xlsx"
 
-# How another customer of the same style words the same questions.
-_REWORDINGS = [
-    (re.compile(r"^Does the vendor\b"), "Do you"),
-    (re.compile(r"^Do you\b"), "Does the vendor"),
-    (re.compile(r"^Does your organization\b"), "Does the vendor"),
-    (re.compile(r"^Is your\b"), "Is the vendor's"),
-    (re.compile(r"^Are your\b"), "Are the vendor's"),
-    (re.compile(r"\byour organization\b"), "your company"),
-]
-
-
-def reword(text: str, n: int) -> str:
-    for pattern, repl in _REWORDINGS:
-        new = pattern.sub(repl, text, count=1)
-        if new != text:
-            text = new
-            break
-    if n % 4 == 1:
-        text = text[0].lower() + text[1:]
-    if n % 4 == 3:
-        text = text.rstrip("?") + "?"
-    if n % 2 == 0:
-        text = f"{n}) {text}"
-    return text
-
-
-def _truth() -> dict[int, list[str]]:
-    with (DEV / "truth.csv").open(encoding="utf-8") as fh:
-        return {int(r["row"]): [e for e in r["expected"].split("|") if e]
-                for r in csv.DictReader(fh) if r["file"] == FABRIKAM}
-
-
-def _second_questionnaire(path, truth: dict[int, list[str]]) -> dict[int, list[str]]:
-    """The Fabrikam questions, reworded, in another customer's layout. Returns row -> expected."""
-    src = openpyxl.load_workbook(DEV / FABRIKAM, read_only=True)["Security Assessment"]
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Vendor Review"
-    ws.append(["Contoso Clinics - annual vendor review"])
-    ws.append([])
-    ws.append(["Question ID", "Question", "Answer (Yes/No/N/A)", "Notes"])
-    expected: dict[int, list[str]] = {}
-    n = 0
-    for row_no, row in enumerate(src.iter_rows(values_only=True), start=1):
-        if row_no in truth:
-            n += 1
-            ws.append([f"CC-{n:03d}", reword(str(row[1]), n), None, None])
-            expected[ws.max_row] = truth[row_no]
-        elif row_no > 8 and row[0] and not row[1]:
-            ws.append([str(row[0]).split(". ", 1)[-1].upper()])  # section heading
-    wb.save(path)
-    return expected
-
-
-def answerable_accuracy(rows: list[dict], expected: dict[int, list[str]]) -> float:
-    """Share of answerable questions whose expected fact is offered (what learning wordings is for)."""
-    rows = [r for r in rows if expected[r["row"]]]
-    return sum(r["match_status"] != "unanswered" and r["fact_id"] in expected[r["row"]] for r in rows) / len(rows)
-
-
-def accuracy(rows: list[dict], expected: dict[int, list[str]]) -> float:
-    """Share of questions answered right: the expected fact offered, or nothing when none answers it."""
-    right = 0
-    for r in rows:
-        want = expected[r["row"]]
-        offered = r["fact_id"] if r["match_status"] != "unanswered" else None
-        right += (offered in want) if want else (offered is None)
-    return right / len(rows)
+# The repeat questionnaire (Fabrikam's questions reworded) and its figures live with the benchmark
+# (benchmarks/bench_learning.py), which prints them for every learning mode.
+sys.path.insert(0, str(REPO / "benchmarks"))
+from bench_learning import FABRIKAM, accuracy, answerable_accuracy, fabrikam_truth, repeat_questionnaire  # noqa: E402
 
 
 @needs_shared
@@ -284,9 +217,9 @@ def test_approving_one_questionnaire_improves_the_next(tf_home, tmp_path):
     svc = Service(actor=APPROVER)
     Service().set_match_settings(semantic=False)  # the default install: the same figures here and in CI
     svc.import_library(BENCH / "library.csv")
-    truth = _truth()
+    truth = fabrikam_truth(DEV)
     second = tmp_path / "Contoso_Clinics_vendor_review.xlsx"
-    expected = _second_questionnaire(second, truth)
+    expected = repeat_questionnaire(DEV, second, truth)
 
     q2 = svc.upload_questionnaire(second, product="forms")
     assert len(svc.questions(q2)) == len(expected) == len(truth)
@@ -359,3 +292,143 @@ def test_proposals_cli_lists_accepts_and_discards(tf_home):
     assert tf("kb", "proposals", "accept", "--all").returncode == 0
     assert svc.proposals() == [] and {p.status for p in svc.proposals(statuses=None)} == {"accepted", "discarded"}
     assert tf("settings", "learning", "auto").stdout.strip() == "learning: auto" and svc.learning_mode() == "auto"
+
+
+# ---------------------------------------------------------------- the app: Knowledge base and Settings pages
+KB_PAGE = str(REPO / "trustfill" / "app_pages" / "knowledge.py")
+SETTINGS_PAGE = str(REPO / "trustfill" / "app_pages" / "settings.py")
+
+
+def _page(page: str, username: str):
+    from streamlit.testing.v1 import AppTest
+
+    at = AppTest.from_file(page, default_timeout=60)
+    at.session_state["tf_user"] = username  # what the sign-in form stores
+    at.run()
+    assert not at.exception, at.exception
+    return at
+
+
+def _pick(at, rows: list[int]) -> None:
+    at.session_state[at.session_state["kb_prop_table_key"]] = {
+        "edited_rows": {i: {"Pick": True} for i in rows}, "added_rows": [], "deleted_rows": []}
+    at.run()
+
+
+def test_knowledge_page_lists_proposals_and_approvers_accept_and_discard_several(matched):
+    from test_team_support import make_team
+
+    svc, qid, rows = matched
+    make_team()
+    approved = [r for r in rows if r["match_status"] == "suggested"][:4]
+    for r in approved:
+        svc.approve(r["id"])
+    fact = svc.fact(approved[0]["fact_id"])
+    with svc.tx() as conn:  # a conflicting answer, as a harvested file would propose it
+        from knowledge import proposals as queue
+
+        queue.propose_conflict(conn, fact.id, question="Do you review access?", answer="No", comment="Never.",
+                               actor="harvest", source={"origin": "harvest", "file": "old-answers.xlsx",
+                                                        "sheet": "Security", "cell": "C7"})
+    pending = svc.proposals()
+    assert [p.kind for p in pending].count("alternate") >= 3 and pending[-1].kind == "conflict"
+
+    at = _page(KB_PAGE, "approver1")
+    assert any(f"Proposals ({len(pending)} pending)" in h.value for h in at.subheader)
+    assert any("1 conflicting answer" in c.value for c in at.caption)
+    table = at.data_editor[0].value
+    assert table["ID"].tolist() == [p.id for p in pending]
+    name = svc.questionnaire(qid)["name"]
+    assert f"approved by lead in '{name}', " in table["From"].iloc[0]  # provenance: who, which questionnaire
+    assert table["From"].iloc[-1] == "file old-answers.xlsx Security!C7"
+    conflict = table.iloc[-1]
+    assert conflict["Proposed"] == "No — Never. (asked as: Do you review access?)"
+    assert conflict["Knowledge base now"].startswith(fact.answer)
+    assert at.button(key="kb_prop_accept").disabled  # nothing picked yet
+    _pick(at, [0])
+    at.multiselect(key="kb_prop_kinds").set_value(["conflict"]).run()  # another list: nothing stays picked
+    assert at.data_editor[0].value["Kind"].tolist() == ["conflicting answer"]
+    assert at.button(key="kb_prop_accept").disabled
+    at.multiselect(key="kb_prop_kinds").set_value(["alternate", "conflict"]).run()
+
+    _pick(at, [0, 1])
+    assert at.button(key="kb_prop_accept").label == "Accept 2"
+    at.button(key="kb_prop_accept").click().run()
+    assert not at.exception and not at.error, [e.value for e in at.error]
+    assert {p.id for p in svc.proposals(statuses=("accepted",))} == {pending[0].id, pending[1].id}
+    assert pending[0].wording in svc.fact(pending[0].fact_id).alternate_questions
+    assert any("Accepted 2 proposal(s)" in s.value for s in at.success)
+
+    _pick(at, [0, len(pending) - 3])  # the rest of the queue, now shorter; the conflict is last
+    at.button(key="kb_prop_discard").click().run()
+    assert not at.exception
+    assert {p.id for p in svc.proposals(statuses=("discarded",))} == {pending[2].id, pending[-1].id}
+    assert svc.fact(fact.id).answer == fact.answer  # a discarded conflict leaves the fact as it was
+    actors = {r["actor"] for r in svc.audit_log(action="proposal_accept") + svc.audit_log(action="proposal_discard")}
+    assert actors == {"approver1"}
+
+    at.checkbox(key="kb_prop_all_2").check().run()  # select all, then accept all
+    at.button(key="kb_prop_accept").click().run()
+    assert svc.proposals() == []
+
+
+def test_knowledge_page_shows_proposals_read_only_to_editors(matched):
+    from test_team_support import make_team
+
+    svc, qid, rows = matched
+    make_team()
+    svc.approve(next(r for r in rows if r["match_status"] == "suggested")["id"])
+    at = _page(KB_PAGE, "editor1")
+    assert at.dataframe[1].value["ID"].tolist() == [p.id for p in svc.proposals()]
+    assert not at.data_editor and not any(b.key in ("kb_prop_accept", "kb_prop_discard") for b in at.button)
+    assert any("An approver accepts or discards these" in c.value for c in at.caption)
+
+
+def test_an_editors_new_fact_on_the_knowledge_page_is_a_fact_proposal(matched):
+    from test_team_support import make_team
+
+    svc, _, _ = matched
+    make_team()
+    editor = Service(actor=Actor("editor1", "editor"))
+    saved = editor.save_fact(svc.facts()[0].model_copy(update={"id": "bug-bounty", "question": "Bug bounty?"}),
+                             expected_version=None)
+    assert saved.status == "proposed"
+    [proposal] = svc.proposals()
+    assert (proposal.kind, proposal.fact_id, proposal.sources[0]["proposer"]) == ("fact", "bug-bounty", "editor1")
+    # deciding on the fact itself (its status edited by an approver) closes the proposal too
+    svc.save_fact(saved.model_copy(update={"status": "retired"}), expected_version=saved.version)
+    assert svc.proposals() == [] and svc.proposals(statuses=("discarded",))[0].id == proposal.id
+
+
+def test_settings_page_sets_the_learning_mode_for_admins_only(tf_home):
+    from test_team_support import make_team
+
+    make_team()
+    at = _page(SETTINGS_PAGE, "admin1")
+    assert at.radio(key="set_learning").value == "propose"
+    at.radio(key="set_learning").set_value("auto")
+    at.button(key="FormSubmitter:settings_learning-Save learning mode").click().run()
+    assert not at.exception and not at.error
+    assert Service(actor=Actor("admin1", "admin")).learning_mode() == "auto"
+    assert any("Learning mode: auto" in s.value for s in at.success)
+    assert [r["details"]["values"] for r in Service(actor=Actor("admin1", "admin")).audit_log(
+        action="settings_change")] == [{"learning": "auto"}]
+    viewer = _page(SETTINGS_PAGE, "approver1")
+    assert viewer.radio(key="set_learning").disabled and viewer.radio(key="set_learning").value == "auto"
+
+
+def test_a_customers_wording_is_never_rendered_as_markdown(matched):
+    """Wordings come from uploaded questionnaires: an image in one must not make the browser fetch it."""
+    svc, qid, _ = matched
+    hostile = "Is data encrypted ![t](https://evil.example/t.png) at rest?"
+    with svc.tx() as conn:
+        from knowledge import proposals as queue
+
+        queue.propose_alternate(conn, "encryption-at-rest", hostile, actor="lead",
+                                source={"origin": "approval", "questionnaire": qid, "approver": "lead"})
+    at = _page(KB_PAGE, "local")
+    _pick(at, [0])
+    assert any(hostile in t.value for t in at.text)  # shown in full, as plain text
+    at.button(key="kb_prop_accept").click().run()
+    rendered = [m.value for m in [*at.markdown, *at.caption, *at.success, *at.info, *at.warning]]
+    assert at.success and not any("](https://evil" in v for v in rendered)

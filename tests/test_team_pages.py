@@ -130,12 +130,15 @@ def test_editor_sees_own_proposal_as_pending_approver_accepts_it(db_url):
     at = _sign_in("editor1")
     at.switch_page("trustfill/app_pages/knowledge.py").run()
     assert not at.exception
-    assert any("Proposed facts (1)" in h.value for h in at.subheader)
-    assert not any(b.key == "kb_accept_editors-idea" for b in at.button)
-    assert any("pending" in m.value for m in at.markdown)
+    assert any("Proposals (1 pending)" in h.value for h in at.subheader)  # a `fact` proposal in the one queue
+    assert not any(b.key == "kb_prop_accept" for b in at.button) and not at.data_editor  # read-only for editors
+    assert "editors-idea" in at.dataframe[1].value["Fact"].tolist()
     at = _sign_in("approver1")
     at.switch_page("trustfill/app_pages/knowledge.py").run()
-    at.button(key="kb_accept_editors-idea").click().run()
+    at.session_state[at.session_state["kb_prop_table_key"]] = {"edited_rows": {0: {"Pick": True}},
+                                                               "added_rows": [], "deleted_rows": []}
+    at.run()
+    at.button(key="kb_prop_accept").click().run()
     assert not at.exception and not at.error
     accepted = editor.fact("editors-idea")
     assert (accepted.status, accepted.owner) == ("active", "approver1")

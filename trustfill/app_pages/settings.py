@@ -195,6 +195,38 @@ def _retention(svc, admin: bool) -> None:
                                                                 "until deleted).")
 
 
+# ---- learning (#16): what an approval teaches the knowledge base
+LEARNING_HELP = {
+    "propose": "an approval proposes the customer's wording; an approver accepts or discards it on the "
+               "Knowledge base page (or `trustfill kb proposals`)",
+    "auto": "an approval's wording joins its fact at once, and is taken back when the approval is reopened, "
+            "rejected or its answer edited",
+    "off": "approvals teach the knowledge base nothing",
+}
+
+
+def _learning(svc, admin: bool) -> None:
+    common = _common()
+    st.subheader("Learning")
+    mode = common.attempt(svc.learning_mode)
+    if mode is None:
+        return
+    st.caption("What approving a match teaches the knowledge base. Form fields (name, e-mail, date, URL) never "
+               "teach. Every accepted, discarded, applied or undone change is in the audit trail.")
+    with st.form("settings_learning"):
+        row = st.columns([4, 1], vertical_alignment="top")
+        chosen = row[0].radio("Learning mode", list(LEARNING_HELP), index=list(LEARNING_HELP).index(mode),
+                              format_func=lambda m: f"{m}: {LEARNING_HELP[m]}", key="set_learning",
+                              disabled=not admin)
+        _mark(row[1], mode != "propose")
+        submitted = st.form_submit_button("Save learning mode", type="primary", disabled=not admin)
+    if submitted:
+        if chosen == mode:
+            st.info("Nothing changed.")
+        elif common.succeeded(svc.set_learning_mode, chosen):
+            _saved(["set_learning"], f"Learning mode: {chosen} ({LEARNING_HELP[chosen]}).")
+
+
 def page() -> None:
     common = _common()
     st.title("Settings")
@@ -209,6 +241,8 @@ def page() -> None:
     _limits(svc, admin)
     st.divider()
     _retention(svc, admin)
+    st.divider()
+    _learning(svc, admin)
 
 
 if __name__ == "__main__":

@@ -16,14 +16,41 @@ def kb() -> None:
 @click.argument("file", required=False, type=click.Path(dir_okay=False))
 @click.option("--replace", is_flag=True, help="Replace the whole knowledge base (default: upsert by ID).")
 @click.option("--sample", is_flag=True, help="Import the sample knowledge base that ships with Trustfill.")
-def kb_import(file: str | None, replace: bool, sample: bool) -> None:
-    """Import FILE (.csv, .xlsx, .yaml, .json). All rows are checked first: a bad row imports nothing."""
+@click.option("--dry-run", is_flag=True, help="Show what the import would add, change (field by field), leave "
+              "unchanged, remove and which facts conflict; write nothing.")
+@click.option("--force", is_flag=True, help="Overwrite facts edited in the knowledge base since FILE was exported "
+              "(conflicts); without it a conflict stops the import.")
+def kb_import(file: str | None, replace: bool, sample: bool, dry_run: bool, force: bool) -> None:
+    """Import FILE (.csv, .xlsx, .yaml, .json). All rows are checked first: a bad row imports nothing.
+    Facts the file states exactly as the knowledge base does are left alone."""
+    from knowledge.service import SAMPLE_FACTS
+
     svc = service()
     if sample == bool(file):
         raise click.UsageError("Give a FILE or --sample (one of them).")
-    result = svc.import_sample(replace=replace) if sample else svc.import_library(file, replace=replace)
-    click.echo(f"Imported {result.path}: {result.added} added, {result.updated} updated"
-               + (f", {result.removed} replaced" if replace else "") + f"; {result.total} facts in the knowledge base.")
+    path, name = (SAMPLE_FACTS, "sample knowledge base") if sample else (file, file)
+    if dry_run:
+        preview = svc.preview_import(path, replace=replace, display_name=name)
+        _print_preview(preview)
+        click.echo(f"Dry run of {name}, nothing written: {preview.counts()}.")
+        return
+    result = svc.import_library(path, replace=replace, display_name=name, force=force)
+    click.echo(f"Imported {result.path}: {result.added} added, {result.updated} changed, {result.unchanged} unchanged"
+               + (f", {result.overwritten} conflict(s) overwritten" if result.overwritten else "")
+               + (f", {result.removed} removed" if replace else "") + f"; {result.total} facts in the knowledge base.")
+
+
+def _print_preview(preview) -> None:
+    for fact in preview.added:
+        click.echo(f"  added      {fact.id}: {fact.question}")
+    for change in preview.changed:
+        click.echo(f"  changed    {change.id}: {change.describe()}")
+    for change in preview.conflicts:
+        click.echo(f"  CONFLICT   {change.id}: edited in the knowledge base since the export (version "
+                   f"{change.kb_version} now, {change.file_version} in the file); importing would set "
+                   f"{change.describe()}")
+    for fact in preview.removed:
+        click.echo(f"  removed    {fact.id}: {fact.question}")
 
 
 @kb.command("export")
