@@ -186,6 +186,22 @@ def propose_fact(conn: Connection, fact: Fact, *, actor: str, source: dict[str, 
     return proposal
 
 
+def join_fact(conn: Connection, proposal: Proposal, wording: str, *, source: dict[str, Any]) -> Proposal:
+    """The same new fact asked again (another file, another wording): one proposal, every wording and source.
+
+    Accepting the fact proposal adds the extra wordings as its alternate questions."""
+    if proposal.kind != "fact" or proposal.status != "pending":
+        return proposal
+    wording = " ".join((wording or "").split())
+    wordings = list(proposal.payload.get("wordings", []))
+    known = {wording_key(proposal.wording), *(wording_key(w) for w in wordings)}
+    if wording and wording_key(wording) not in known and not looks_like_form_field(wording):
+        payload = {**proposal.payload, "wordings": [*wordings, wording]}
+        conn.execute(proposals_table.update().where(proposals_table.c.id == proposal.id).values(payload=payload))
+        proposal.payload = payload
+    return _add_source(conn, proposal, audit._jsonable(source))
+
+
 def propose_conflict(conn: Connection, fact_id: str, *, question: str, answer: str, comment: str, actor: str,
                      source: dict[str, Any]) -> Proposal | None:
     """``question`` answered ``answer`` where fact ``fact_id`` says otherwise: a person settles it."""

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
+from knowledge.harvest_ops import HarvestOps
 from knowledge.proposal_ops import ProposalOps
 from knowledge.service import KnowledgeOps
 from trustfill import audit
@@ -50,5 +51,6 @@ class ServiceBase:
             return audit.query(conn, **filters)
 
 
-class Service(LifecycleOps, TeamOps, ProposalOps, KnowledgeOps, QuestionnaireOps, ReviewOps, ExportOps, ServiceBase):
+class Service(LifecycleOps, TeamOps, HarvestOps, ProposalOps, KnowledgeOps, QuestionnaireOps, ReviewOps, ExportOps,
+              ServiceBase):
     """Everything Trustfill does, as the given actor."""

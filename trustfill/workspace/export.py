@@ -140,6 +140,11 @@ class ExportOps:
         if fill not in FILL_LEVELS:
             raise TrustfillError(f"--fill must be one of {', '.join(FILL_LEVELS)}, not '{fill}'.")
         qid = self.upload_questionnaire(src, product=product, customer=customer, overrides=overrides)
+        if overwrite_prefilled:
+            with self.tx() as conn:  # the customer's answers give way to the knowledge base's, not kept as-is
+                conn.execute(questions_table.update().where(
+                    questions_table.c.questionnaire_id == qid, questions_table.c.prefilled.is_(True)).values(
+                    origin="auto", answer="", comment=""))
         self.run_matching(qid)
         result = self.export_filled(qid, out, fill=fill, mark_unreviewed=mark_unreviewed,
                                     overwrite_prefilled=overwrite_prefilled)
