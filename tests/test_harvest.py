@@ -410,3 +410,35 @@ def test_hecvat3_into_the_sample_proposes_alternates_not_duplicate_facts(tf_home
     assert sample["alternate"] >= 10, sample
     assert sample["fact"] + sample["alternate"] + sample["conflict"] >= empty["fact"] - 2
     assert sample["fact"] <= empty["fact"] - sample["alternate"], (sample, empty)
+
+
+# ---- the Harvest step of the Knowledge base page
+def test_app_harvest_step_uploads_shows_progress_and_proposes(tf_home, tmp_path):
+    from streamlit.testing.v1 import AppTest
+
+    Service().set_match_settings(semantic=False)
+    at = AppTest.from_file(str(Path(__file__).resolve().parent.parent / "app.py"), default_timeout=60)
+    at.run()
+    at.switch_page("trustfill/app_pages/knowledge.py").run()
+    assert not at.exception, at.exception
+    data = yes_no_workbook(tmp_path / "filled.xlsx").read_bytes()
+    at.file_uploader(key="hv_upload_0").set_value(("our 2025 answers.xlsx", data, "application/octet-stream")).run()
+    at.text_input(key="hv_label").set_value("HECVAT 2025").run()
+    at.button(key="hv_run").click().run()
+    assert not at.exception, at.exception
+    assert not at.error, [e.value for e in at.error]
+    # The app's first run loaded the sample knowledge base: some answers are known facts' wordings or conflicts.
+    assert any("6 proposal(s)" in s.value for s in at.success), [s.value for s in at.success]
+    proposals = Service().proposals()
+    assert len(proposals) == 6
+    assert {s["file"] for p in proposals for s in p.sources} == {"our 2025 answers.xlsx"}
+    assert {s["harvest"] for p in proposals for s in p.sources} == {"HECVAT 2025"}
+    (shown,) = [d.value for d in at.dataframe if "Form fields left out" in d.value.columns]
+    row = shown.iloc[0]
+    assert (row["New facts"] + row["New wordings"] + row["Conflicts"], row["Form fields left out"]) == (6, 5)
+    # A file that is not a questionnaire: an error box, nothing proposed.
+    at.file_uploader(key="hv_upload_1").set_value(("notes.xlsx", b"not a workbook", "application/octet-stream")).run()
+    at.button(key="hv_run").click().run()
+    assert not at.exception, at.exception
+    assert any("notes.xlsx" in e.value for e in at.error)
+    assert len(Service().proposals()) == 6

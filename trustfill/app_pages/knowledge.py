@@ -215,3 +215,7 @@ with exp, st.container(border=True):
     if made:
         st.download_button("Download knowledge base", made[1], file_name=f"knowledge-base{made[0]}",
                            mime=FORMATS[made[0]], icon=":material/download:", key="kb_download", on_click="ignore")
+
+from trustfill.app_pages.harvest import harvest_section  # noqa: E402  (the Harvest step has its own module)
+
+harvest_section(svc)
