@@ -257,7 +257,9 @@ def accept(conn: Connection, proposal_id: int, *, actor: str, today: dt.date | N
             "alternate_questions": [*fact.alternate_questions, *wordings]}), expected_version=fact.version)
         audit.record(conn, actor, "fact_accept", "fact", fact.id, proposal=proposal.id)
     elif proposal.kind == "conflict":
-        if fact.version != proposal.payload.get("fact_version"):
+        # What it answers changed since the conflict was found (a new wording or the fact's own acceptance
+        # does not: a harvest's conflict with its own new fact is accepted after that fact, in one batch).
+        if (fact.answer, fact.comment) != (proposal.payload.get("fact_answer"), proposal.payload.get("fact_comment")):
             raise Conflict(f"Fact '{fact.id}' changed since this conflict was found (now '{fact.answer}'); "
                            "discard the proposal or edit the fact by hand.")
         before = {"answer": fact.answer, "comment": fact.comment}

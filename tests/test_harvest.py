@@ -254,6 +254,11 @@ def test_two_files_one_proposal_with_both_sources_and_their_disagreement_a_confl
     assert [s["file"] for s in enc.sources] == ["acme.csv", "globex.csv"]
     (conflict,) = pending(svc, "conflict")
     assert (conflict.payload["answer"], conflict.payload["fact_answer"]) == ("Yes", "No")
+    # Accepting everything at once: the new fact first, then its conflict (the fact's acceptance is no change
+    # to what it answers, so the conflict still holds).
+    svc.accept_proposals([p.id for p in pending(svc)])
+    fact = svc.fact(conflict.fact_id)
+    assert (fact.status, fact.answer, fact.comment) == ("active", "Yes", "Break-glass.")
 
 
 def test_a_paraphrase_joins_the_pending_fact_and_becomes_its_alternate(svc, tmp_path):
