@@ -203,6 +203,7 @@ def _propose(conn: Connection, known: _Known, item: Answered, fact: Fact | None,
         current = store.get_fact(conn, proposal.fact_id)
         if same_answer(current.answer, item.answer):
             kb_proposals.join_fact(conn, proposal, item.question, source=source)
+            known.facts_proposed.setdefault(key, proposal)
         else:
             kb_proposals.propose_conflict(conn, current.id, question=item.question, answer=item.answer,
                                           comment=item.comment, actor=actor, source=source)

@@ -27,7 +27,11 @@ _MORE_FORM_WORDS = re.compile(r"\b(link|hyperlink|web ?site|homepage|version num
 _EMAIL = re.compile(r"^[\w.+'-]+@[\w-]+(\.[\w-]+)+$")
 _URL = re.compile(r"^(https?://|www\.)\S+$", re.I)
 _PHONE = re.compile(r"^\+?[\d\s().-]{7,20}$")
-_DATE_LABEL = re.compile(r"\bdate\b", re.I)
+# The date the file states it was completed ("Date", "Date completed"), not a date it asks about
+# ("Date of last penetration test").
+_DATE_LABEL = re.compile(r"^\s*(?:(?:completion|submission|signature|response|today'?s)\s+)?date"
+                         r"(?:\s+(?:completed|submitted|signed|of (?:completion|submission|response)))?\s*:?\s*$", re.I)
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}(?:[ T]\d{2}:\d{2}(?::\d{2})?)?$")
 _DATE_FORMATS = ("%Y-%m-%d", "%m/%d/%Y", "%d/%m/%Y", "%d.%m.%Y", "%B %d, %Y", "%d %B %Y", "%b %d, %Y")
 # "Yes - we encrypt..." written in the comment column alone: the answer is the leading word.
 _LEADING_ANSWER = re.compile(r"^\s*(yes|no|n/?a|not applicable)\b[\s,.;:)-]*(.*)$", re.I | re.S)
@@ -92,8 +96,8 @@ def is_form_field(question: str, answer: str) -> bool:
         len(question.split()) <= 8 and "?" not in question
         and bool(_ABOUT_RESPONDENT.search(question) or _MORE_FORM_WORDS.search(question)))
     value = answer.strip()
-    details = bool(_EMAIL.match(value) or _URL.match(value) or (_PHONE.match(value) and any(c.isdigit() for c in value))
-                   or parse_date(value))
+    phone = bool(_PHONE.match(value)) and sum(c.isdigit() for c in value) >= 9  # not a year range
+    details = bool(_EMAIL.match(value) or _URL.match(value) or phone or parse_date(value))
     return label or details
 
 
@@ -102,8 +106,14 @@ def parse_date(value: str) -> dt.date | None:
     if not text or len(text) > 30:
         return None
     for fmt in _DATE_FORMATS:
+        if fmt == "%Y-%m-%d":
+            if not _ISO_DATE.match(text):
+                continue
+            text_here = text[:10]  # a date cell read with its time of day
+        else:
+            text_here = text
         try:
-            return dt.datetime.strptime(text[:10] if fmt == "%Y-%m-%d" else text, fmt).date()
+            return dt.datetime.strptime(text_here, fmt).date()
         except ValueError:
             continue
     return None

@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from conftest import QUESTIONNAIRES, needs_shared
-from knowledge.harvest_read import read_filled
+from knowledge.harvest_read import is_form_field, read_filled
 from trustfill.errors import InputFileError, PermissionDenied
 from trustfill.roles import Actor
 from trustfill.service import Service
@@ -150,6 +150,25 @@ def test_form_fields_are_kept_out(svc, tmp_path):
         ("Do you publish a status page?", "Yes", "status.skyward.example")])
     result = svc.harvest_files([path])
     assert (result.files[0].answered, result.files[0].form_fields) == (1, 2)
+
+
+@pytest.mark.parametrize(("question", "answer", "form"), [
+    ("Vendor Hosting Regions", "EU, US", True),  # a label about the respondent
+    ("Who is your security contact?", "security@skyward.example", True),
+    ("Support phone number", "+44 20 7946 0000", True),
+    ("Date of your last penetration test?", "2024-11-02", True),  # a bare date dates, it is no practice
+    ("How long have you operated this service?", "2019 - 2023", False),  # a year range is no phone number
+    ("Do you encrypt backups?", "Yes", False),
+    ("Describe your patching process.", "Critical patches within 72 hours.", False),
+])
+def test_form_field_or_practice(question, answer, form):
+    assert is_form_field(question, answer) is form
+
+
+def test_the_stated_date_is_the_completion_date_not_a_date_asked_about(tmp_path):
+    form = [("Date of last penetration test", "2024-11-02"), ("Date completed", "2025-03-14")]
+    assert read_filled(yes_no_workbook(tmp_path / "a.xlsx", form=form)).stated_date == dt.date(2025, 3, 14)
+    assert read_filled(yes_no_workbook(tmp_path / "b.xlsx", form=form[:1])).stated_date is None
 
 
 def test_answer_only_in_the_comment_column(svc, tmp_path):
