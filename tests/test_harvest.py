@@ -347,6 +347,15 @@ def test_cli_harvest_then_accept(tf_home, tmp_path, capsys):
     assert "Accepted 6 proposal(s)" in capsys.readouterr().out
     assert main(["kb", "harvest", str(path)]) == 0
     assert "nothing new" in capsys.readouterr().out
+    folder = tmp_path / "answered"
+    folder.mkdir()
+    shutil.copyfile(path, folder / "filled.xlsx")
+    csv_answers(folder / "more.csv", [("Do you keep a register of company laptops?", "Yes", "")])
+    (folder / "~$filled.xlsx").write_bytes(b"Excel's lock file")
+    (folder / "notes.txt").write_text("not a questionnaire")
+    assert main(["kb", "harvest", str(folder)]) == 0
+    out = capsys.readouterr().out
+    assert "filled.xlsx: 6 answered question(s): nothing new" in out and "more.csv: 1 answered" in out
     assert main(["kb", "harvest", str(tmp_path / "nope.xlsx")]) != 0
     err = capsys.readouterr().err.strip().splitlines()
     assert len(err) == 1 and err[0].startswith("Error:") and "nope.xlsx" in err[0]
