@@ -270,8 +270,14 @@ def accept(conn: Connection, proposal_id: int, *, actor: str, today: dt.date | N
                      changes={k: {"before": before[k], "after": after[k]} for k in after})
     decided = _decided(conn, proposal, "accepted", actor)
     audit.record(conn, actor, "proposal_accept", "proposal", proposal.id, kind=proposal.kind,
-                 fact_id=proposal.fact_id, wording=proposal.wording)
+                 fact_id=proposal.fact_id, wording=proposal.wording, **_files(proposal))
     return decided
+
+
+def _files(proposal: Proposal) -> dict[str, list[str]]:
+    """The harvested files a decision rests on (by SHA-256), for the audit trail."""
+    hashes = sorted({s["sha256"] for s in proposal.sources if s.get("sha256")})
+    return {"sha256": hashes} if hashes else {}
 
 
 def discard(conn: Connection, proposal_id: int, *, actor: str) -> Proposal:
@@ -285,7 +291,7 @@ def discard(conn: Connection, proposal_id: int, *, actor: str) -> Proposal:
             audit.record(conn, actor, "fact_retire", "fact", fact.id, proposal=proposal.id)
     decided = _decided(conn, proposal, "discarded", actor)
     audit.record(conn, actor, "proposal_discard", "proposal", proposal.id, kind=proposal.kind,
-                 fact_id=proposal.fact_id, wording=proposal.wording)
+                 fact_id=proposal.fact_id, wording=proposal.wording, **_files(proposal))
     return decided
 
 

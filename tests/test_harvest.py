@@ -319,6 +319,8 @@ def test_a_discarded_proposal_is_never_proposed_again(svc, tmp_path):
     svc.harvest_files([path])
     (proposal,) = pending(svc)
     svc.discard_proposals([proposal.id])
+    (decision,) = svc.audit_log(action="proposal_discard")
+    assert decision["details"]["sha256"] == [proposal.sources[0]["sha256"]]  # which file the decision was about
     assert sum(svc.harvest_files([path]).new.values()) == 0
     assert svc.fact(proposal.fact_id).status == "retired"
 
