@@ -76,10 +76,13 @@ class _Known:
     def __init__(self, conn: Connection, product: str, settings: MatchSettings):
         every = store.list_facts(conn, statuses=None)
         self.taken = {f.id for f in every}
-        self.active = [f for f in every if f.status == "active" and f.applies_to(product or None)]
+        # The facts answering would index (store.list_facts(product=...)), so both share one engine.
+        self.active = [f for f in every if f.status == "active" and (not product or f.applies_to(product))]
         self.by_id = {f.id: f for f in every}
         self.by_key: dict[str, Fact] = {}
         for f in self.active:
+            if not f.applies_to(product or None):
+                continue
             for q in f.all_questions:
                 self.by_key.setdefault(wording_key(q), f)
         self.settings = settings

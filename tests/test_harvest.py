@@ -314,6 +314,24 @@ def test_matches_the_knowledge_base_as_alternates_and_conflicts(svc, tmp_path):
     assert "Is 2FA available for end users of the service?" in svc.fact("customer-mfa").alternate_questions
 
 
+def test_another_products_fact_is_not_this_products_answer(svc, tmp_path):
+    from knowledge.model import Fact
+
+    question = "Do you keep customer data in the EU only?"
+    svc.save_fact(Fact(id="eu-only-wiki", question=question, answer="Yes", product="wiki"), expected_version=None)
+    svc.save_fact(Fact(id="eu-only-planner", question=question, answer="No", product="planner"),
+                  expected_version=None)
+    path = csv_answers(tmp_path / "a.csv", [(question, "Yes", "")])
+    assert dict(svc.harvest_files([path], product="Wiki").new) == {}  # wiki's own fact says so already
+    assert dict(svc.harvest_files([path], product="planner").new) == {"conflict": 1}
+    (conflict,) = pending(svc, "conflict")
+    assert conflict.fact_id == "eu-only-planner"
+    result = svc.harvest_files([path], product="timesheets")  # no fact of timesheets, nor product-less
+    assert dict(result.new) == {"fact": 1}
+    (new,) = svc.facts(statuses=("proposed",))
+    assert new.product == "timesheets"
+
+
 def test_a_discarded_proposal_is_never_proposed_again(svc, tmp_path):
     path = csv_answers(tmp_path / "a.csv", [("Do you keep a register of company laptops?", "Yes", "")])
     svc.harvest_files([path])
