@@ -495,3 +495,43 @@ def test_app_harvest_step_uploads_shows_progress_and_proposes(tf_home, tmp_path)
     assert not at.exception, at.exception
     assert any("notes.xlsx" in e.value for e in at.error)
     assert len(Service().proposals()) == 6
+
+
+# ---- hostile files: the same clear errors as an upload, and nothing proposed
+@pytest.fixture(scope="module")
+def hostile_files(tmp_path_factory):
+    cache: dict = {}
+    root = tmp_path_factory.mktemp("hostile-harvest")
+
+    def get(builder) -> Path:
+        if builder not in cache:
+            folder = root / builder.__name__
+            folder.mkdir()
+            cache[builder] = builder(folder)
+        return cache[builder]
+
+    return get
+
+
+def _questionnaire_cases():
+    from test_hostile import CASES
+
+    return [c for c in CASES if c.kind == "questionnaire"]
+
+
+@pytest.mark.parametrize("case", _questionnaire_cases(), ids=lambda c: c.name)
+def test_hostile_files(tf_home, hostile_files, case):
+    from trustfill.config import Limits
+    from trustfill.errors import TrustfillError
+
+    path = hostile_files(case.build)
+    svc = Service(limits=Limits(**case.limits) if case.limits else None)
+    if case.error:
+        # Two file types an upload refuses by name before reading; harvest leaves that to the readers.
+        own = {"legacy .xls": r"legacy Excel 97-2003 \(\.xls\) file", ".exe upload": r"unsupported file type '\.exe'"}
+        with pytest.raises(TrustfillError, match=own.get(case.name, case.error)):
+            svc.harvest_files([path])
+        assert svc.proposals(statuses=None) == [] and svc.audit_log(action="kb_harvest") == []
+    else:
+        result = svc.harvest_files([path])
+        assert len(result.files) == 1
