@@ -127,7 +127,8 @@ def category_of(section: str) -> str:
 
 def answer_and_comment(q: DetectedQuestion) -> tuple[str, str] | None:
     """What the vendor wrote: the answer cell (or the marked column) and the explanation; None if nothing."""
-    answer, comment = (q.existing_answer or "").strip(), (q.existing_comment or "").strip()
+    # NUL never means anything (and a fact drops it): a cell of NULs is an empty cell.
+    answer, comment = ((v or "").replace("\x00", "").strip() for v in (q.existing_answer, q.existing_comment))
     if q.answer_kind == "split" and "," in answer:
         return None  # two columns marked: which one holds is for a person, not a guess
     if not answer and comment:
