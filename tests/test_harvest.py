@@ -181,7 +181,6 @@ def test_answer_only_in_the_comment_column(svc, tmp_path):
     assert "Are backups restored and tested every quarter?" not in facts  # nothing written: not answered
 
 
-
 def test_na_answers_are_kept_and_equal_other_spellings_of_na(svc, tmp_path):
     svc.harvest_files([yes_no_workbook(tmp_path / "filled.xlsx")])
     phi = facts_proposed(svc)["Do you process protected health information?"]
