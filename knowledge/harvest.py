@@ -106,13 +106,14 @@ class _Known:
                 found[i] = self.by_id.get(fact_id) if fact_id else None
         return found
 
-    def pending_matches(self, conn: Connection, items: list[Answered], known: list[Fact | None]) -> list[str | None]:
+    def pending_matches(self, items: list[Answered], known: list[Fact | None]) -> list[str | None]:
         """For questions nothing active answers: the pending proposed fact an engine match finds."""
         pending = {p.fact_id: p for p in self.facts_proposed.values() if p.status == "pending"}
         todo = [i for i, f in enumerate(known)
                 if f is None and wording_key(items[i].question) not in self.facts_proposed]
         found: list[str | None] = [None] * len(items)
-        facts = [self.by_id[i].model_copy(update={"status": "active"}) for i in pending if i in self.by_id]
+        facts = [self.by_id[i].model_copy(update={"status": "active"}) for i in pending
+                 if i in self.by_id and self.by_id[i].status == "proposed"]  # not one declined meanwhile
         if todo and facts:
             for i, fact_id in zip(todo, _decide(facts, [items[i] for i in todo], self.product, self.settings),
                                   strict=True):
@@ -162,7 +163,7 @@ def harvest(conn: Connection, files: list[FilledFile], *, product: str, label: s
         before = _last_id(conn)
         known = _Known(conn, product, settings)
         matched = known.matches(filled.answered)
-        paraphrased = known.pending_matches(conn, filled.answered, matched)
+        paraphrased = known.pending_matches(filled.answered, matched)
         outcome = FileOutcome(filled.name, filled.sha256, len(filled.answered), len(filled.form_fields),
                               filled.unanswered, filled.skipped)
         for item, fact, pending_id in zip(filled.answered, matched, paraphrased, strict=True):
@@ -201,9 +202,9 @@ def _propose(conn: Connection, known: _Known, item: Answered, fact: Fact | None,
     if proposal is None and pending_id is not None:
         proposal = next((p for p in known.facts_proposed.values() if p.fact_id == pending_id), None)
     if proposal is not None:
-        if proposal.status != "pending":
-            return  # decided once: accepted ones are facts now, discarded ones are never proposed again
         current = store.get_fact(conn, proposal.fact_id)
+        if proposal.status != "pending" or current.status != "proposed":
+            return  # decided once: accepted ones are facts now, discarded or declined ones never proposed again
         if same_answer(current.answer, item.answer):
             kb_proposals.join_fact(conn, proposal, item.question, source=source)
             known.facts_proposed.setdefault(key, proposal)

@@ -341,6 +341,14 @@ def test_a_discarded_proposal_is_never_proposed_again(svc, tmp_path):
     assert decision["details"]["sha256"] == [proposal.sources[0]["sha256"]]  # which file the decision was about
     assert sum(svc.harvest_files([path]).new.values()) == 0
     assert svc.fact(proposal.fact_id).status == "retired"
+    # Declined on the Knowledge base page (the fact retired, its proposal left open): not proposed again either.
+    other = csv_answers(tmp_path / "b.csv", [("Do you keep a register of company phones?", "Yes", "")])
+    svc.harvest_files([other])
+    (fact,) = svc.facts(statuses=("proposed",))
+    svc.retire_fact(fact.id, expected_version=fact.version)
+    disagreeing = csv_answers(tmp_path / "c.csv", [("Do you keep a register of company phones?", "No", "")])
+    assert sum(svc.harvest_files([disagreeing]).new.values()) == 0  # no conflict with a declined fact
+    assert [len(p.sources) for p in pending(svc)] == [1]
 
 
 def test_a_viewer_may_not_harvest_and_a_bad_file_proposes_nothing(svc, tmp_path):
