@@ -19,7 +19,7 @@ from openpyxl import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
 from conftest import QUESTIONNAIRES, needs_shared
-from knowledge.harvest_read import is_form_field, read_filled
+from knowledge.harvest_read import category_of, is_form_field, read_filled
 from trustfill.errors import InputFileError, PermissionDenied
 from trustfill.roles import Actor
 from trustfill.service import Service
@@ -163,6 +163,16 @@ def test_form_fields_are_kept_out(svc, tmp_path):
 ])
 def test_form_field_or_practice(question, answer, form):
     assert is_form_field(question, answer) is form
+
+
+@pytest.mark.parametrize(("section", "category"), [
+    ("HIPAA - Optional based on QUALIFIER response.", "HIPAA"),  # HECVAT 3: the instruction is not the category
+    ("DRP - Respond to as many questions below as possible.", "DRP"),
+    ("SECTION 1 - GOVERNANCE", "SECTION 1 - GOVERNANCE"),
+    ("Application & Interface Security", "Application & Interface Security"),
+])
+def test_category_is_the_heading_without_its_instruction(section, category):
+    assert category_of(section) == category
 
 
 def test_the_stated_date_is_the_completion_date_not_a_date_asked_about(tmp_path):
