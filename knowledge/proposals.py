@@ -186,6 +186,22 @@ def propose_fact(conn: Connection, fact: Fact, *, actor: str, source: dict[str, 
     return proposal
 
 
+def join_fact(conn: Connection, proposal: Proposal, wording: str, *, source: dict[str, Any]) -> Proposal:
+    """The same new fact asked again (another file, another wording): one proposal, every wording and source.
+
+    Accepting the fact proposal adds the extra wordings as its alternate questions."""
+    if proposal.kind != "fact" or proposal.status != "pending":
+        return proposal
+    wording = " ".join((wording or "").split())
+    wordings = list(proposal.payload.get("wordings", []))
+    known = {wording_key(proposal.wording), *(wording_key(w) for w in wordings)}
+    if wording and wording_key(wording) not in known and not looks_like_form_field(wording):
+        payload = {**proposal.payload, "wordings": [*wordings, wording]}
+        conn.execute(proposals_table.update().where(proposals_table.c.id == proposal.id).values(payload=payload))
+        proposal.payload = payload
+    return _add_source(conn, proposal, audit._jsonable(source))
+
+
 def propose_conflict(conn: Connection, fact_id: str, *, question: str, answer: str, comment: str, actor: str,
                      source: dict[str, Any]) -> Proposal | None:
     """``question`` answered ``answer`` where fact ``fact_id`` says otherwise: a person settles it."""
@@ -241,7 +257,9 @@ def accept(conn: Connection, proposal_id: int, *, actor: str, today: dt.date | N
             "alternate_questions": [*fact.alternate_questions, *wordings]}), expected_version=fact.version)
         audit.record(conn, actor, "fact_accept", "fact", fact.id, proposal=proposal.id)
     elif proposal.kind == "conflict":
-        if fact.version != proposal.payload.get("fact_version"):
+        # What it answers changed since the conflict was found (a new wording or the fact's own acceptance
+        # does not: a harvest's conflict with its own new fact is accepted after that fact, in one batch).
+        if (fact.answer, fact.comment) != (proposal.payload.get("fact_answer"), proposal.payload.get("fact_comment")):
             raise Conflict(f"Fact '{fact.id}' changed since this conflict was found (now '{fact.answer}'); "
                            "discard the proposal or edit the fact by hand.")
         before = {"answer": fact.answer, "comment": fact.comment}
@@ -252,8 +270,14 @@ def accept(conn: Connection, proposal_id: int, *, actor: str, today: dt.date | N
                      changes={k: {"before": before[k], "after": after[k]} for k in after})
     decided = _decided(conn, proposal, "accepted", actor)
     audit.record(conn, actor, "proposal_accept", "proposal", proposal.id, kind=proposal.kind,
-                 fact_id=proposal.fact_id, wording=proposal.wording)
+                 fact_id=proposal.fact_id, wording=proposal.wording, **_files(proposal))
     return decided
+
+
+def _files(proposal: Proposal) -> dict[str, list[str]]:
+    """The harvested files a decision rests on (by SHA-256), for the audit trail."""
+    hashes = sorted({s["sha256"] for s in proposal.sources if s.get("sha256")})
+    return {"sha256": hashes} if hashes else {}
 
 
 def discard(conn: Connection, proposal_id: int, *, actor: str) -> Proposal:
@@ -267,7 +291,7 @@ def discard(conn: Connection, proposal_id: int, *, actor: str) -> Proposal:
             audit.record(conn, actor, "fact_retire", "fact", fact.id, proposal=proposal.id)
     decided = _decided(conn, proposal, "discarded", actor)
     audit.record(conn, actor, "proposal_discard", "proposal", proposal.id, kind=proposal.kind,
-                 fact_id=proposal.fact_id, wording=proposal.wording)
+                 fact_id=proposal.fact_id, wording=proposal.wording, **_files(proposal))
     return decided
 
 

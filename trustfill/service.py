@@ -13,6 +13,7 @@ from typing import Any
 
 from sqlalchemy.engine import Connection, Engine
 
+from knowledge.harvest_ops import HarvestOps
 from knowledge.proposal_ops import ProposalOps
 from knowledge.service import KnowledgeOps
 from trustfill import audit
@@ -78,6 +79,7 @@ class ServiceBase:
             return audit.query(conn, **filters)
 
 
-class Service(LifecycleOps, BackupOps, TeamOps, ProposalOps, KnowledgeOps, QuestionnaireOps, ReviewOps, ExportOps,
+class Service(LifecycleOps, BackupOps, TeamOps, HarvestOps, ProposalOps, KnowledgeOps, QuestionnaireOps, ReviewOps,
+              ExportOps,
               ServiceBase):
     """Everything Trustfill does, as the given actor."""

@@ -368,3 +368,7 @@ with exp, st.container(border=True):
 if upload is not None:
     with st.container(border=True):
         import_preview(upload, replace)
+
+from trustfill.app_pages.harvest import harvest_section  # noqa: E402  (the Harvest step has its own module)
+
+harvest_section(svc)

@@ -118,3 +118,6 @@ def kb_lint(today, threshold: float, strict: bool) -> None:
 from trustfill.cli.proposals import proposals  # noqa: E402  (a subgroup of its own module)
 
 kb.add_command(proposals)
+from trustfill.cli.harvest import harvest  # noqa: E402
+
+kb.add_command(harvest)

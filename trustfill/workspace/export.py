@@ -149,9 +149,13 @@ class ExportOps:
         # Upload and matching in one transaction: killed or failed half-way, nothing is committed
         # (no half-matched questionnaire without its match_run row) and the staged copy of the file
         # goes too. The write lock is held while matching runs, a few seconds for thousands of questions.
-        with self.tx():
+        with self.tx() as conn:
             qid = self.upload_questionnaire(src, product=product, customer=customer, overrides=overrides,
                                            stages=stages)
+            if overwrite_prefilled:  # the customer's answers give way to the knowledge base's, not kept as-is
+                conn.execute(questions_table.update().where(
+                    questions_table.c.questionnaire_id == qid, questions_table.c.prefilled.is_(True)).values(
+                    origin="auto", answer="", comment=""))
             self.run_matching(qid, stages=stages)
         result = self.export_filled(qid, out, fill=fill, mark_unreviewed=mark_unreviewed,
                                     overwrite_prefilled=overwrite_prefilled)
