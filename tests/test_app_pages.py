@@ -162,7 +162,7 @@ def test_filters_narrow_the_table(matched):
     assert len(at.data_editor[0].value) == sum(1 for r in rows if 90 <= r["score"] <= 100)
 
 
-def test_bulk_approve_above_a_confidence(matched):
+def test_bulk_approve_shows_the_exact_list_then_approves_it_on_confirm(matched):
     svc, qid = matched
     at = open_page(new_session(), "review")
     threshold = 80
@@ -172,9 +172,40 @@ def test_bulk_approve_above_a_confidence(matched):
     at.number_input(key=f"rev_min_{qid}").set_value(threshold).run()
     at.button(key=f"rev_bulk_{qid}").click().run()
     no_errors(at)
+    # The first click only previews: the exact questions, their answers and confidences, and the count.
+    assert not any(r["review_status"] == "approved" for r in svc.questions(qid))
+    listed = at.dataframe[0].value  # the preview, above the review table
+    by_id = {r["id"]: r for r in svc.questions(qid)}
+    assert sorted(listed["Question"]) == sorted(by_id[i]["text"] for i in expected)
+    assert set(zip(listed["Question"], listed["Answer"], strict=True)) == {(by_id[i]["text"], by_id[i]["answer"])
+                                                                         for i in expected}
+    assert any(f"Approve these {len(expected)} answers?" in m.value for m in at.markdown)
+    at.button(key="rev_bulk_cancel").click().run()
+    assert not any(r["review_status"] == "approved" for r in svc.questions(qid))
+    assert len(at.dataframe) == 1  # only the review table: the list is gone, nothing was approved
+
+    at.button(key=f"rev_bulk_{qid}").click().run()
+    at.button(key="rev_bulk_confirm").click().run()
+    no_errors(at)
     approved = {r["id"] for r in svc.questions(qid) if r["review_status"] == "approved"}
     assert approved == expected
-    assert any(f"Approved {len(expected)}" in s.value for s in at.success)
+    assert any(f"Approved {len(expected)}" in t.value for t in at.toast)
+
+
+def test_bulk_approve_confirm_leaves_alone_what_changed_since_the_preview(matched):
+    svc, qid = matched
+    at = open_page(new_session(), "review")
+    at.number_input(key=f"rev_min_{qid}").set_value(0).run()
+    at.button(key=f"rev_bulk_{qid}").click().run()
+    listed = svc.bulk_approve_preview(qid, min_score=0)
+    changed = listed[0]["id"]
+    svc.edit_answer(changed, answer="Changed by a colleague", comment="")
+    at.button(key="rev_bulk_confirm").click().run()
+    no_errors(at)
+    rows = {r["id"]: r for r in svc.questions(qid)}
+    assert rows[changed]["review_status"] == "pending"
+    assert all(rows[r["id"]]["review_status"] == "approved" for r in listed[1:])
+    assert any("changed since the preview" in w.value for w in at.warning)
 
 
 def test_detail_panel_edit_approve_pick_and_search(matched):

@@ -17,6 +17,7 @@ import streamlit as st
 from trustfill.errors import Conflict, TrustfillError
 from trustfill.roles import Actor
 from trustfill.service import Service
+from trustfill.workspace.export import AnswerFit, fit_of
 
 PAGES = {
     "questionnaires": "trustfill/app_pages/questionnaires.py",
@@ -98,6 +99,25 @@ def succeeded(action: Callable[..., Any], *args, **kwargs) -> bool:
     done = []
     attempt(lambda: done.append(action(*args, **kwargs)))
     return bool(done)
+
+
+def kept(key: str, default: Any) -> str:
+    """A widget key whose value survives a trip to another page; draw the widget with it, then ``keep``.
+
+    Streamlit drops a widget's state when a run does not draw it (another page), so a copy lives
+    under ``tf_kept`` and is put back before the widget is drawn again. Pass no ``value``/``index``
+    to the widget: its value comes from session state.
+    """
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.setdefault("tf_kept", {}).get(key, default)
+    return key
+
+
+def keep(*keys: str) -> None:
+    saved = st.session_state.setdefault("tf_kept", {})
+    for key in keys:
+        if key in st.session_state:
+            saved[key] = st.session_state[key]
 
 
 def flash(message: str, kind: str = "success") -> None:
@@ -185,7 +205,19 @@ def _frame(_svc: Service, key: tuple) -> pd.DataFrame:
     df["score"] = df["score"].astype(float)
     df["fact_id"] = df["fact_id"].fillna("")
     df["section"] = df["section"].fillna("")
+    # What export will write in each answer cell, known while reviewing (the export's own fitting).
+    fits = [_fit(r) for r in rows]
+    df["fits"] = [f.fits for f in fits]
+    df["cell_value"] = [f.cell_value for f in fits]
+    df["choices"] = [", ".join(f.choices) for f in fits]
     return df.drop(columns=["target"]).set_index("id", drop=False)
+
+
+def _fit(row: dict) -> AnswerFit:
+    try:
+        return fit_of(row)
+    except TrustfillError:  # a layout an older intake wrote: export says so; the table need not
+        return AnswerFit(kind="none", choices=[], fits=True, cell_value="", comment_text="", note="")
 
 
 def questions_frame(svc: Service, qid: int) -> pd.DataFrame:

@@ -122,12 +122,30 @@ def _save_row(svc: Service, question_id: int, cells: dict, new: dict, version: i
     return row
 
 
+# Left to right: what identifies the row (pinned), then what a reviewer decides on, so at 1366 px the
+# decision columns are on screen beside the detail panel; the long texts follow (full text on hover).
+COLUMN_ORDER = ["ref", "question", "confidence", "match", "decision", "details", "answer", "cell", "why",
+                "comment", "fact", "stale", "section"]
+OPEN_ROW = "background-color: rgba(255, 196, 0, 0.28)"
+NOT_FITTING = "⚠ not in list"
+
+
+def _why(state: str, note: str) -> str:
+    """The matcher's reason, in the row, wherever a person has to look: "to review" and "unanswered"."""
+    return note if state in ("review", "unanswered") else ""
+
+
 def editor_table(shown: pd.DataFrame, stale: frozenset[str] = frozenset()) -> pd.DataFrame:
+    notes = shown["match_note"].fillna("") if "match_note" in shown else pd.Series("", index=shown.index)
     return pd.DataFrame({
         "ref": shown["ref"].where(shown["ref"] != "", shown["sheet"] + "!" + shown["row"].astype(str)),
         "section": shown["section"],
         "question": shown["text"],
         "answer": shown["answer"],
+        "cell": [("" if not choices else value or (NOT_FITTING if answer.strip() else ""))
+                 for choices, value, answer in zip(shown["choices"], shown["cell_value"], shown["answer"],
+                                                   strict=True)],
+        "why": [_why(state, note) for state, note in zip(shown["state"], notes, strict=True)],
         "comment": shown["comment"],
         "confidence": shown["score"],
         "match": shown["state"].map(lambda s: common.STATE_LABELS.get(s, s)),
@@ -138,20 +156,53 @@ def editor_table(shown: pd.DataFrame, stale: frozenset[str] = frozenset()) -> pd
     }).reset_index(drop=True)
 
 
-def table_config() -> dict:
+def styled(table: pd.DataFrame, open_pos: int | None, full_texts: pd.DataFrame):
+    """The table with the row open in the panel highlighted and full texts on hover.
+
+    Streamlit applies a Styler's colours and tooltips to the read-only columns of an editor (Ref,
+    Question, Confidence, Status, Cell, Why, Fact): enough to find the open row and read what is cut.
+    """
+    def highlight(row: pd.Series) -> list[str]:
+        return [OPEN_ROW if row.name == open_pos else ""] * len(row)
+
+    tips = pd.DataFrame("", index=table.index, columns=table.columns)
+    for column in ("ref", "question", "why", "cell"):
+        tips[column] = full_texts[column].to_numpy()
+    return table.style.apply(highlight, axis=1).set_tooltips(tips)
+
+
+def hover_texts(shown: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
+    """What hovering a cut cell shows: the full Ref and question, the whole reason, the allowed values."""
+    cell_tips = [(f"Allowed values: {choices}. Export writes: {value or 'nothing (the answer goes to the comment)'}"
+                  if choices else "") for choices, value in zip(shown["choices"], shown["cell_value"], strict=True)]
+    where = shown["sheet"] + "!" + shown["row"].astype(str)
+    return pd.DataFrame({"ref": (table["ref"] + " (" + where.to_numpy() + ")").to_numpy(),
+                         "question": table["question"].to_numpy(), "why": table["why"].to_numpy(),
+                         "cell": cell_tips})
+
+
+def table_config(can_decide: bool = True) -> dict:
+    """``can_decide``: an editor sees the Decision column read-only (only approvers decide)."""
     cc = st.column_config
     return {
-        "ref": cc.TextColumn("Ref", disabled=True, width=56),
+        "ref": cc.TextColumn("Ref", disabled=True, width=64, pinned=True, help="Hover for the full reference."),
         "section": cc.TextColumn("Section", disabled=True, width=90),
-        "question": cc.TextColumn("Question", disabled=True, width=330),
-        "answer": cc.TextColumn("Answer", width=150, help="Edit to change the answer (saved at once)."),
+        "question": cc.TextColumn("Question", disabled=True, width=200, pinned=True,
+                                  help="Hover a question for its full text."),
+        "answer": cc.TextColumn("Answer", width=160, help="Edit to change the answer (saved at once)."),
+        "cell": cc.TextColumn("Cell", disabled=True, width=80,
+                              help="What export writes in a drop-down answer cell; ⚠ when the answer is not one of "
+                                   "its allowed values (it then goes to the comment)."),
+        "why": cc.TextColumn("Why", disabled=True, width=160, help="Why the matcher left this to a person."),
         "comment": cc.TextColumn("Comment", width=220),
-        "confidence": cc.ProgressColumn("Confidence", min_value=0, max_value=100, format="%.0f",
-                                        width="small"),
-        "match": cc.TextColumn("Status", disabled=True, width="small"),
-        "decision": cc.SelectboxColumn("Decision", options=DECISIONS, required=True, width="small"),
+        "confidence": cc.ProgressColumn("Conf.", min_value=0, max_value=100, format="%.0f", width=62,
+                                        help="Confidence 0-100"),
+        "match": cc.TextColumn("Status", disabled=True, width=92),
+        "decision": cc.SelectboxColumn("Decision", options=DECISIONS, required=True,
+                                       width=86, disabled=not can_decide,
+                                       help=None if can_decide else "Only approvers decide; you can edit answers."),
         "fact": cc.TextColumn("Fact", disabled=True, width="small"),
         "stale": cc.CheckboxColumn("Stale", disabled=True, width=50,
                                    help="The answer's fact is past its review date: check it before approving."),
-        "details": cc.CheckboxColumn("Details", width="small", help="Show this question in the detail panel."),
+        "details": cc.CheckboxColumn("Open", width=52, help="Show this question in the detail panel."),
     }
