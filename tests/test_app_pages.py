@@ -12,8 +12,10 @@ from pathlib import Path
 import openpyxl
 import pytest
 from streamlit.testing.v1 import AppTest
+from test_team_support import fast_hashes, make_team  # noqa: F401 - fast_hashes: quick bcrypt (autouse)
 
 from knowledge.service import SAMPLE_FACTS
+from trustfill.roles import Actor
 from trustfill.service import Service
 
 REPO = Path(__file__).resolve().parent.parent
@@ -458,3 +460,170 @@ def test_overview_counts_how_answers_were_approved_and_the_gaps(matched):
     assert set(used["fact_id"]) >= {rows[0]["fact_id"], rows[1]["fact_id"]}
     assert list(used["fact_id"]) == [f["fact_id"] for f in svc.usage_stats()["facts"]]
     assert list(used["stale"]) == [f in svc.stale_fact_ids() for f in used["fact_id"]]
+
+
+# ---- issue 16: fit at review, the reviewer's place, immediate feedback, roles
+@pytest.fixture
+def dropdown(tf_home, tmp_path):
+    """A questionnaire with a Yes/No/N/A drop-down, matched to a knowledge base where one answer does not fit."""
+    from review_workbooks import dropdown_questionnaire, library_csv
+
+    svc = Service()
+    svc.import_library(library_csv(tmp_path / "lib.csv"), replace=True)
+    svc.set_match_settings(semantic=False)
+    qid, _ = svc.upload_and_match(dropdown_questionnaire(tmp_path / "acme.xlsx"))
+    return svc, qid
+
+
+def test_an_answer_that_will_not_fit_its_dropdown_is_flagged_before_approval(dropdown):
+    from review_workbooks import NOT_FITTING
+
+    svc, qid = dropdown
+    row = next(r for r in svc.questions(qid) if r["text"] == NOT_FITTING)
+    assert row["review_status"] == "pending" and row["match_status"] == "suggested"
+    at = open_page(new_session(), "review")
+    # In the table: the Cell column marks it, for every row, before anyone opens it.
+    meta = at.session_state["rev_meta"][qid]
+    table = at.data_editor[0].value
+    assert table.loc[meta.ids.index(row["id"]), "cell"] == "⚠ not in list"
+    fitting = next(r for r in svc.questions(qid) if r["answer"] == "Yes (AES-256)")
+    assert table.loc[meta.ids.index(fitting["id"]), "cell"] == "Yes"
+    # In the panel: the allowed values, and what export would do (cell empty, text to the comment).
+    at.selectbox(key="rev_detail_pick").set_value(row["id"]).run()
+    warning = next(w.value for w in at.warning if "Will not fit" in w.value)
+    assert "Yes, No, N/A" in warning and "Annually, by an independent firm" in warning
+    # The reviewer picks the cell value: the answer becomes "Yes", its text moves in front of the comment.
+    at.selectbox(key=f"det_cell_{row['id']}_{row['version']}").set_value("Yes")
+    at.button(key=f"det_cellgo_{row['id']}").click().run()
+    no_errors(at)
+    after = svc.question(row["id"])
+    assert after["answer"] == "Yes"
+    assert after["comment"].startswith("Annually, by an independent firm")
+    assert svc.answer_fit(row["id"]).cell_value == "Yes"
+    # A bulk-approve preview flags it too, before the click that approves.
+    other = svc.questions(qid)[0]
+    assert svc.answer_fit(other["id"]).fits
+
+
+def test_filters_sort_and_open_question_survive_a_decision_and_a_trip_to_another_page(dropdown):
+    svc, qid = dropdown
+    at = open_page(new_session(), "review")
+    at.multiselect(key=f"rev_states_{qid}").set_value(["suggested"]).run()
+    at.selectbox(key=f"rev_sort_{qid}").set_value("low").run()
+    at.text_input(key=f"rev_search_{qid}").set_value("encrypted").run()
+    shown = at.session_state["rev_meta"][qid].ids
+    assert len(shown) == 2
+    at.selectbox(key="rev_detail_pick").set_value(shown[1]).run()
+    at.checkbox(key="rev_auto_next").uncheck().run()
+    at.button(key=f"det_approve_{shown[1]}").click().run()
+    no_errors(at)
+    assert svc.question(shown[1])["review_status"] == "approved"
+    assert at.session_state["rev_detail_pick"] == shown[1]  # the panel stays on the decided question
+    assert at.session_state["rev_meta"][qid].ids == shown  # the approved row keeps its place
+
+    open_page(at, "export")
+    open_page(at, "review")
+    assert at.multiselect(key=f"rev_states_{qid}").value == ["suggested"]
+    assert at.selectbox(key=f"rev_sort_{qid}").value == "low"
+    assert at.text_input(key=f"rev_search_{qid}").value == "encrypted"
+    assert at.selectbox(key="rev_detail_pick").value == shown[1]
+    assert at.checkbox(key="rev_auto_next").value is False
+
+
+def test_a_decision_moves_the_panel_to_the_next_question(dropdown):
+    svc, qid = dropdown
+    at = open_page(new_session(), "review")
+    ids = at.session_state["rev_meta"][qid].ids
+    at.button(key=f"det_approve_{ids[0]}").click().run()
+    no_errors(at)
+    assert svc.question(ids[0])["review_status"] == "approved"
+    assert at.session_state["rev_detail_pick"] == ids[1]
+    assert any(t.value == "Approved." for t in at.toast)  # a toast: nothing shifts the table down
+    assert not at.success
+
+
+def test_to_review_rows_show_their_reason_in_the_table(matched):
+    svc, qid = matched
+    at = open_page(new_session(), "review")
+    meta = at.session_state["rev_meta"][qid]
+    table = at.data_editor[0].value
+    rows = {r["id"]: r for r in svc.questions(qid)}
+    review = [i for i in meta.ids if rows[i]["match_status"] == "review" and rows[i]["review_status"] == "pending"]
+    assert review, "the sample questionnaire has questions to review"
+    for i in review:
+        assert table.loc[meta.ids.index(i), "why"] == rows[i]["match_note"] != ""
+    suggested = next(i for i in meta.ids if rows[i]["match_status"] == "suggested")
+    assert table.loc[meta.ids.index(suggested), "why"] == ""
+
+
+def test_candidates_under_the_review_threshold_are_folded_away_without_use_buttons(matched):
+    svc, qid = matched
+    threshold = svc.match_settings().review_threshold
+    row = next(r for r in svc.questions(qid)
+               if any(a["fact_id"] != r["fact_id"] and a["score"] < threshold for a in r["alternatives"]))
+    at = open_page(new_session(), "review")
+    at.selectbox(key="rev_detail_pick").set_value(row["id"]).run()
+    weak = [a for a in row["alternatives"] if a["fact_id"] != row["fact_id"] and a["score"] < threshold]
+    strong = [a for a in row["alternatives"] if a["fact_id"] != row["fact_id"] and a["score"] >= threshold]
+    use_buttons = [b for b in at.button if b.key and b.key.startswith(f"det_alt_{row['id']}_")]
+    assert len(use_buttons) == len(strong[:5])
+    folded = next(e for e in at.expander if "under the review threshold" in e.label)
+    assert folded.label.startswith(f"{len(weak)} weaker")
+
+
+def test_editors_see_no_decision_controls(tf_home):
+    make_team()
+    svc = Service(actor=Actor("admin1", "admin"))
+    svc.ensure_sample_loaded()
+    svc.set_match_settings(semantic=False)
+    qid = svc.upload_questionnaire(SAMPLE_XLSX, product="planner")
+    svc.run_matching(qid)
+    at = AppTest.from_file(APP, default_timeout=60)
+    at.session_state["tf_user"] = "editor1"
+    at.run()
+    open_page(at, "review")
+    keys = {b.key for b in at.button if b.key}
+    assert f"rev_bulk_{qid}" not in keys
+    assert not any(k.startswith(("det_approve_", "det_reject_", "det_reopen_")) for k in keys)
+    assert not any(b.label == "Save and approve" for b in at.button)
+    assert any(b.label == "Save draft" for b in at.button)  # what an editor may do is there
+
+    at2 = AppTest.from_file(APP, default_timeout=60)
+    at2.session_state["tf_user"] = "approver1"
+    at2.run()
+    open_page(at2, "review")
+    assert f"rev_bulk_{qid}" in {b.key for b in at2.button if b.key}
+
+
+def test_upload_of_the_same_file_again_warns_and_links_to_the_first(tf_home):
+    svc = Service()
+    svc.ensure_sample_loaded()
+    svc.set_match_settings(semantic=False)
+    first = svc.upload_questionnaire(SAMPLE_XLSX, product="planner", customer="Acme")
+    at = new_session()
+    at.file_uploader[0].set_value((SAMPLE_XLSX.name, SAMPLE_XLSX.read_bytes(), "application/octet-stream")).run()
+    no_errors(at)
+    warning = next(w.value for w in at.warning if "already uploaded" in w.value)
+    assert f"#{first}" in warning
+    at.button(key=f"up_same_{first}").click().run()
+    assert at.title[0].value == "Review"
+    assert at.session_state["tf_qid"] == first
+    # Different bytes: no warning.
+    at = new_session()
+    at.file_uploader[0].set_value(("other.csv", b"Question,Answer\nIs data encrypted?,\n", "text/csv")).run()
+    assert not any("already uploaded" in w.value for w in at.warning)
+
+
+def test_upload_reports_named_stages(tf_home, tmp_path):
+    from review_workbooks import dropdown_questionnaire, library_csv
+
+    svc = Service()
+    svc.import_library(library_csv(tmp_path / "lib.csv"), replace=True)
+    svc.set_match_settings(semantic=False)
+    stages = []
+    qid, progress = svc.upload_and_match(dropdown_questionnaire(tmp_path / "q.xlsx"),
+                                         progress=lambda stage, f: stages.append((stage, f)))
+    names = [s for s, _ in stages]
+    assert names[0] == "reading workbook" and "matching" in names and names[-1] == "saving"
+    assert [f for _, f in stages] == sorted(f for _, f in stages)
+    assert progress.total == 6 and svc.questionnaire(qid)["matched_at"] is not None

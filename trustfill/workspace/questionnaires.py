@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import shutil
@@ -332,6 +333,28 @@ class QuestionnaireOps:
         for f in config.exports_dir().glob(f"q{qid}-*"):
             f.unlink(missing_ok=True)
 
+    # ---- the app's upload: one call, named stages, and a word when the same file is already here
+    def upload_and_match(self, src: str | os.PathLike, *, progress: Callable[[str, float], None] | None = None,
+                         **upload) -> tuple[int, Progress]:
+        """Upload then match, reporting ``progress(stage, fraction)`` at each stage boundary: "reading
+        workbook", "matching" (after each chunk is matched and saved), "saving" (the last write)."""
+        report = progress or (lambda stage, fraction: None)
+        report("reading workbook", 0.0)
+        qid = self.upload_questionnaire(src, **upload)
+        report("matching", 0.1)
+
+        def matched(fraction: float) -> None:
+            report("saving" if fraction >= 1.0 else "matching", 0.1 + 0.85 * fraction)
+
+        return qid, self.run_matching(qid, progress=matched)
+
+    def same_file_questionnaires(self, path: str | os.PathLike) -> list[dict]:
+        """Questionnaires whose stored file has exactly these bytes (SHA-256), newest first."""
+        self.require("read")
+        digest = _sha256(Path(path))
+        return [q for q in self.list_questionnaires()
+                if _stored_sha256(config.uploads_dir() / q["stored_file"]) == digest]
+
 
 def _match_values(row, match, by_id: dict) -> dict:
     values = dict(fact_id=match.fact_id, score=round(float(match.score), 1), match_status=match.status,
@@ -343,6 +366,29 @@ def _match_values(row, match, by_id: dict) -> dict:
     if row.review_status == "rejected" and row.fact_id != match.fact_id:
         values["review_status"] = "pending"  # a different suggestion deserves a fresh look
     return values
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+# Stored uploads never change (a new upload gets a new name), so each is hashed once per process.
+_STORED_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def _stored_sha256(path: Path) -> str | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _STORED_DIGESTS:
+        _STORED_DIGESTS[key] = _sha256(path)
+    return _STORED_DIGESTS[key]
 
 
 def _clean(text: str) -> str:
