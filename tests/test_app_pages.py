@@ -627,3 +627,38 @@ def test_upload_reports_named_stages(tf_home, tmp_path):
     assert names[0] == "reading workbook" and "matching" in names and names[-1] == "saving"
     assert [f for _, f in stages] == sorted(f for _, f in stages)
     assert progress.total == 6 and svc.questionnaire(qid)["matched_at"] is not None
+
+
+def test_overview_chart_labels_every_questionnaire_in_full(tf_home):
+    import json
+
+    import pyarrow as pa
+
+    svc = Service()
+    svc.ensure_sample_loaded()
+    svc.set_match_settings(semantic=False)
+    labels = []
+    for n in range(3):
+        qid = svc.upload_questionnaire(SAMPLE_XLSX, product="planner", name=f"Questionnaire {n} with a long name",
+                                       customer="Acme")
+        svc.run_matching(qid)
+        svc.bulk_approve(qid, min_score=0)
+        labels.append(f"#{qid} Questionnaire {n} with a long name — Acme")
+    at = open_page(new_session(), "overview")
+    chart = at.get("vega_lite_chart")[0].proto
+    spec = json.loads(chart.spec)
+    y = spec["encoding"]["y"]
+    assert sorted(y["sort"]) == sorted(labels)  # one label per bar, its own
+    assert y["axis"]["labelOverlap"] is False and y["axis"]["labelLimit"] >= 300  # none dropped or cut
+    data = pa.ipc.open_stream(chart.datasets[0].data.data).read_all().to_pandas()
+    assert set(data["Questionnaire"]) == set(labels)
+
+
+def test_settings_show_size_limits_in_megabytes(tf_home):
+    at = open_page(new_session(), "settings")
+    field = at.number_input(key="set_limit_max_upload_bytes")
+    assert field.label == "Upload size (MB)" and field.value == Service().limits.max_upload_bytes / (1024 * 1024)
+    field.set_value(10)
+    at.button(key="FormSubmitter:settings_limits-Save limits").click().run()
+    no_errors(at)
+    assert Service().stored_limits() == {"max_upload_bytes": 10 * 1024 * 1024}
