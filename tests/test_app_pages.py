@@ -500,9 +500,19 @@ def test_an_answer_that_will_not_fit_its_dropdown_is_flagged_before_approval(dro
     assert after["answer"] == "Yes"
     assert after["comment"].startswith("Annually, by an independent firm")
     assert svc.answer_fit(row["id"]).cell_value == "Yes"
-    # A bulk-approve preview flags it too, before the click that approves.
-    other = svc.questions(qid)[0]
-    assert svc.answer_fit(other["id"]).fits
+
+
+def test_bulk_approve_preview_flags_answers_that_will_not_fit(dropdown):
+    from review_workbooks import NOT_FITTING
+
+    svc, qid = dropdown
+    at = open_page(new_session(), "review")
+    at.button(key=f"rev_bulk_{qid}").click().run()
+    listed = at.dataframe[0].value
+    assert len(listed) == 5
+    assert list(listed.loc[listed["Question"] == NOT_FITTING, "Cell"]) == ["⚠ not in list: goes to the comment"]
+    assert set(listed.loc[listed["Question"] != NOT_FITTING, "Cell"]) == {"Yes"}
+    assert any(w.value.startswith("1 of these answers are not among") for w in at.warning)
 
 
 def test_filters_sort_and_open_question_survive_a_decision_and_a_trip_to_another_page(dropdown):

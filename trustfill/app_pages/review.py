@@ -100,7 +100,7 @@ def filtered(df: pd.DataFrame, states, band, section, search, sort: str = "sheet
     return view
 
 
-def bulk_preview_box() -> None:
+def bulk_preview_box(df: pd.DataFrame) -> None:
     preview = st.session_state.get(PREVIEW)
     if not preview:
         return
@@ -110,7 +110,13 @@ def bulk_preview_box() -> None:
                     f"{preview['min_score']:.0f} or above. Nothing is approved until you confirm.")
         table = pd.DataFrame({"Ref": [r["ref"] or f"{r['sheet']}!{r['row']}" for r in rows],
                               "Question": [r["text"] for r in rows], "Answer": [r["answer"] for r in rows],
-                              "Confidence": [r["score"] for r in rows]})
+                              "Confidence": [r["score"] for r in rows],
+                              "Cell": [_cell_note(df, r["id"]) for r in rows]})
+        misfits = sum(1 for c in table["Cell"] if c.startswith("⚠"))
+        if misfits:
+            st.warning(f"{misfits} of these answers are not among their cell's allowed values: export would leave "
+                       "those cells empty and put the answer in the comment. Cancel and fix them first, or "
+                       "approve anyway.", icon=":material/warning:")
         st.dataframe(table, hide_index=True, width="stretch", height=min(320, 38 + 35 * max(len(rows), 1)),
                      column_config={"Confidence": st.column_config.NumberColumn(format="%.0f", width="small"),
                                     "Ref": st.column_config.TextColumn(width="small")},
@@ -119,6 +125,12 @@ def bulk_preview_box() -> None:
         cols[0].button(f"Approve these {len(rows)}", type="primary", icon=":material/done_all:",
                        disabled=not rows, on_click=confirm_bulk, key="rev_bulk_confirm", width="stretch")
         cols[1].button("Cancel", on_click=cancel_bulk, key="rev_bulk_cancel", width="stretch")
+
+
+def _cell_note(df: pd.DataFrame, question_id: int) -> str:
+    if question_id not in df.index or not df.at[question_id, "choices"]:
+        return ""
+    return df.at[question_id, "cell_value"] or "⚠ not in list: goes to the comment"
 
 
 @st.fragment
@@ -167,7 +179,7 @@ def workspace() -> None:
                     help="Shows the exact list first; you confirm or cancel.")
     b[2].caption("Edits in the table are saved as soon as you leave the cell. Tick **Open** on a row, or use "
                  "the arrows (keys **J**/**K**), to see it in the panel; **A** approves, **X** rejects.")
-    bulk_preview_box()
+    bulk_preview_box(df)
 
     view = filtered(df, states, band, section, search, sort)
     signature = (tuple(states), tuple(band), section, search, sort)
