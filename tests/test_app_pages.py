@@ -672,3 +672,47 @@ def test_settings_show_size_limits_in_megabytes(tf_home):
     at.button(key="FormSubmitter:settings_limits-Save limits").click().run()
     no_errors(at)
     assert Service().stored_limits() == {"max_upload_bytes": 10 * 1024 * 1024}
+
+
+# ---- a reload keeps a password sign-in (the browser half is in test_browser_review.py)
+def test_session_token_is_signed_expiring_and_revocable():
+    from trustfill.app_pages import remember
+
+    secret = b"s" * 32
+    token = remember.make_token("alice", secret=secret, now=1_000, nonce="n1")
+    assert remember.read_token(token, secret=secret, now=1_000 + remember.LIFETIME - 1) == ("alice", "n1")
+    assert remember.read_token(token, secret=secret, now=1_000 + remember.LIFETIME + 1) is None  # expired
+    assert remember.read_token(token, secret=b"other" * 8, now=1_000) is None  # another server's secret
+    user, expires, nonce, signature = token.split(".")
+    forged = ".".join([remember._b64("admin1"), expires, nonce, signature])
+    assert remember.read_token(forged, secret=secret, now=1_000) is None  # a changed name breaks the signature
+    later = ".".join([user, str(int(expires) + 10**6), nonce, signature])
+    assert remember.read_token(later, secret=secret, now=1_000) is None  # so does a later expiry
+    for junk in ("", "a.b", "....", "x.y.z.w"):
+        assert remember.read_token(junk, secret=secret, now=1_000) is None
+    remember._REVOKED.add("n1")
+    try:
+        assert remember.read_token(token, secret=secret, now=1_000) is None  # signed out
+    finally:
+        remember._REVOKED.discard("n1")
+
+
+def test_password_sign_in_writes_the_cookie_and_sign_out_deletes_it(tf_home):
+    make_team()
+    at = AppTest.from_file(APP, default_timeout=60).run()
+    at.text_input(key="tf_sign_in_username").input("editor1")
+    at.text_input(key="tf_sign_in_password").input("correct horse battery")
+    at.button[0].click().run()
+    no_errors(at)
+    scripts = [h.proto.body for h in at.get("html")]
+    written = next(s for s in scripts if "trustfill_session=" in s and "Max-Age=28800" in s)
+    token = written.split("trustfill_session=")[1].split(";")[0]
+    from trustfill.app_pages import remember
+
+    secret = str(__import__("streamlit").get_option("server.cookieSecret")).encode()
+    assert remember.read_token(token, secret=secret)[0] == "editor1"
+    assert "SameSite=Strict" in written and "?" not in token
+    at.button(key="tf_sign_out").click().run()
+    scripts = [h.proto.body for h in at.get("html")]
+    assert any("trustfill_session=; Max-Age=0" in s for s in scripts)
+    assert remember.read_token(token, secret=secret) is None  # revoked in this server process

@@ -200,20 +200,21 @@ def detail_panel(svc: Service, qn: dict, df: pd.DataFrame, ids: list[int], meta:
             # Why the matcher chose this status: "to review" with a high confidence needs a reason.
             st.caption(f"Matcher: {q['match_note']}")
         if may_decide:
-            cols = st.columns(3)
+            cols = st.columns(2)
             cols[0].button("Approve", icon=":material/check:", key=f"det_approve_{qid}", width="stretch",
                            disabled=q["review_status"] == "approved" or not str(q["answer"]).strip(),
-                           on_click=_act, args=(meta, svc.approve, qid), shortcut="A",
+                           on_click=_act, args=(meta, svc.approve, qid), shortcut="A", type="primary",
                            kwargs={"expected_version": version, "done": "Approved.", "advance": ids})
             cols[1].button("Reject", icon=":material/close:", key=f"det_reject_{qid}", width="stretch",
                            disabled=q["review_status"] == "rejected", shortcut="X",
                            on_click=_act, args=(meta, svc.reject, qid),
                            kwargs={"expected_version": version, "done": "Rejected.", "advance": ids})
-            cols[2].button("Reopen", icon=":material/undo:", key=f"det_reopen_{qid}", width="stretch",
-                           disabled=q["review_status"] == "pending",
+            cols = st.columns([3, 2], vertical_alignment="center")
+            cols[0].checkbox("Next question after a decision", key=common.kept(AUTO_NEXT, True))
+            cols[1].button("Reopen", icon=":material/undo:", key=f"det_reopen_{qid}", width="stretch",
+                           disabled=q["review_status"] == "pending", type="tertiary",
                            help="Back to pending, answer unchanged.", on_click=_act, args=(meta, svc.reopen, qid),
                            kwargs={"expected_version": version, "done": "Reopened: pending again."})
-            st.checkbox("Next question after a decision", key=common.kept(AUTO_NEXT, True))
         _fit_box(svc, meta, q, can_edit)
         if can_edit:
             with st.form(f"det_form_{qid}_{version}", border=False):

@@ -128,6 +128,8 @@ COLUMN_ORDER = ["ref", "question", "confidence", "match", "decision", "details",
                 "comment", "fact", "stale", "section"]
 OPEN_ROW = "background-color: rgba(255, 196, 0, 0.28)"
 NOT_FITTING = "⚠ not in list"
+# The table's Status column is narrow: the words without their explanation (the filter has it).
+STATE_SHORT = {**common.STATE_LABELS, "suggested": "suggested", "edited": "edited", "prefilled": "pre-filled"}
 
 
 def _why(state: str, note: str) -> str:
@@ -148,7 +150,7 @@ def editor_table(shown: pd.DataFrame, stale: frozenset[str] = frozenset()) -> pd
         "why": [_why(state, note) for state, note in zip(shown["state"], notes, strict=True)],
         "comment": shown["comment"],
         "confidence": shown["score"],
-        "match": shown["state"].map(lambda s: common.STATE_LABELS.get(s, s)),
+        "match": shown["state"].map(lambda s: STATE_SHORT.get(s, s)),
         "decision": shown["review_status"],
         "fact": shown["fact_id"],
         "stale": shown["fact_id"].isin(stale),
@@ -187,7 +189,7 @@ def table_config(can_decide: bool = True) -> dict:
     return {
         "ref": cc.TextColumn("Ref", disabled=True, width=64, pinned=True, help="Hover for the full reference."),
         "section": cc.TextColumn("Section", disabled=True, width=90),
-        "question": cc.TextColumn("Question", disabled=True, width=200, pinned=True,
+        "question": cc.TextColumn("Question", disabled=True, width=180, pinned=True,
                                   help="Hover a question for its full text."),
         "answer": cc.TextColumn("Answer", width=160, help="Edit to change the answer (saved at once)."),
         "cell": cc.TextColumn("Cell", disabled=True, width=80,
@@ -197,12 +199,12 @@ def table_config(can_decide: bool = True) -> dict:
         "comment": cc.TextColumn("Comment", width=220),
         "confidence": cc.ProgressColumn("Conf.", min_value=0, max_value=100, format="%.0f", width=62,
                                         help="Confidence 0-100"),
-        "match": cc.TextColumn("Status", disabled=True, width=92),
+        "match": cc.TextColumn("Status", disabled=True, width=84),
         "decision": cc.SelectboxColumn("Decision", options=DECISIONS, required=True,
                                        width=86, disabled=not can_decide,
                                        help=None if can_decide else "Only approvers decide; you can edit answers."),
         "fact": cc.TextColumn("Fact", disabled=True, width="small"),
         "stale": cc.CheckboxColumn("Stale", disabled=True, width=50,
                                    help="The answer's fact is past its review date: check it before approving."),
-        "details": cc.CheckboxColumn("Open", width=52, help="Show this question in the detail panel."),
+        "details": cc.CheckboxColumn("Open", width=50, help="Show this question in the detail panel."),
     }
