@@ -282,7 +282,7 @@ def test_reload_keeps_a_password_sign_in_and_sign_out_ends_it(seeded, browser, m
         page.get_by_role("textbox", name="Password").fill(PASSWORD)
         page.get_by_role("button", name="Sign in").click()
         expect(page.get_by_text("Signed in as")).to_be_visible()
-        _wait_idle(page)
+        page.wait_for_function("() => document.cookie.includes('trustfill_session=')")
         cookie = next(c for c in page.context.cookies() if c["name"] == "trustfill_session")
         assert cookie["sameSite"] == "Strict" and "lead" not in page.url and "trustfill_session" not in page.url
 

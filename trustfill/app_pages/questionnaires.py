@@ -23,11 +23,13 @@ svc = common.service()
 st.title("Questionnaires")
 
 
-def clear_stage() -> None:
+def clear_stage(reset_uploader: bool = True) -> None:
+    """Forget the staged file; after an upload, also empty the uploader (a new key) for the next one."""
     stage = st.session_state.pop("up_stage", None)
     if stage:
         Path(stage["path"]).unlink(missing_ok=True)
-    st.session_state["up_nonce"] = st.session_state.get("up_nonce", 0) + 1
+    if reset_uploader:
+        st.session_state["up_nonce"] = st.session_state.get("up_nonce", 0) + 1
 
 
 def _stages(status, name: str):
@@ -203,7 +205,7 @@ def same_file_warning(staged: dict) -> None:
 
 
 if upload is None and st.session_state.get("up_stage"):
-    clear_stage()
+    clear_stage(reset_uploader=False)  # the file was removed, or is being replaced: keep the uploader
 if upload is not None:
     staged = stage(upload)
     same_file_warning(staged)

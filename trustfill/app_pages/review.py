@@ -108,6 +108,10 @@ def bulk_preview_box(df: pd.DataFrame) -> None:
     with st.container(border=True, key="rev_bulk_box"):
         st.markdown(f"**Approve these {len(rows)} answers?** Suggested, pending, confidence "
                     f"{preview['min_score']:.0f} or above. Nothing is approved until you confirm.")
+        cols = st.columns([2, 1, 4])  # the decision first: a long list must not hide it
+        cols[0].button(f"Approve these {len(rows)}", type="primary", icon=":material/done_all:",
+                       disabled=not rows, on_click=confirm_bulk, key="rev_bulk_confirm", width="stretch")
+        cols[1].button("Cancel", on_click=cancel_bulk, key="rev_bulk_cancel", width="stretch")
         table = pd.DataFrame({"Ref": [r["ref"] or f"{r['sheet']}!{r['row']}" for r in rows],
                               "Question": [r["text"] for r in rows], "Answer": [r["answer"] for r in rows],
                               "Confidence": [r["score"] for r in rows],
@@ -118,13 +122,11 @@ def bulk_preview_box(df: pd.DataFrame) -> None:
                        "those cells empty and put the answer in the comment. Cancel and fix them first, or "
                        "approve anyway.", icon=":material/warning:")
         st.dataframe(table, hide_index=True, width="stretch", height=min(320, 38 + 35 * max(len(rows), 1)),
-                     column_config={"Confidence": st.column_config.NumberColumn(format="%.0f", width="small"),
-                                    "Ref": st.column_config.TextColumn(width="small")},
+                     column_config={"Confidence": st.column_config.NumberColumn(format="%.0f", width=90),
+                                    "Ref": st.column_config.TextColumn(width=90),
+                                    "Question": st.column_config.TextColumn(width="large"),
+                                    "Cell": st.column_config.TextColumn(width="medium")},
                      key="rev_bulk_list")
-        cols = st.columns([2, 1, 4])
-        cols[0].button(f"Approve these {len(rows)}", type="primary", icon=":material/done_all:",
-                       disabled=not rows, on_click=confirm_bulk, key="rev_bulk_confirm", width="stretch")
-        cols[1].button("Cancel", on_click=cancel_bulk, key="rev_bulk_cancel", width="stretch")
 
 
 def _cell_note(df: pd.DataFrame, question_id: int) -> str:
