@@ -10,6 +10,7 @@ import io
 from pathlib import Path
 
 import openpyxl
+import pandas as pd
 import pytest
 from streamlit.testing.v1 import AppTest
 from test_team_support import fast_hashes, make_team  # noqa: F401 - fast_hashes: quick bcrypt (autouse)
@@ -716,3 +717,16 @@ def test_password_sign_in_writes_the_cookie_and_sign_out_deletes_it(tf_home):
     scripts = [h.proto.body for h in at.get("html")]
     assert any("trustfill_session=; Max-Age=0" in s for s in scripts)
     assert remember.read_token(token, secret=secret) is None  # revoked in this server process
+
+
+def test_review_table_puts_decision_columns_first_and_never_cuts_a_ref(matched):
+    from trustfill.app_pages.review_table import COLUMN_ORDER, ref_width, table_config
+
+    assert COLUMN_ORDER[:6] == ["ref", "question", "confidence", "match", "decision", "details"]
+    config = table_config(True, ref_width(pd.Series(["COMP-01.02", "COMP-01.02.03.04"])))
+    assert config["ref"]["width"] >= 8 * len("COMP-01.02.03.04") and config["ref"]["pinned"]
+    assert config["question"]["pinned"]
+    # Before the decision columns, the pinned columns and the decision columns fit beside the panel at 1366 px.
+    widths = [config[c]["width"] for c in COLUMN_ORDER[:6]]
+    assert sum(widths) <= 560, widths
+    assert table_config(False)["decision"]["disabled"] is True  # editors: no decision offered

@@ -18,7 +18,7 @@ from trustfill.app_pages.review_table import (
     apply_table_edits,
     editor_meta,
     editor_table,
-    hover_texts,
+    ref_width,
     styled,
     table_config,
 )
@@ -195,9 +195,9 @@ def workspace() -> None:
         st.caption(f"{len(shown)} of {len(df)} questions shown")
         table = editor_table(shown, stale)
         open_pos = shown_ids.index(pick) if pick in shown_ids else None
-        st.data_editor(styled(table, open_pos, hover_texts(shown, table)), key=key, num_rows="fixed",
+        st.data_editor(styled(table, open_pos), key=key, num_rows="fixed",
                        hide_index=True, height=620, width="stretch",
-                       column_config=table_config(svc.actor.can("approve")),
+                       column_config=table_config(svc.actor.can("approve"), ref_width(table["ref"])),
                        disabled=not svc.actor.can("edit_answer"), column_order=COLUMN_ORDER)
         meta.seen(shown)
     with right:

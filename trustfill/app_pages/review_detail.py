@@ -42,8 +42,7 @@ def _act(meta: EditorMeta, action, *args, done: str = "", advance: list[int] | N
         _step(advance, 1)
 
 
-def _save(svc: Service, meta: EditorMeta, qid: int, version: int, approve: bool,
-          ids: list[int] | None = None) -> None:
+def _save(svc: Service, meta: EditorMeta, qid: int, version: int, approve: bool) -> None:
     answer = st.session_state.get(f"det_answer_{qid}_{version}", "")
     comment = st.session_state.get(f"det_comment_{qid}_{version}", "")
     if approve:
@@ -51,7 +50,8 @@ def _save(svc: Service, meta: EditorMeta, qid: int, version: int, approve: bool,
             row = svc.edit_answer(qid, answer=answer, comment=comment, expected_version=version)
             return svc.approve(qid, expected_version=row["version"])
 
-        _act(meta, save_and_approve, done="Saved and approved.", advance=ids)
+        # Stays on the question: an answer written by hand is offered to the knowledge base right here.
+        _act(meta, save_and_approve, done="Saved and approved.")
     else:
         _act(meta, svc.edit_answer, qid, answer=answer, comment=comment, expected_version=version,
              done="Saved as a draft.")
@@ -225,7 +225,7 @@ def detail_panel(svc: Service, qn: dict, df: pd.DataFrame, ids: list[int], meta:
                                            width="stretch")
                 if may_decide:
                     cols[1].form_submit_button("Save and approve", type="primary", width="stretch",
-                                               on_click=_save, args=(svc, meta, qid, version, True, ids))
+                                               on_click=_save, args=(svc, meta, qid, version, True))
             _hand_written(svc, q)
         else:
             st.text(f"Answer: {q['answer']}\nComment: {q['comment']}")

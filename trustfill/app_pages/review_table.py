@@ -123,7 +123,7 @@ def _save_row(svc: Service, question_id: int, cells: dict, new: dict, version: i
 
 
 # Left to right: what identifies the row (pinned), then what a reviewer decides on, so at 1366 px the
-# decision columns are on screen beside the detail panel; the long texts follow (full text on hover).
+# decision columns are on screen beside the detail panel; the long texts follow.
 COLUMN_ORDER = ["ref", "question", "confidence", "match", "decision", "details", "answer", "cell", "why",
                 "comment", "fact", "stale", "section"]
 OPEN_ROW = "background-color: rgba(255, 196, 0, 0.28)"
@@ -158,39 +158,38 @@ def editor_table(shown: pd.DataFrame, stale: frozenset[str] = frozenset()) -> pd
     }).reset_index(drop=True)
 
 
-def styled(table: pd.DataFrame, open_pos: int | None, full_texts: pd.DataFrame):
-    """The table with the row open in the panel highlighted and full texts on hover.
+def styled(table: pd.DataFrame, open_pos: int | None):
+    """The table with the row open in the panel highlighted.
 
-    Streamlit applies a Styler's colours and tooltips to the read-only columns of an editor (Ref,
-    Question, Confidence, Status, Cell, Why, Fact): enough to find the open row and read what is cut.
+    Streamlit applies a Styler's colours to the read-only columns of an editor (Ref, Question, Status,
+    Cell, Why, Fact): enough to find the open row. (Styler tooltips are not used: the editor would show
+    their HTML in the cells.)
     """
     def highlight(row: pd.Series) -> list[str]:
         return [OPEN_ROW if row.name == open_pos else ""] * len(row)
 
-    tips = pd.DataFrame("", index=table.index, columns=table.columns)
-    for column in ("ref", "question", "why", "cell"):
-        tips[column] = full_texts[column].to_numpy()
-    return table.style.apply(highlight, axis=1).set_tooltips(tips)
+    return table.style.apply(highlight, axis=1)
 
 
-def hover_texts(shown: pd.DataFrame, table: pd.DataFrame) -> pd.DataFrame:
-    """What hovering a cut cell shows: the full Ref and question, the whole reason, the allowed values."""
-    cell_tips = [(f"Allowed values: {choices}. Export writes: {value or 'nothing (the answer goes to the comment)'}"
-                  if choices else "") for choices, value in zip(shown["choices"], shown["cell_value"], strict=True)]
-    where = shown["sheet"] + "!" + shown["row"].astype(str)
-    return pd.DataFrame({"ref": (table["ref"] + " (" + where.to_numpy() + ")").to_numpy(),
-                         "question": table["question"].to_numpy(), "why": table["why"].to_numpy(),
-                         "cell": cell_tips})
+def ref_width(refs: pd.Series) -> int:
+    """Wide enough for the longest Ref shown, so none is cut ("COMP-0..."), within reason."""
+    longest = int(refs.str.len().max()) if len(refs) else 0
+    return max(56, min(200, 8 * longest + 20))
 
 
-def table_config(can_decide: bool = True) -> dict:
-    """``can_decide``: an editor sees the Decision column read-only (only approvers decide)."""
+def table_config(can_decide: bool = True, ref_px: int = 64) -> dict:
+    """``can_decide``: an editor sees the Decision column read-only (only approvers decide).
+
+    The data grid has no hover tooltips for cells; a cut text is read in full by double-clicking the
+    cell (or Enter on it), and the row's whole question is in the detail panel.
+    """
     cc = st.column_config
     return {
-        "ref": cc.TextColumn("Ref", disabled=True, width=64, pinned=True, help="Hover for the full reference."),
+        "ref": cc.TextColumn("Ref", disabled=True, width=ref_px, pinned=True),
         "section": cc.TextColumn("Section", disabled=True, width=90),
-        "question": cc.TextColumn("Question", disabled=True, width=180, pinned=True,
-                                  help="Hover a question for its full text."),
+        # A wide Ref takes its room from the question, so the decision columns stay on screen.
+        "question": cc.TextColumn("Question", disabled=True, width=max(120, 244 - ref_px), pinned=True,
+                                  help="Double-click a question (or Enter) for its full text."),
         "answer": cc.TextColumn("Answer", width=160, help="Edit to change the answer (saved at once)."),
         "cell": cc.TextColumn("Cell", disabled=True, width=80,
                               help="What export writes in a drop-down answer cell; ⚠ when the answer is not one of "
