@@ -128,10 +128,13 @@ def test_table_edits_and_decisions_are_saved_at_once_and_survive_a_new_session(m
     svc, qid = matched
     at = open_page(new_session(), "review")
     key, ids = editor_key(at, qid)
-    at.session_state[key] = {"edited_rows": {0: {"answer": "Yes, typed in the table"}, 1: {"decision": "approved"},
-                                             2: {"decision": "rejected"}},
+    # One click in the Approve column approves; rejecting is the panel's.
+    at.session_state[key] = {"edited_rows": {0: {"answer": "Yes, typed in the table"}, 1: {"approve": True}},
                              "added_rows": [], "deleted_rows": []}
     at.run()
+    no_errors(at)
+    at.selectbox(key="rev_detail_pick").set_value(ids[2]).run()
+    at.button(key=f"det_reject_{ids[2]}").click().run()
     no_errors(at)
     first, second, third = (svc.question(i) for i in ids[:3])
     assert (first["answer"], first["origin"], first["review_status"]) == ("Yes, typed in the table", "edited",
@@ -145,7 +148,8 @@ def test_table_edits_and_decisions_are_saved_at_once_and_survive_a_new_session(m
     fresh = open_page(new_session(), "review")
     table = fresh.data_editor[0].value
     assert table.loc[0, "answer"] == "Yes, typed in the table"
-    assert list(table.loc[1:2, "decision"]) == ["approved", "rejected"]
+    assert list(table.loc[1:2, "approve"]) == [True, False]
+    assert list(table.loc[1:2, "match"]) == ["approved", "rejected"]
 
 
 def test_filters_narrow_the_table(matched):
@@ -225,7 +229,7 @@ def test_detail_panel_edit_approve_pick_and_search(matched):
     assert (row["answer"], row["review_status"], row["origin"]) == ("Yes (edited in the panel)", "approved",
                                                                    "edited")
     # The table beside the panel shows the result of the same click.
-    assert at.data_editor[0].value.loc[0, "decision"] == "approved"
+    assert at.data_editor[0].value.loc[0, "approve"]
 
     # Search the knowledge base by hand and pick a fact for an unanswered question.
     gap = next(r for r in svc.questions(qid) if r["match_status"] == "unanswered")
@@ -405,14 +409,14 @@ def test_reopen_from_the_panel_and_from_the_table(matched):
     _, ids = editor_key(at, qid)
     first, second = ids[:2]
     svc.approve(first)
-    svc.reject(second)
+    svc.approve(second)
     at = open_page(new_session(), "review")
     at.selectbox(key="rev_detail_pick").set_value(first).run()
     at.button(key=f"det_reopen_{first}").click().run()
     no_errors(at)
     assert svc.question(first)["review_status"] == "pending"
     key, ids = editor_key(at, qid)
-    at.session_state[key] = {"edited_rows": {ids.index(second): {"decision": "pending"}},
+    at.session_state[key] = {"edited_rows": {ids.index(second): {"approve": False}},  # unticked
                              "added_rows": [], "deleted_rows": []}
     at.run()
     no_errors(at)
@@ -722,11 +726,11 @@ def test_password_sign_in_writes_the_cookie_and_sign_out_deletes_it(tf_home):
 def test_review_table_puts_decision_columns_first_and_never_cuts_a_ref(matched):
     from trustfill.app_pages.review_table import COLUMN_ORDER, ref_width, table_config
 
-    assert COLUMN_ORDER[:6] == ["ref", "question", "confidence", "match", "decision", "details"]
+    assert COLUMN_ORDER[:6] == ["ref", "question", "confidence", "match", "approve", "details"]
     config = table_config(True, ref_width(pd.Series(["COMP-01.02", "COMP-01.02.03.04"])))
     assert config["ref"]["width"] >= 8 * len("COMP-01.02.03.04") and config["ref"]["pinned"]
     assert config["question"]["pinned"]
     # Before the decision columns, the pinned columns and the decision columns fit beside the panel at 1366 px.
     widths = [config[c]["width"] for c in COLUMN_ORDER[:6]]
     assert sum(widths) <= 560, widths
-    assert table_config(False)["decision"]["disabled"] is True  # editors: no decision offered
+    assert table_config(False)["approve"]["disabled"] is True  # editors: no decision offered

@@ -19,7 +19,6 @@ from trustfill.app_pages.review_table import (
     editor_meta,
     editor_table,
     ref_width,
-    styled,
     table_config,
 )
 from trustfill.errors import TrustfillError
@@ -193,9 +192,8 @@ def workspace() -> None:
     left, right = st.columns([5, 3])
     with left:
         st.caption(f"{len(shown)} of {len(df)} questions shown")
-        table = editor_table(shown, stale)
-        open_pos = shown_ids.index(pick) if pick in shown_ids else None
-        st.data_editor(styled(table, open_pos), key=key, num_rows="fixed",
+        table = editor_table(shown, stale, pick)
+        st.data_editor(table, key=key, num_rows="fixed",
                        hide_index=True, height=620, width="stretch",
                        column_config=table_config(svc.actor.can("approve"), ref_width(table["ref"])),
                        disabled=not svc.actor.can("edit_answer"), column_order=COLUMN_ORDER)

@@ -18,8 +18,9 @@ from trustfill.app_pages import common
 from trustfill.errors import Conflict, TrustfillError
 from trustfill.service import Service
 
-DECISIONS = ["pending", "approved", "rejected"]
-_EDITABLE = {"answer": "answer", "comment": "comment", "decision": "review_status"}
+# What a value typed in each editable column means in the database (to tell if the overlay is stale).
+_EDITABLE = {"answer": lambda row: row["answer"] or "", "comment": lambda row: row["comment"] or "",
+             "approve": lambda row: row["review_status"] == "approved"}
 _UNSET = object()
 
 
@@ -59,7 +60,7 @@ class EditorMeta:
             return
         cells = self.edits().get(self.ids.index(row["id"]), {})
         for column, value in cells.items():
-            if column in _EDITABLE and (value or "") != (row[_EDITABLE[column]] or ""):
+            if column in _EDITABLE and (value if column == "approve" else value or "") != _EDITABLE[column](row):
                 self.nonce += 1
                 return
 
@@ -112,21 +113,19 @@ def _save_row(svc: Service, question_id: int, cells: dict, new: dict, version: i
         comment = cells.get("comment", current["comment"])
         row = svc.edit_answer(question_id, answer=answer or "", comment=comment or "", expected_version=version)
         version = row["version"]
-    decision = new.get("decision")
-    if decision == "approved":
+    # One click approves; unticking undoes the approval (reopen). Rejecting is the panel's (X).
+    if new.get("approve") is True:
         row = svc.approve(question_id, expected_version=version)
-    elif decision == "rejected":
-        row = svc.reject(question_id, expected_version=version)
-    elif decision == "pending":
+    elif new.get("approve") is False:
         row = svc.reopen(question_id, expected_version=version)
     return row
 
 
 # Left to right: what identifies the row (pinned), then what a reviewer decides on, so at 1366 px the
 # decision columns are on screen beside the detail panel; the long texts follow.
-COLUMN_ORDER = ["ref", "question", "confidence", "match", "decision", "details", "answer", "cell", "why",
+COLUMN_ORDER = ["ref", "question", "confidence", "match", "approve", "details", "answer", "cell", "why",
                 "comment", "fact", "stale", "section"]
-OPEN_ROW = "background-color: rgba(255, 196, 0, 0.28)"
+OPEN_MARK = "▶ "  # in front of the Ref of the row open in the panel (and its Open box is ticked)
 NOT_FITTING = "⚠ not in list"
 # The table's Status column is narrow: the words without their explanation (the filter has it).
 STATE_SHORT = {**common.STATE_LABELS, "suggested": "suggested", "edited": "edited", "prefilled": "pre-filled"}
@@ -137,10 +136,16 @@ def _why(state: str, note: str) -> str:
     return note if state in ("review", "unanswered") else ""
 
 
-def editor_table(shown: pd.DataFrame, stale: frozenset[str] = frozenset()) -> pd.DataFrame:
+def editor_table(shown: pd.DataFrame, stale: frozenset[str] = frozenset(), open_id: int | None = None
+                 ) -> pd.DataFrame:
+    """The rows as the editor shows them. The open row is marked in its values, not with a pandas Styler:
+    Streamlit renders a Styler's display text for every cell, about 0.3 s a run on 1,000 rows."""
+    is_open = shown.index == open_id
     notes = shown["match_note"].fillna("") if "match_note" in shown else pd.Series("", index=shown.index)
     return pd.DataFrame({
-        "ref": shown["ref"].where(shown["ref"] != "", shown["sheet"] + "!" + shown["row"].astype(str)),
+        "ref": [OPEN_MARK + ref if here else ref for ref, here in zip(
+            shown["ref"].where(shown["ref"] != "", shown["sheet"] + "!" + shown["row"].astype(str)), is_open,
+            strict=True)],
         "section": shown["section"],
         "question": shown["text"],
         "answer": shown["answer"],
@@ -151,24 +156,11 @@ def editor_table(shown: pd.DataFrame, stale: frozenset[str] = frozenset()) -> pd
         "comment": shown["comment"],
         "confidence": shown["score"],
         "match": shown["state"].map(lambda s: STATE_SHORT.get(s, s)),
-        "decision": shown["review_status"],
+        "approve": shown["review_status"] == "approved",
         "fact": shown["fact_id"],
         "stale": shown["fact_id"].isin(stale),
-        "details": False,
+        "details": is_open,
     }).reset_index(drop=True)
-
-
-def styled(table: pd.DataFrame, open_pos: int | None):
-    """The table with the row open in the panel highlighted.
-
-    Streamlit applies a Styler's colours to the read-only columns of an editor (Ref, Question, Status,
-    Cell, Why, Fact): enough to find the open row. (Styler tooltips are not used: the editor would show
-    their HTML in the cells.)
-    """
-    def highlight(row: pd.Series) -> list[str]:
-        return [OPEN_ROW if row.name == open_pos else ""] * len(row)
-
-    return table.style.apply(highlight, axis=1)
 
 
 def ref_width(refs: pd.Series) -> int:
@@ -178,7 +170,7 @@ def ref_width(refs: pd.Series) -> int:
 
 
 def table_config(can_decide: bool = True, ref_px: int = 64) -> dict:
-    """``can_decide``: an editor sees the Decision column read-only (only approvers decide).
+    """``can_decide``: an editor sees the Approve column read-only (only approvers decide).
 
     The data grid has no hover tooltips for cells; a cut text is read in full by double-clicking the
     cell (or Enter on it), and the row's whole question is in the detail panel.
@@ -199,9 +191,10 @@ def table_config(can_decide: bool = True, ref_px: int = 64) -> dict:
         "confidence": cc.ProgressColumn("Conf.", min_value=0, max_value=100, format="%.0f", width=62,
                                         help="Confidence 0-100"),
         "match": cc.TextColumn("Status", disabled=True, width=84),
-        "decision": cc.SelectboxColumn("Decision", options=DECISIONS, required=True,
-                                       width=86, disabled=not can_decide,
-                                       help=None if can_decide else "Only approvers decide; you can edit answers."),
+        "approve": cc.CheckboxColumn("Approve", width=70, disabled=not can_decide,
+                                     help="Tick to approve (one click, or Space on the cell); untick to reopen. "
+                                          "Reject in the panel (X)." if can_decide else
+                                     "Only approvers decide; you can edit answers."),
         "fact": cc.TextColumn("Fact", disabled=True, width="small"),
         "stale": cc.CheckboxColumn("Stale", disabled=True, width=50,
                                    help="The answer's fact is past its review date: check it before approving."),
