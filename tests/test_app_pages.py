@@ -734,3 +734,14 @@ def test_review_table_puts_decision_columns_first_and_never_cuts_a_ref(matched):
     widths = [config[c]["width"] for c in COLUMN_ORDER[:6]]
     assert sum(widths) <= 560, widths
     assert table_config(False)["approve"]["disabled"] is True  # editors: no decision offered
+
+
+def test_questionnaire_list_shows_no_none_for_a_missing_due_date(tf_home):
+    import datetime as dt
+
+    svc = Service()
+    svc.ensure_sample_loaded()
+    undated = svc.upload_questionnaire(SAMPLE_XLSX, product="planner")
+    dated = svc.upload_questionnaire(SAMPLE_XLSX, product="planner", due_date=dt.date(2027, 1, 31))
+    table = new_session().dataframe[0].value.set_index("ID")
+    assert table.loc[undated, "Due"] == "" and table.loc[dated, "Due"] == "2027-01-31"

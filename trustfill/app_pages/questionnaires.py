@@ -32,8 +32,16 @@ def clear_stage(reset_uploader: bool = True) -> None:
         st.session_state["up_nonce"] = st.session_state.get("up_nonce", 0) + 1
 
 
+# The button that starts a job is far down the page; its status box is at the top. Scroll there (the
+# main section scrolls, not the window), so the stage is on screen the moment it is shown.
+_SCROLL_TO_TOP = ("<script>for (const el of [document.scrollingElement, ...document.querySelectorAll("
+                  "'[data-testid=stMain], [data-testid=stAppScrollToBottomContainer]')]) "
+                  "{ if (el) el.scrollTo({top: 0}); }</script>")
+
+
 def _stages(status, name: str):
     """A progress callback for the service: the stage named in the status box, and a bar under it."""
+    st.html(_SCROLL_TO_TOP, unsafe_allow_javascript=True)
     bar = status.progress(0.0, text="Starting…")
 
     def report(stage: str, fraction: float) -> None:
@@ -111,14 +119,13 @@ if top[1].button("Open the sample questionnaire", icon=":material/science:",
 if listing:
     table = pd.DataFrame([{
         "ID": q["id"], "Name": q["name"], "Customer": q["customer"], "Product": q["product"] or "(all)",
-        "Due": pd.to_datetime(q["due_date"]) if q["due_date"] else pd.NaT,  # empty, never "None"
+        "Due": q["due_date"].isoformat() if q["due_date"] else "",  # a blank, never "None"
         "Owner": q["owner"], "Questions": q["progress"].total,
         "Suggested": q["progress"].suggested, "To review": q["progress"].review,
         "Unanswered": q["progress"].unanswered, "Approved": q["progress"].approved,
         "Done": q["progress"].done_share,
     } for q in listing])
     st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "Due": st.column_config.DateColumn(format="YYYY-MM-DD"),
         "Done": st.column_config.ProgressColumn(help="Approved or pre-filled share", format="percent",
                                                 min_value=0.0, max_value=1.0),
     })
