@@ -171,6 +171,30 @@ def test_scroll_and_filters_survive_an_approval_and_a_trip_to_another_page(seede
         assert abs(after - before) < 40, (before, after)
         assert page.get_by_role("textbox", name="Search", exact=True).input_value() == "encrypted"
 
+        # With "next question after a decision" off, the page and the panel stay where they were too.
+        page.get_by_text("Next question after a decision").click()
+        _wait_idle(page)
+        main = page.locator("[data-testid=stMain]").first
+        panel = page.locator(".st-key-det_panel").first
+        main.evaluate("el => el.scrollTo(0, 300)")
+        panel.evaluate("el => el.scrollTo(0, 150)")
+        page.wait_for_timeout(300)
+        where = (main.evaluate("el => el.scrollTop"), panel.evaluate("el => el.scrollTop"))
+        assert where[1] > 100
+        # The panel moved on after the first approval: the open question is the next "encrypted" one.
+        open_id = next(r["id"] for r in svc.questions(qid)
+                       if "encrypted" in r["text"].lower() and r["review_status"] == "pending")
+        page.evaluate("() => document.activeElement && document.activeElement.blur()")
+        page.keyboard.press("a")
+        deadline = time.monotonic() + 30
+        while svc.question(open_id)["review_status"] != "approved" and time.monotonic() < deadline:
+            time.sleep(0.3)
+        assert svc.question(open_id)["review_status"] == "approved"
+        _wait_idle(page)
+        page.wait_for_timeout(500)
+        assert (main.evaluate("el => el.scrollTop"), page.locator(".st-key-det_panel").first.evaluate(
+            "el => el.scrollTop")) == where
+
         # Another page and back: the filter is still there.
         page.get_by_role("link", name="Export").click()
         expect(page.get_by_role("heading", name="Export")).to_be_visible()
