@@ -745,3 +745,26 @@ def test_questionnaire_list_shows_no_none_for_a_missing_due_date(tf_home):
     dated = svc.upload_questionnaire(SAMPLE_XLSX, product="planner", due_date=dt.date(2027, 1, 31))
     table = new_session().dataframe[0].value.set_index("ID")
     assert table.loc[undated, "Due"] == "" and table.loc[dated, "Due"] == "2027-01-31"
+
+
+def test_a_decision_rereads_only_the_rows_it_changed(dropdown, monkeypatch):
+    from trustfill.app_pages import common
+
+    svc, qid = dropdown
+    at = open_page(new_session(), "review")
+    calls = {"all": 0, "some": []}
+    full, some = Service.questions, Service.questions_by_id
+    monkeypatch.setattr(Service, "questions",
+                        lambda self, q: calls.__setitem__("all", calls["all"] + 1) or full(self, q))
+    monkeypatch.setattr(Service, "questions_by_id",
+                        lambda self, ids: calls["some"].append(list(ids)) or some(self, ids))
+    ids = at.session_state["rev_meta"][qid].ids
+    at.button(key=f"det_approve_{ids[0]}").click().run()
+    no_errors(at)
+    assert calls == {"all": 0, "some": [[ids[0]]]}
+    assert at.data_editor[0].value.loc[0, "approve"] and at.data_editor[0].value.loc[0, "match"] == "approved"
+    # What the session patched is what a full read gives.
+    patched = at.session_state["tf_review_frames"][qid][2]
+    fresh = common._build(full(svc, qid))
+    columns = ["review_status", "state", "answer", "comment", "version", "score", "fits", "cell_value", "choices"]
+    assert patched[columns].astype(str).equals(fresh[columns].astype(str))

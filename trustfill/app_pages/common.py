@@ -195,9 +195,7 @@ def state_of(row: dict) -> str:
     return row["match_status"]
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _frame(_svc: Service, key: tuple) -> pd.DataFrame:
-    rows = _svc.questions(key[1])
+def _build(rows: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     if df.empty:
         return df
@@ -213,6 +211,11 @@ def _frame(_svc: Service, key: tuple) -> pd.DataFrame:
     return df.drop(columns=["target"]).set_index("id", drop=False)
 
 
+@st.cache_data(max_entries=32, show_spinner=False)
+def _frame(_svc: Service, key: tuple) -> pd.DataFrame:
+    return _build(_svc.questions(key[1]))
+
+
 def _fit(row: dict) -> AnswerFit:
     try:
         return fit_of(row)
@@ -223,6 +226,34 @@ def _fit(row: dict) -> AnswerFit:
 def questions_frame(svc: Service, qid: int) -> pd.DataFrame:
     """Every question of ``qid`` as a DataFrame indexed by question ID (fresh, but only refetched on change)."""
     return _frame(svc, _fingerprint(svc, qid))
+
+
+PATCH_AT_MOST = 200  # more changed rows than this (a re-match, a bulk approval): read them all again
+
+
+def review_frame(svc: Service, qid: int) -> pd.DataFrame:
+    """``questions_frame`` for the review page, where every click changes a row or two: the session keeps
+    its last table and rereads only the rows whose version moved (one short query tells which), so a
+    decision on a 1,000-row questionnaire does not read and fit 1,000 rows again."""
+    versions = svc.question_versions(qid)
+    key = (str(svc.engine.url), qid, st.session_state.get("tf_epoch", 0))
+    held = st.session_state.setdefault("tf_review_frames", {}).get(qid)
+    if held and held[0] == key and list(held[1]) == [i for i, _ in versions]:
+        changed = [i for i, v in versions if held[1][i] != v]
+        if not changed:
+            return held[2]
+        if len(changed) <= PATCH_AT_MOST:
+            df = held[2].copy()
+            fresh = _build(svc.questions_by_id(changed))
+            for column in fresh.columns:
+                df[column] = df[column].astype(object) if df[column].dtype != fresh[column].dtype else df[column]
+                df.loc[fresh.index, column] = fresh[column]
+            df["score"] = df["score"].astype(float)
+            st.session_state["tf_review_frames"][qid] = (key, dict(versions), df)
+            return df
+    df = _build(svc.questions(qid))
+    st.session_state["tf_review_frames"][qid] = (key, dict(versions), df)
+    return df
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

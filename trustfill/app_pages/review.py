@@ -144,7 +144,7 @@ def workspace() -> None:
         else:
             getattr(st, kind)(message)
 
-    df = common.questions_frame(svc, qid)
+    df = common.review_frame(svc, qid)
     stale = common.stale_ids(svc)
     if df.empty:
         st.info("This questionnaire has no questions.")

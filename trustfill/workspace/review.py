@@ -33,6 +33,25 @@ class ReviewOps:
         return dict(conn.execute(sa.select(questions_table).where(questions_table.c.id == question_id))
                     .first()._mapping)
 
+    def question_versions(self, qid: int) -> list[tuple[int, int]]:
+        """(question ID, version) of every question of ``qid`` in sheet order: which rows changed, cheaply."""
+        self.require("read")
+        c = questions_table.c
+        with self.tx() as conn:
+            rows = conn.execute(sa.select(c.id, c.version).where(c.questionnaire_id == qid).order_by(c.position))
+            return [(int(i), int(v)) for i, v in rows]
+
+    def questions_by_id(self, question_ids: list[int]) -> list[dict]:
+        """The given questions (whole rows, as ``questions`` returns them), in sheet order."""
+        self.require("read")
+        if not question_ids:
+            return []
+        c = questions_table.c
+        with self.tx() as conn:
+            rows = conn.execute(sa.select(questions_table).where(c.id.in_(list(question_ids)))
+                                .order_by(c.questionnaire_id, c.position))
+            return [dict(r._mapping) for r in rows]
+
     def _get(self, conn, question_id: int) -> dict:
         row = conn.execute(sa.select(questions_table).where(questions_table.c.id == question_id)).first()
         if row is None:
