@@ -515,7 +515,7 @@ def test_bulk_approve_preview_flags_answers_that_will_not_fit(dropdown):
     at.button(key=f"rev_bulk_{qid}").click().run()
     listed = at.dataframe[0].value
     assert len(listed) == 5
-    assert list(listed.loc[listed["Question"] == NOT_FITTING, "Cell"]) == ["⚠ not in list: goes to the comment"]
+    assert list(listed.loc[listed["Question"] == NOT_FITTING, "Cell"]) == ["⚠ not in list → comment"]
     assert set(listed.loc[listed["Question"] != NOT_FITTING, "Cell"]) == {"Yes"}
     assert any(w.value.startswith("1 of these answers are not among") for w in at.warning)
 

@@ -123,15 +123,16 @@ def bulk_preview_box(df: pd.DataFrame) -> None:
         st.dataframe(table, hide_index=True, width="stretch", height=min(320, 38 + 35 * max(len(rows), 1)),
                      column_config={"Confidence": st.column_config.NumberColumn(format="%.0f", width=90),
                                     "Ref": st.column_config.TextColumn(width=90),
-                                    "Question": st.column_config.TextColumn(width="large"),
-                                    "Cell": st.column_config.TextColumn(width="medium")},
+                                    "Question": st.column_config.TextColumn(width=330),
+                                    "Answer": st.column_config.TextColumn(width=200),
+                                    "Cell": st.column_config.TextColumn(width=230)},
                      key="rev_bulk_list")
 
 
 def _cell_note(df: pd.DataFrame, question_id: int) -> str:
     if question_id not in df.index or not df.at[question_id, "choices"]:
         return ""
-    return df.at[question_id, "cell_value"] or "⚠ not in list: goes to the comment"
+    return df.at[question_id, "cell_value"] or "⚠ not in list → comment"
 
 
 @st.fragment
