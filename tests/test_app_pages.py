@@ -768,3 +768,24 @@ def test_a_decision_rereads_only_the_rows_it_changed(dropdown, monkeypatch):
     fresh = common._build(full(svc, qid))
     columns = ["review_status", "state", "answer", "comment", "version", "score", "fits", "cell_value", "choices"]
     assert patched[columns].astype(str).equals(fresh[columns].astype(str))
+
+
+def test_picking_a_cell_value_that_is_not_allowed_is_refused_with_the_allowed_ones(dropdown):
+    from trustfill.errors import TrustfillError
+
+    svc, qid = dropdown
+    row = svc.questions(qid)[3]
+    refused = r"'Maybe' is not an allowed value of Security!5 \(allowed: Yes, No, N/A\)"
+    with pytest.raises(TrustfillError, match=refused):
+        svc.use_cell_value(row["id"], "Maybe")
+    assert svc.question(row["id"])["version"] == row["version"]  # nothing written
+
+
+def test_customer_text_in_the_new_review_messages_cannot_become_markdown():
+    from trustfill.app_pages.common import md_escape
+
+    hostile = "![x](http://198.51.100.7/p.png) **Yes** :red[No] $x$"
+    escaped = md_escape(hostile)
+    for token in ("![", "](", "**", ":red[", "$x$"):
+        assert token not in escaped
+    assert escaped.replace("\\", "") == hostile

@@ -8,6 +8,7 @@ decides lives only in session state.
 from __future__ import annotations
 
 import datetime as dt
+import re
 from collections.abc import Callable
 from typing import Any
 
@@ -99,6 +100,15 @@ def succeeded(action: Callable[..., Any], *args, **kwargs) -> bool:
     done = []
     attempt(lambda: done.append(action(*args, **kwargs)))
     return bool(done)
+
+
+_MARKDOWN_SPECIAL = re.compile(r"([\\`*_{}\[\]()#+\-.!|<>~:$])")
+
+
+def md_escape(text: object) -> str:
+    """Customer or knowledge-base text inside Streamlit Markdown, shown as typed: no link, image, emphasis,
+    colour directive or emoji code can come out of it (an image link would make the browser fetch it)."""
+    return _MARKDOWN_SPECIAL.sub(r"\\\1", str(text)).replace("\n", " ")
 
 
 def kept(key: str, default: Any) -> str:

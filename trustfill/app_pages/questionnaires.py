@@ -205,7 +205,7 @@ def same_file_warning(staged: dict) -> None:
         when = qn["created_at"].strftime("%Y-%m-%d") if qn.get("created_at") else "earlier"
         cols = st.columns([4, 1], vertical_alignment="center")
         cols[0].warning(f"This exact file (same content) was already uploaded on {when} as "
-                        f"**{common.label(qn)}**. Adding it again makes a second copy to review.",
+                        f"**{common.md_escape(common.label(qn))}**. Adding it again makes a second copy to review.",
                         icon=":material/content_copy:")
         if cols[1].button(f"Open #{qid} in Review", key=f"up_same_{qid}", width="stretch"):
             open_in_review(qid)

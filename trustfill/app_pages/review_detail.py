@@ -88,17 +88,19 @@ def _fit_box(svc: Service, meta: EditorMeta, q: pd.Series, can_edit: bool) -> No
     fit = common.attempt(svc.answer_fit, int(q["id"]))
     if fit is None or not fit.choices:
         return
-    allowed = ", ".join(fit.choices)
+    allowed = common.md_escape(", ".join(fit.choices))  # the customer's own list: shown as typed
     if fit.fits and fit.cell_value:
-        moved = f"; the rest (“{fit.comment_text[:80]}”) goes in the comment" if fit.comment_text else ""
-        st.caption(f"Cell allows: {allowed} · export writes **{fit.cell_value}**{moved}.")
+        moved = (f"; the rest (“{common.md_escape(fit.comment_text[:80])}”) goes in the comment"
+                 if fit.comment_text else "")
+        st.caption(f"Cell allows: {allowed} · export writes **{common.md_escape(fit.cell_value)}**{moved}.")
         return
     if fit.fits:  # no answer yet
         st.caption(f"Cell allows: {allowed}.")
         return
     with st.container(border=True, key=f"det_fit_{q['id']}"):
         st.warning(f"Will not fit: the answer cell only allows {allowed}. Export leaves the cell empty and "
-                   f"puts the answer in the comment: “{fit.comment_text[:160]}”.", icon=":material/warning:")
+                   f"puts the answer in the comment: “{common.md_escape(fit.comment_text[:160])}”.",
+                   icon=":material/warning:")
         if can_edit:
             version = int(q["version"])
             cols = st.columns([2, 2], vertical_alignment="bottom")
@@ -114,7 +116,8 @@ def _weak_alternatives(alternatives: list[dict], threshold: float) -> None:
         return
     with st.expander(f"{len(alternatives)} weaker candidate(s), under the review threshold of {threshold:.0f}"):
         for alt in alternatives:
-            st.caption(f"`{alt['fact_id']}` · {alt.get('score', 0):.0f} — {alt.get('reason', '')}")
+            st.caption(f"{common.md_escape(alt['fact_id'])} · {alt.get('score', 0):.0f} — "
+                       f"{common.md_escape(alt.get('reason', ''))}")
 
 
 def _fact_card(fact: Fact | None, fact_id: str, stale: frozenset[str]) -> None:
