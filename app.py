@@ -8,14 +8,16 @@ from __future__ import annotations
 
 import streamlit as st
 
-from trustfill.app_pages import common
+from trustfill.app_pages import common, remember
 from trustfill.app_pages.auth import signed_in_actor
 from trustfill.errors import TrustfillError
 
 st.set_page_config(page_title="Trustfill", page_icon="📝", layout="wide")
 
 try:
+    remember.restore()  # a reload (F5) keeps a password sign-in: signed, expiring cookie
     actor = signed_in_actor()
+    remember.persist(actor)
     svc = common.bind_service(actor)
     if not st.session_state.get("tf_sample_checked"):
         # First run on an empty database: the sample knowledge base, so the sample questionnaire works.

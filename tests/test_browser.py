@@ -129,6 +129,7 @@ def test_new_user_uploads_bulk_approves_edits_and_downloads(app_url, tf_home, tm
         suggested = [r for r in svc.questions(qid) if r["match_status"] == "suggested" and r["score"] >= 90]
         assert suggested, "matching suggested nothing at 90+ for the dev questionnaire"
         page.get_by_role("button", name=re.compile(r"Approve \d+ suggested")).click()
+        page.get_by_role("button", name=re.compile(r"Approve these \d+")).click()  # after the preview
         expect(page.get_by_text(re.compile(r"Approved \d+ suggested answer"))).to_be_visible()
         _wait_idle(page)
         approved = {r["id"] for r in svc.questions(qid) if r["review_status"] == "approved"}

@@ -18,6 +18,7 @@ import streamlit as st
 from trustfill.errors import Conflict, TrustfillError
 from trustfill.roles import Actor
 from trustfill.service import Service
+from trustfill.workspace.export import AnswerFit, fit_of
 
 PAGES = {
     "questionnaires": "trustfill/app_pages/questionnaires.py",
@@ -120,6 +121,33 @@ def succeeded(action: Callable[..., Any], *args, **kwargs) -> bool:
     return bool(done)
 
 
+
+
+def md_escape(text: object) -> str:
+    """Customer or knowledge-base text inside Streamlit Markdown, shown as typed: no link, image, emphasis,
+    colour directive or emoji code can come out of it (an image link would make the browser fetch it)."""
+    return plain(text).replace("\n", " ")
+
+
+def kept(key: str, default: Any) -> str:
+    """A widget key whose value survives a trip to another page; draw the widget with it, then ``keep``.
+
+    Streamlit drops a widget's state when a run does not draw it (another page), so a copy lives
+    under ``tf_kept`` and is put back before the widget is drawn again. Pass no ``value``/``index``
+    to the widget: its value comes from session state.
+    """
+    if key not in st.session_state:
+        st.session_state[key] = st.session_state.setdefault("tf_kept", {}).get(key, default)
+    return key
+
+
+def keep(*keys: str) -> None:
+    saved = st.session_state.setdefault("tf_kept", {})
+    for key in keys:
+        if key in st.session_state:
+            saved[key] = st.session_state[key]
+
+
 def flash(message: str, kind: str = "success") -> None:
     """A message that survives the st.rerun() that follows an action."""
     st.session_state.setdefault("tf_flash", []).append((kind, message))
@@ -195,9 +223,7 @@ def state_of(row: dict) -> str:
     return row["match_status"]
 
 
-@st.cache_data(max_entries=32, show_spinner=False)
-def _frame(_svc: Service, key: tuple) -> pd.DataFrame:
-    rows = _svc.questions(key[1])
+def _build(rows: list[dict]) -> pd.DataFrame:
     df = pd.DataFrame(rows)
     if df.empty:
         return df
@@ -205,12 +231,57 @@ def _frame(_svc: Service, key: tuple) -> pd.DataFrame:
     df["score"] = df["score"].astype(float)
     df["fact_id"] = df["fact_id"].fillna("")
     df["section"] = df["section"].fillna("")
+    # What export will write in each answer cell, known while reviewing (the export's own fitting).
+    fits = [_fit(r) for r in rows]
+    df["fits"] = [f.fits for f in fits]
+    df["cell_value"] = [f.cell_value for f in fits]
+    df["choices"] = [", ".join(f.choices) for f in fits]
     return df.drop(columns=["target"]).set_index("id", drop=False)
+
+
+@st.cache_data(max_entries=32, show_spinner=False)
+def _frame(_svc: Service, key: tuple) -> pd.DataFrame:
+    return _build(_svc.questions(key[1]))
+
+
+def _fit(row: dict) -> AnswerFit:
+    try:
+        return fit_of(row)
+    except TrustfillError:  # a layout an older intake wrote: export says so; the table need not
+        return AnswerFit(kind="none", choices=[], fits=True, cell_value="", comment_text="", note="")
 
 
 def questions_frame(svc: Service, qid: int) -> pd.DataFrame:
     """Every question of ``qid`` as a DataFrame indexed by question ID (fresh, but only refetched on change)."""
     return _frame(svc, _fingerprint(svc, qid))
+
+
+PATCH_AT_MOST = 200  # more changed rows than this (a re-match, a bulk approval): read them all again
+
+
+def review_frame(svc: Service, qid: int) -> pd.DataFrame:
+    """``questions_frame`` for the review page, where every click changes a row or two: the session keeps
+    its last table and rereads only the rows whose version moved (one short query tells which), so a
+    decision on a 1,000-row questionnaire does not read and fit 1,000 rows again."""
+    versions = svc.question_versions(qid)
+    key = (str(svc.engine.url), qid, st.session_state.get("tf_epoch", 0))
+    held = st.session_state.setdefault("tf_review_frames", {}).get(qid)
+    if held and held[0] == key and list(held[1]) == [i for i, _ in versions]:
+        changed = [i for i, v in versions if held[1][i] != v]
+        if not changed:
+            return held[2]
+        if len(changed) <= PATCH_AT_MOST:
+            df = held[2].copy()
+            fresh = _build(svc.questions_by_id(changed))
+            for column in fresh.columns:
+                df[column] = df[column].astype(object) if df[column].dtype != fresh[column].dtype else df[column]
+                df.loc[fresh.index, column] = fresh[column]
+            df["score"] = df["score"].astype(float)
+            st.session_state["tf_review_frames"][qid] = (key, dict(versions), df)
+            return df
+    df = _build(svc.questions(qid))
+    st.session_state["tf_review_frames"][qid] = (key, dict(versions), df)
+    return df
 
 
 @st.cache_data(max_entries=8, show_spinner=False)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import altair as alt
 import pandas as pd
 import streamlit as st
 
@@ -9,6 +10,26 @@ from trustfill.app_pages import common
 
 ORIGINS = {"auto": "Automatically", "edited": "After edits", "picked": "After edits", "manual": "By hand",
            "prefilled": "Pre-filled"}
+
+HOW = ["Automatically", "After edits", "By hand", "Pre-filled"]
+
+
+def how_chart(summary: pd.DataFrame) -> alt.Chart:
+    """One bar per questionnaire, every bar labelled with its own questionnaire (no label dropped or
+    borrowed from another bar), the share of approved answers by how they came about."""
+    long = summary.melt(id_vars=["Questionnaire"], value_vars=HOW, var_name="How", value_name="Answers")
+    order = list(summary["Questionnaire"])
+    return alt.Chart(long).mark_bar().encode(
+        y=alt.Y("Questionnaire:N", sort=order, title=None,
+                axis=alt.Axis(labelLimit=360, labelOverlap=False)),
+        x=alt.X("sum(Answers):Q", stack="normalize", title="Share of approved answers",
+                axis=alt.Axis(format="%")),
+        color=alt.Color("How:N", sort=HOW, title=None, legend=alt.Legend(orient="bottom")),
+        order=alt.Order("how_rank:Q"),
+        tooltip=["Questionnaire", "How", "Answers"],
+    ).transform_calculate(how_rank=f"indexof({HOW!r}, datum.How)").properties(
+        height=max(120, 42 * len(order)))
+
 
 svc = common.service()
 st.title("Overview")
@@ -36,10 +57,8 @@ st.caption("For approved answers: taken as suggested (automatically), changed or
            "(after edits), or written from scratch (by hand).")
 st.dataframe(summary, hide_index=True, width="stretch", column_config={
     "Automatic share": st.column_config.ProgressColumn(format="percent", min_value=0.0, max_value=1.0)})
-chart = summary.set_index("Questionnaire")[["Automatically", "After edits", "By hand", "Pre-filled"]]
-if chart.to_numpy().sum():
-    st.bar_chart(chart, horizontal=True, stack="normalize", height=max(160, 48 * len(chart)),
-                 x_label="", y_label="Share of approved answers")
+if summary[list(HOW)].to_numpy().sum():
+    st.altair_chart(how_chart(summary), width="stretch")
 else:
     st.caption("No approved answers yet.")
 

@@ -23,16 +23,66 @@ svc = common.service()
 st.title("Questionnaires")
 
 
+def clear_stage(reset_uploader: bool = True) -> None:
+    """Forget the staged file; after an upload, also empty the uploader (a new key) for the next one."""
+    stage = st.session_state.pop("up_stage", None)
+    if stage:
+        Path(stage["path"]).unlink(missing_ok=True)
+    if reset_uploader:
+        st.session_state["up_nonce"] = st.session_state.get("up_nonce", 0) + 1
+
+
+# The button that starts a job is far down the page; its status box is at the top. Scroll there (the
+# main section scrolls, not the window), so the stage is on screen the moment it is shown.
+_SCROLL_TO_TOP = ("<script>for (const el of [document.scrollingElement, ...document.querySelectorAll("
+                  "'[data-testid=stMain], [data-testid=stAppScrollToBottomContainer]')]) "
+                  "{ if (el) el.scrollTo({top: 0}); }</script>")
+
+
+def _stages(status, name: str):
+    """A progress callback for the service: the stage named in the status box, and a bar under it."""
+    st.html(_SCROLL_TO_TOP, unsafe_allow_javascript=True)
+    bar = status.progress(0.0, text="Starting…")
+
+    def report(stage: str, fraction: float) -> None:
+        status.update(label=f"{stage.capitalize()}… ({name})")
+        bar.progress(min(max(fraction, 0.0), 1.0), text=f"{stage.capitalize()}… {fraction:.0%}")
+
+    return report
+
+
+def _matched_message(progress) -> str:
+    return (f"Matched {progress.total} questions: {progress.suggested} suggested, {progress.review} to "
+            f"review, {progress.unanswered} unanswered, {progress.prefilled} pre-filled by the customer.")
+
+
 def match_with_progress(qid: int) -> bool:
-    bar = st.progress(0.0, text="Matching questions to the knowledge base…")
-    progress = common.attempt(svc.run_matching, qid,
-                              progress=lambda f: bar.progress(f, text=f"Matching… {f:.0%}"))
-    bar.empty()
+    with st.status("Matching questions to the knowledge base…", expanded=True) as status:
+        report = _stages(status, f"questionnaire {qid}")
+        progress = common.attempt(svc.run_matching, qid, progress=lambda f: report("matching", f))
+        status.update(state="complete" if progress is not None else "error")
     if progress is None:
         return False
-    common.flash(f"Matched {progress.total} questions: {progress.suggested} suggested, {progress.review} to "
-                 f"review, {progress.unanswered} unanswered, {progress.prefilled} pre-filled by the customer.")
+    common.flash(_matched_message(progress))
     return True
+
+
+def run_upload_job(job: dict) -> None:
+    """The upload the reviewer just confirmed. It runs first thing in the script, so the status box is on
+    screen within a moment of the click, and says which stage the work is in."""
+    with st.status(f"Reading workbook… ({job['name']})", expanded=True) as status:
+        report = _stages(status, job["name"])
+        done = common.attempt(svc.upload_and_match, job["path"], progress=report,
+                              original_filename=job["name"], product=job["product"], customer=job["customer"],
+                              name=job["title"], due_date=job["due"], owner=job["owner"],
+                              overrides=[LayoutOverrides(**o) for o in job["overrides"]] or None)
+        status.update(state="complete" if done is not None else "error")
+    if done is None:
+        return
+    qid, progress = done
+    clear_stage()
+    common.flash(_matched_message(progress))
+    open_in_review(qid)
 
 
 def open_in_review(qid: int) -> None:
@@ -54,6 +104,9 @@ def open_sample() -> None:
         open_in_review(qid)
 
 
+if job := st.session_state.pop("up_job", None):
+    run_upload_job(job)
+
 # ---- in progress
 listing = common.questionnaires(svc)
 top = st.columns([3, 1])
@@ -66,13 +119,13 @@ if top[1].button("Open the sample questionnaire", icon=":material/science:",
 if listing:
     table = pd.DataFrame([{
         "ID": q["id"], "Name": q["name"], "Customer": q["customer"], "Product": q["product"] or "(all)",
-        "Due": q["due_date"], "Owner": q["owner"], "Questions": q["progress"].total,
+        "Due": q["due_date"].isoformat() if q["due_date"] else "",  # a blank, never "None"
+        "Owner": q["owner"], "Questions": q["progress"].total,
         "Suggested": q["progress"].suggested, "To review": q["progress"].review,
         "Unanswered": q["progress"].unanswered, "Approved": q["progress"].approved,
         "Done": q["progress"].done_share,
     } for q in listing])
     st.dataframe(table, hide_index=True, width="stretch", column_config={
-        "Due": st.column_config.DateColumn(format="YYYY-MM-DD"),
         "Done": st.column_config.ProgressColumn(help="Approved or pre-filled share", format="percent",
                                                 min_value=0.0, max_value=1.0),
     })
@@ -120,13 +173,6 @@ def stage(upload) -> dict:
     return stage
 
 
-def clear_stage() -> None:
-    stage = st.session_state.pop("up_stage", None)
-    if stage:
-        Path(stage["path"]).unlink(missing_ok=True)
-    st.session_state["up_nonce"] = nonce + 1
-
-
 def inspected(stage: dict):
     overrides = [LayoutOverrides(**o) for o in stage["overrides"].values()]
     key = (stage["file_id"], json.dumps(stage["overrides"], sort_keys=True))
@@ -139,10 +185,37 @@ def inspected(stage: dict):
     return result, overrides
 
 
+def queue_upload(staged: dict) -> None:
+    """The form's submit: remember the job; the next run starts with it (and its status box)."""
+    ss = st.session_state
+    st.session_state["up_job"] = {
+        "path": staged["path"], "name": staged["name"], "overrides": list(staged["overrides"].values()),
+        "product": None if ss.get("up_product") in (None, ALL_PRODUCTS) else ss["up_product"],
+        "customer": ss.get("up_customer", ""), "title": ss.get("up_name", ""), "due": ss.get("up_due"),
+        "owner": ss.get("up_owner", "")}
+
+
+def same_file_warning(staged: dict) -> None:
+    """The same bytes were uploaded before: say so, with a way to open that one instead."""
+    if "same" not in staged:
+        staged["same"] = [q["id"] for q in common.attempt(svc.same_file_questionnaires, staged["path"]) or []]
+    by_id = {q["id"]: q for q in common.questionnaires(svc)}
+    for qid in [i for i in staged["same"] if i in by_id][:3]:
+        qn = by_id[qid]
+        when = qn["created_at"].strftime("%Y-%m-%d") if qn.get("created_at") else "earlier"
+        cols = st.columns([4, 1], vertical_alignment="center")
+        cols[0].warning(f"This exact file (same content) was already uploaded on {when} as "
+                        f"**{common.md_escape(common.label(qn))}**. Adding it again makes a second copy to review.",
+                        icon=":material/content_copy:")
+        if cols[1].button(f"Open #{qid} in Review", key=f"up_same_{qid}", width="stretch"):
+            open_in_review(qid)
+
+
 if upload is None and st.session_state.get("up_stage"):
-    clear_stage()
+    clear_stage(reset_uploader=False)  # the file was removed, or is being replaced: keep the uploader
 if upload is not None:
     staged = stage(upload)
+    same_file_warning(staged)
     intake, overrides = inspected(staged)
     if intake is not None:
         new = show_layout(staged["path"], intake, key=f"lay_{staged['file_id']}")
@@ -153,20 +226,12 @@ if upload is not None:
         products = common.attempt(svc.products) or []
         with st.form("up_details"):
             cols = st.columns(3)
-            product = cols[0].selectbox("Product", [ALL_PRODUCTS, *products], key="up_product",
+            cols[0].selectbox("Product", [ALL_PRODUCTS, *products], key="up_product",
                                         help="Facts of other products are never used for this questionnaire.")
-            customer = cols[1].text_input("Customer", key="up_customer")
-            name = cols[2].text_input("Name", value=Path(staged["name"]).stem, key="up_name")
+            cols[1].text_input("Customer", key="up_customer")
+            cols[2].text_input("Name", value=Path(staged["name"]).stem, key="up_name")
             cols = st.columns(3)
-            due = cols[0].date_input("Due date", value=None, min_value=dt.date(2000, 1, 1), key="up_due")
-            owner = cols[1].text_input("Owner", value=svc.actor.username, key="up_owner")
-            go = st.form_submit_button("Add and run matching", type="primary", disabled=not intake.questions,
-                                       key="up_go")
-        if go:
-            qid = common.attempt(svc.upload_questionnaire, staged["path"], original_filename=staged["name"],
-                                 product=None if product == ALL_PRODUCTS else product, customer=customer,
-                                 name=name, due_date=due, owner=owner, overrides=overrides or None)
-            if qid is not None:
-                clear_stage()
-                if match_with_progress(qid):
-                    open_in_review(qid)
+            cols[0].date_input("Due date", value=None, min_value=dt.date(2000, 1, 1), key="up_due")
+            cols[1].text_input("Owner", value=svc.actor.username, key="up_owner")
+            st.form_submit_button("Add and run matching", type="primary", disabled=not intake.questions,
+                                  key="up_go", on_click=queue_upload, args=(staged,))

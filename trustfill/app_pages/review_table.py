@@ -18,8 +18,9 @@ from trustfill.app_pages import common
 from trustfill.errors import Conflict, TrustfillError
 from trustfill.service import Service
 
-DECISIONS = ["pending", "approved", "rejected"]
-_EDITABLE = {"answer": "answer", "comment": "comment", "decision": "review_status"}
+# What a value typed in each editable column means in the database (to tell if the overlay is stale).
+_EDITABLE = {"answer": lambda row: row["answer"] or "", "comment": lambda row: row["comment"] or "",
+             "approve": lambda row: row["review_status"] == "approved"}
 _UNSET = object()
 
 
@@ -59,7 +60,7 @@ class EditorMeta:
             return
         cells = self.edits().get(self.ids.index(row["id"]), {})
         for column, value in cells.items():
-            if column in _EDITABLE and (value or "") != (row[_EDITABLE[column]] or ""):
+            if column in _EDITABLE and (value if column == "approve" else value or "") != _EDITABLE[column](row):
                 self.nonce += 1
                 return
 
@@ -112,46 +113,90 @@ def _save_row(svc: Service, question_id: int, cells: dict, new: dict, version: i
         comment = cells.get("comment", current["comment"])
         row = svc.edit_answer(question_id, answer=answer or "", comment=comment or "", expected_version=version)
         version = row["version"]
-    decision = new.get("decision")
-    if decision == "approved":
+    # One click approves; unticking undoes the approval (reopen). Rejecting is the panel's (X).
+    if new.get("approve") is True:
         row = svc.approve(question_id, expected_version=version)
-    elif decision == "rejected":
-        row = svc.reject(question_id, expected_version=version)
-    elif decision == "pending":
+    elif new.get("approve") is False:
         row = svc.reopen(question_id, expected_version=version)
     return row
 
 
-def editor_table(shown: pd.DataFrame, stale: frozenset[str] = frozenset()) -> pd.DataFrame:
+# Left to right: what identifies the row (pinned), then what a reviewer decides on, so at 1366 px the
+# decision columns are on screen beside the detail panel; the long texts follow.
+COLUMN_ORDER = ["ref", "question", "confidence", "match", "approve", "details", "answer", "cell", "why",
+                "comment", "fact", "stale", "section"]
+OPEN_MARK = "▶ "  # in front of the Ref of the row open in the panel (and its Open box is ticked)
+NOT_FITTING = "⚠ not in list"
+# The table's Status column is narrow: the words without their explanation (the filter has it).
+STATE_SHORT = {**common.STATE_LABELS, "suggested": "suggested", "edited": "edited", "prefilled": "pre-filled"}
+
+
+def _why(state: str, note: str) -> str:
+    """The matcher's reason, in the row, wherever a person has to look: "to review" and "unanswered"."""
+    return note if state in ("review", "unanswered") else ""
+
+
+def editor_table(shown: pd.DataFrame, stale: frozenset[str] = frozenset(), open_id: int | None = None
+                 ) -> pd.DataFrame:
+    """The rows as the editor shows them. The open row is marked in its values, not with a pandas Styler:
+    Streamlit renders a Styler's display text for every cell, about 0.3 s a run on 1,000 rows."""
+    is_open = shown.index == open_id
+    notes = shown["match_note"].fillna("") if "match_note" in shown else pd.Series("", index=shown.index)
     return pd.DataFrame({
-        "ref": shown["ref"].where(shown["ref"] != "", shown["sheet"] + "!" + shown["row"].astype(str)),
+        "ref": [OPEN_MARK + ref if here else ref for ref, here in zip(
+            shown["ref"].where(shown["ref"] != "", shown["sheet"] + "!" + shown["row"].astype(str)), is_open,
+            strict=True)],
         "section": shown["section"],
         "question": shown["text"],
         "answer": shown["answer"],
+        "cell": [("" if not choices else value or (NOT_FITTING if answer.strip() else ""))
+                 for choices, value, answer in zip(shown["choices"], shown["cell_value"], shown["answer"],
+                                                   strict=True)],
+        "why": [_why(state, note) for state, note in zip(shown["state"], notes, strict=True)],
         "comment": shown["comment"],
         "confidence": shown["score"],
-        "match": shown["state"].map(lambda s: common.STATE_LABELS.get(s, s)),
-        "decision": shown["review_status"],
+        "match": shown["state"].map(lambda s: STATE_SHORT.get(s, s)),
+        "approve": shown["review_status"] == "approved",
         "fact": shown["fact_id"],
         "stale": shown["fact_id"].isin(stale),
-        "details": False,
+        "details": is_open,
     }).reset_index(drop=True)
 
 
-def table_config() -> dict:
+def ref_width(refs: pd.Series) -> int:
+    """Wide enough for the longest Ref shown, so none is cut ("COMP-0..."), within reason."""
+    longest = int(refs.str.len().max()) if len(refs) else 0
+    return max(56, min(200, 8 * longest + 20))
+
+
+def table_config(can_decide: bool = True, ref_px: int = 64) -> dict:
+    """``can_decide``: an editor sees the Approve column read-only (only approvers decide).
+
+    The data grid has no hover tooltips for cells; a cut text is read in full by double-clicking the
+    cell (or Enter on it), and the row's whole question is in the detail panel.
+    """
     cc = st.column_config
     return {
-        "ref": cc.TextColumn("Ref", disabled=True, width=56),
+        "ref": cc.TextColumn("Ref", disabled=True, width=ref_px, pinned=True),
         "section": cc.TextColumn("Section", disabled=True, width=90),
-        "question": cc.TextColumn("Question", disabled=True, width=330),
-        "answer": cc.TextColumn("Answer", width=150, help="Edit to change the answer (saved at once)."),
+        # A wide Ref takes its room from the question, so the decision columns stay on screen.
+        "question": cc.TextColumn("Question", disabled=True, width=max(120, 244 - ref_px), pinned=True,
+                                  help="Double-click a question (or Enter) for its full text."),
+        "answer": cc.TextColumn("Answer", width=160, help="Edit to change the answer (saved at once)."),
+        "cell": cc.TextColumn("Cell", disabled=True, width=80,
+                              help="What export writes in a drop-down answer cell; ⚠ when the answer is not one of "
+                                   "its allowed values (it then goes to the comment)."),
+        "why": cc.TextColumn("Why", disabled=True, width=160, help="Why the matcher left this to a person."),
         "comment": cc.TextColumn("Comment", width=220),
-        "confidence": cc.ProgressColumn("Confidence", min_value=0, max_value=100, format="%.0f",
-                                        width="small"),
-        "match": cc.TextColumn("Status", disabled=True, width="small"),
-        "decision": cc.SelectboxColumn("Decision", options=DECISIONS, required=True, width="small"),
+        "confidence": cc.ProgressColumn("Conf.", min_value=0, max_value=100, format="%.0f", width=62,
+                                        help="Confidence 0-100"),
+        "match": cc.TextColumn("Status", disabled=True, width=84),
+        "approve": cc.CheckboxColumn("Approve", width=70, disabled=not can_decide,
+                                     help="Tick to approve (one click, or Space on the cell); untick to reopen. "
+                                          "Reject in the panel (X)." if can_decide else
+                                     "Only approvers decide; you can edit answers."),
         "fact": cc.TextColumn("Fact", disabled=True, width="small"),
         "stale": cc.CheckboxColumn("Stale", disabled=True, width=50,
                                    help="The answer's fact is past its review date: check it before approving."),
-        "details": cc.CheckboxColumn("Details", width="small", help="Show this question in the detail panel."),
+        "details": cc.CheckboxColumn("Open", width=50, help="Show this question in the detail panel."),
     }

@@ -14,14 +14,17 @@ from trustfill.errors import TrustfillError
 
 # Field -> (label, step) for the limits form; the help text is the field's own description.
 LIMIT_LABELS = {
-    "max_upload_bytes": "Upload size (bytes)",
-    "max_inflated_bytes": "Unzipped workbook size (bytes)",
+    "max_upload_bytes": "Upload size (MB)",
+    "max_inflated_bytes": "Unzipped workbook size (MB)",
     "max_compression_ratio": "Compression ratio of one part",
     "max_sheets": "Sheets per workbook",
     "max_rows": "Rows per sheet",
     "max_columns": "Columns per sheet",
     "max_zip_entries": "Parts per workbook zip",
 }
+# Sizes are stored in bytes and shown in MB (52428800 means nothing to a reader; 50 MB does).
+MB = 1024 * 1024
+IN_MB = {"max_upload_bytes", "max_inflated_bytes"}
 SEMANTIC_HINT = 'The semantic answerer is not installed: `pip install -e ".[semantic]"`, then restart the app.'
 
 
@@ -148,12 +151,16 @@ def _limits(svc, admin: bool) -> None:
         for name, field in Limits.model_fields.items():
             row = st.columns([4, 1], vertical_alignment="bottom")
             value = getattr(current, name)
-            is_int = field.annotation is int
+            is_int = field.annotation is int and name not in IN_MB
+            default = f"{field.default / MB:g} MB" if name in IN_MB else f"{field.default:,}"
             # No minimum here: the service checks each limit and says what is wrong with it.
             entered[name] = row[0].number_input(
-                LIMIT_LABELS.get(name, name), value=value, step=1 if is_int else 1.0, key=f"set_limit_{name}",
-                format="%d" if is_int else "%g", disabled=not admin or name in from_env,
-                help=f"{(field.description or '').capitalize()}. Default {field.default:,}.")
+                LIMIT_LABELS.get(name, name), value=value / MB if name in IN_MB else value,
+                step=1 if is_int else 1.0, key=f"set_limit_{name}", format="%d" if is_int else "%g",
+                disabled=not admin or name in from_env,
+                help=f"{(field.description or '').capitalize()}. Default {default}.")
+            if name in IN_MB:
+                entered[name] = round(entered[name] * MB)
             _mark(row[1], False, "environment" if name in from_env else "settings" if name in stored else "default")
         submitted = st.form_submit_button("Save limits", type="primary", disabled=not admin)
     if submitted:

@@ -201,9 +201,17 @@ def q_reject(question_ids) -> None:
 @questionnaires.command("bulk-approve")
 @click.argument("qid", type=int)
 @click.option("--min-score", type=float, default=0.0, show_default=True)
-def q_bulk_approve(qid: int, min_score: float) -> None:
-    """Approve every `suggested` answer of QID scoring at least --min-score."""
-    click.echo(f"Approved {service().bulk_approve(qid, min_score=min_score)}")
+@click.option("--dry-run", is_flag=True, help="List what would be approved; approve nothing.")
+def q_bulk_approve(qid: int, min_score: float, dry_run: bool) -> None:
+    """Approve every `suggested` answer of QID scoring at least --min-score; prints each one approved."""
+    svc = service()
+    rows = (svc.bulk_approve_preview(qid, min_score=min_score) if dry_run
+            else svc.approve_suggested(qid, min_score=min_score))
+    for r in rows:
+        where = r["ref"] or f"{r['sheet']}!{r['row']}"
+        click.echo(f"{r['id']}\t{where}\t{r['score']:.0f}\t{r['text'][:70]}\t-> {r['answer'][:60]}")
+    click.echo(f"{'Would approve' if dry_run else 'Approved'} {len(rows)} answer(s) at confidence {min_score:g} "
+               "or above.")
 
 
 @questionnaires.command("edit")

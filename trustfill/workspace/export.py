@@ -27,6 +27,43 @@ DRAFT_MARKER = "[DRAFT - not reviewed]"
 
 
 @dataclass
+class AnswerFit:
+    """What export will write for one answer, known while reviewing (``fit_answer``'s own result).
+
+    ``choices`` are the cell's allowed values (a drop-down list, or one column per value), empty for a
+    free-text cell. ``fits`` is False when the answer has no allowed value to go in the cell: export
+    then leaves the cell as it is (``cell_value`` "") and moves the answer into ``comment_text``.
+    """
+
+    kind: str
+    choices: list[str]
+    fits: bool
+    cell_value: str
+    comment_text: str
+    note: str
+
+
+def fit_of(row: dict, answer: str | None = None, comment: str | None = None) -> AnswerFit:
+    """How ``row``'s answer (or the given one) lands in its cells, exactly as ``export_filled`` writes it."""
+    from exports import fit_answer
+
+    target = as_detected(row)
+    answer = row["answer"] if answer is None else answer
+    comment = row["comment"] if comment is None else comment
+    result = fit_answer(target, answer or "", comment or "")
+    cells = {w.cell: w.value for w in result.writes}
+    choices = list(target.choices) if target.answer_kind == "choice" else list(target.split_cells)
+    if target.answer_kind == "split":
+        cell_value = next((label for label, cell in target.split_cells.items() if cells.get(cell) == "X"), "")
+    else:
+        cell_value = cells.get(target.answer_cell or "", "")
+    comment_text = cells.get(target.comment_cell or "", "")
+    fits = bool(cell_value) or not (answer or "").strip() or target.answer_kind not in ("choice", "split")
+    return AnswerFit(kind=target.answer_kind, choices=choices, fits=fits, cell_value=cell_value,
+                     comment_text=comment_text, note=result.note)
+
+
+@dataclass
 class ExportResult:
     path: Path
     written: int = 0
@@ -81,6 +118,10 @@ class ExportOps:
             self.audit(conn, "export", "questionnaire", qid, fill=fill, cells=result.written,
                        file=dest.name)
         return result
+
+    def answer_fit(self, question_id: int, *, answer: str | None = None, comment: str | None = None) -> AnswerFit:
+        """What export will put in the cells for this question's answer (or for ``answer``, before saving)."""
+        return fit_of(self.question(question_id), answer, comment)
 
     def _rows_for_export(self, qid: int):
         """Stream the questions (a 100,000-row questionnaire never sits in memory twice)."""

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import os
 import re
 import shutil
@@ -302,13 +303,6 @@ class QuestionnaireOps:
         return {"facts": facts[:top_facts], "gaps": gaps[:top_gaps]}
 
     # ---- matching
-    def upload_and_match(self, src: str | os.PathLike, *, stages: Stages | None = None, **upload) -> int:
-        """What the app's "Add and run matching" does, in one call: upload, then match, reporting the
-        stages "reading workbook", "saving" and "matching" (each 0..1) to ``stages``."""
-        qid = self.upload_questionnaire(src, stages=stages, **upload)
-        self.run_matching(qid, stages=stages)
-        return qid
-
     def run_matching(self, qid: int, *, progress: Callable[[float], None] | None = None,
                      chunk: int = 500, stages: Stages | None = None) -> Progress:
         """Match every question; approved, edited and hand-written answers are never overwritten.
@@ -369,6 +363,34 @@ class QuestionnaireOps:
         for f in config.exports_dir().glob(f"q{qid}-*"):
             f.unlink(missing_ok=True)
 
+    # ---- the app's upload: one call, named stages, and a word when the same file is already here
+    def upload_and_match(self, src: str | os.PathLike, *, progress: Stages | None = None,
+                         **upload) -> tuple[int, Progress]:
+        """What the app's "Add and run matching" does, in one call: upload, then match, reporting
+        ``progress(stage, fraction of the whole job)`` as the work goes: "reading workbook" (from the
+        first byte read), "saving" (the rows), "matching" (after each chunk is matched and saved) and
+        "saving" (the last write, at 1.0)."""
+        report = progress or (lambda stage, fraction: None)
+        spans = {"reading workbook": (0.0, 0.08), "matching": (0.1, 0.95)}
+        reached = [0.0]
+
+        def stage(name: str, fraction: float) -> None:
+            # "saving" has no span: the uploaded rows first (0.09), the match run's last write at the end (1.0)
+            lo, hi = spans.get(name, (0.09, 0.09) if reached[0] < spans["matching"][0] else (1.0, 1.0))
+            overall = lo + (hi - lo) * fraction
+            reached[0] = max(reached[0], overall)
+            report(name, reached[0])
+
+        qid = self.upload_questionnaire(src, stages=stage, **upload)
+        return qid, self.run_matching(qid, stages=stage)
+
+    def same_file_questionnaires(self, path: str | os.PathLike) -> list[dict]:
+        """Questionnaires whose stored file has exactly these bytes (SHA-256), newest first."""
+        self.require("read")
+        digest = _sha256(Path(path))
+        return [q for q in self.list_questionnaires()
+                if _stored_sha256(config.uploads_dir() / q["stored_file"]) == digest]
+
 
 def _no_questionnaire(qid: int) -> NotFound:
     return NotFound(f"No questionnaire with ID {qid}. `trustfill questionnaires list` shows them.")
@@ -389,6 +411,29 @@ def _match_values(row, match, by_id: dict) -> dict:
     if row.review_status == "rejected" and row.fact_id != match.fact_id:
         values["review_status"] = "pending"  # a different suggestion deserves a fresh look
     return values
+
+
+def _sha256(path: Path) -> str:
+    h = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+# Stored uploads never change (a new upload gets a new name), so each is hashed once per process.
+_STORED_DIGESTS: dict[tuple[str, int, int], str] = {}
+
+
+def _stored_sha256(path: Path) -> str | None:
+    try:
+        stat = path.stat()
+    except OSError:
+        return None
+    key = (str(path), stat.st_size, stat.st_mtime_ns)
+    if key not in _STORED_DIGESTS:
+        _STORED_DIGESTS[key] = _sha256(path)
+    return _STORED_DIGESTS[key]
 
 
 def _clean(text: str) -> str:

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 import sqlalchemy as sa
 
+from exports.fit import _join, split_answer
 from knowledge import learning, store
 from trustfill.db import questions as questions_table
 from trustfill.db import utcnow
-from trustfill.errors import Conflict, NotFound
+from trustfill.errors import Conflict, NotFound, TrustfillError
+from trustfill.workspace.questionnaires import as_detected
 
 
 class ReviewOps:
@@ -30,6 +32,25 @@ class ReviewOps:
                            f"'{row.answer}'. Reload and decide again.")
         return dict(conn.execute(sa.select(questions_table).where(questions_table.c.id == question_id))
                     .first()._mapping)
+
+    def question_versions(self, qid: int) -> list[tuple[int, int]]:
+        """(question ID, version) of every question of ``qid`` in sheet order: which rows changed, cheaply."""
+        self.require("read")
+        c = questions_table.c
+        with self.tx() as conn:
+            rows = conn.execute(sa.select(c.id, c.version).where(c.questionnaire_id == qid).order_by(c.position))
+            return [(int(i), int(v)) for i, v in rows]
+
+    def questions_by_id(self, question_ids: list[int]) -> list[dict]:
+        """The given questions (whole rows, as ``questions`` returns them), in sheet order."""
+        self.require("read")
+        if not question_ids:
+            return []
+        c = questions_table.c
+        with self.tx() as conn:
+            rows = conn.execute(sa.select(questions_table).where(c.id.in_(list(question_ids)))
+                                .order_by(c.questionnaire_id, c.position))
+            return [dict(r._mapping) for r in rows]
 
     def _get(self, conn, question_id: int) -> dict:
         row = conn.execute(sa.select(questions_table).where(questions_table.c.id == question_id)).first()
@@ -100,27 +121,63 @@ class ReviewOps:
 
     def bulk_approve(self, qid: int, *, min_score: float = 0.0) -> int:
         """Approve every pending `suggested` answer at or above ``min_score``. Returns how many."""
-        self.require("approve", "approve answers")
+        return len(self.approve_suggested(qid, min_score=min_score))
+
+    def bulk_approve_preview(self, qid: int, *, min_score: float = 0.0) -> list[dict]:
+        """What ``approve_suggested`` would approve now: id, version, ref, sheet, row, text, answer, score.
+
+        Nothing is written: the app shows this list (and its count) before the reviewer confirms.
+        """
+        self.require("read")
         with self.tx() as conn:
             self._check_questionnaire(conn, qid)
-            rows = conn.execute(sa.select(questions_table.c.id, questions_table.c.version).where(
-                questions_table.c.questionnaire_id == qid, questions_table.c.match_status == "suggested",
-                questions_table.c.review_status == "pending", questions_table.c.prefilled.is_(False),
-                questions_table.c.score >= min_score, questions_table.c.answer != "")).all()
-            approved = []
-            for question_id, version in rows:
+            return _suggested(conn, qid, min_score)
+
+    def approve_suggested(self, qid: int, *, min_score: float = 0.0,
+                          versions: dict[int, int] | None = None) -> list[dict]:
+        """Approve pending `suggested` answers at or above ``min_score``; returns those approved, in order.
+
+        ``versions`` (question ID -> version, from ``bulk_approve_preview``) limits the approval to
+        exactly the list the reviewer confirmed: a question changed since the preview is left alone.
+        """
+        self.require("approve", "approve answers")
+        approved = []
+        with self.tx() as conn:
+            self._check_questionnaire(conn, qid)
+            for row in _suggested(conn, qid, min_score):
+                version = row["version"]
+                if versions is not None and versions.get(row["id"]) != version:
+                    continue
                 result = conn.execute(questions_table.update().where(
-                    questions_table.c.id == question_id, questions_table.c.version == version).values(
+                    questions_table.c.id == row["id"], questions_table.c.version == version).values(
                     review_status="approved", reviewer=self.actor.username, reviewed_at=utcnow(),
                     version=version + 1, updated_at=utcnow()))
                 if result.rowcount == 1:
-                    approved.append(question_id)
-            self.audit(conn, "bulk_approve", "questionnaire", qid, min_score=min_score, questions=approved)
+                    approved.append({**row, "version": version + 1})
+            self.audit(conn, "bulk_approve", "questionnaire", qid, min_score=min_score,
+                       questions=[r["id"] for r in approved])
         mode = self.learning_mode()
-        for question_id in approved:
+        for row in approved:
             with self.tx() as conn:
-                self._learn_from_approval(self._get(conn, question_id), mode)
-        return len(approved)
+                self._learn_from_approval(self._get(conn, row["id"]), mode)
+        return approved
+
+    def use_cell_value(self, question_id: int, choice: str, *, expected_version: int | None = None) -> dict:
+        """The reviewer picks the value for a drop-down (or one-column-per-value) cell: it becomes the
+        answer, and the rest of the old answer moves in front of the comment, as export would put it.
+        """
+        self.require("edit_answer", "edit answers")
+        row = self.question(question_id)
+        target = as_detected(row)
+        choices = list(target.choices) if target.answer_kind == "choice" else list(target.split_cells)
+        if choice not in choices:
+            allowed = ", ".join(choices) if choices else "none: the answer cell takes free text"
+            raise TrustfillError(f"'{choice}' is not an allowed value of {row['sheet']}!{row['row']} "
+                                 f"(allowed: {allowed}).")
+        fitted = split_answer(row["answer"], [choice])
+        rest = fitted[1] if fitted else row["answer"]
+        return self.edit_answer(question_id, answer=choice, comment=_join(rest, row["comment"]),
+                                expected_version=row["version"] if expected_version is None else expected_version)
 
     def pick_fact(self, question_id: int, fact_id: str, *, expected_version: int | None = None) -> dict:
         """The reviewer chose a fact by hand: its answer and comment become the draft."""
@@ -159,3 +216,12 @@ class ReviewOps:
         with self.tx() as conn:
             return learning.propose_from_answer(conn, self._get(conn, question_id), self.actor.username,
                                                 fact_id=fact_id, question=question, category=category)
+
+
+def _suggested(conn, qid: int, min_score: float) -> list[dict]:
+    """The pending, non-pre-filled `suggested` answers of ``qid`` at or above ``min_score``, in sheet order."""
+    c = questions_table.c
+    rows = conn.execute(sa.select(c.id, c.version, c.ref, c.sheet, c.row, c.text, c.answer, c.score).where(
+        c.questionnaire_id == qid, c.match_status == "suggested", c.review_status == "pending",
+        c.prefilled.is_(False), c.score >= min_score, c.answer != "").order_by(c.position)).all()
+    return [dict(r._mapping) for r in rows]
