@@ -156,10 +156,7 @@ class ReviewOps:
                     approved.append({**row, "version": version + 1})
             self.audit(conn, "bulk_approve", "questionnaire", qid, min_score=min_score,
                        questions=[r["id"] for r in approved])
-        mode = self.learning_mode()
-        for row in approved:
-            with self.tx() as conn:
-                self._learn_from_approval(self._get(conn, row["id"]), mode)
+        self._learn_from_approvals([r["id"] for r in approved])
         return approved
 
     def use_cell_value(self, question_id: int, choice: str, *, expected_version: int | None = None) -> dict:
@@ -192,6 +189,26 @@ class ReviewOps:
             self.audit(conn, "pick_fact", "question", question_id, questionnaire=before["questionnaire_id"],
                        before=before["fact_id"], after=fact.id)
         return after
+
+    def _learn_from_approvals(self, question_ids: list[int]) -> None:
+        """What a bulk approval teaches, in one transaction (one per approval took 5.8 s for 949);
+        if a fact changed under it meanwhile, each approval is tried on its own instead."""
+        if not question_ids:
+            return
+        mode = self.learning_mode()
+        if mode == "off":
+            return
+        try:
+            with self.tx() as conn:
+                order = {q: i for i, q in enumerate(question_ids)}
+                rows = conn.execute(sa.select(questions_table).where(questions_table.c.id.in_(question_ids)))
+                for row in sorted((dict(r._mapping) for r in rows), key=lambda r: order[r["id"]]):
+                    learning.learn_from_approval(conn, row, self.actor.username, mode=mode)
+        except Conflict:
+            for question_id in question_ids:
+                with self.tx() as conn:
+                    row = self._get(conn, question_id)
+                self._learn_from_approval(row, mode)
 
     def _learn_from_approval(self, row: dict, mode: str | None = None) -> None:
         """The approved wording is proposed as an alternate question of its fact, or applied in ``auto``
