@@ -73,7 +73,7 @@ def test_readme_cli_tour_runs_as_written(tmp_path):
         if command == "source .venv/bin/activate" or command.startswith(("cd ", "export TRUSTFILL_HOME=")):
             return
         if command == "trustfill kb import --sample":
-            assert re.search(r"\d+ added, 0 updated; \d+ facts in the knowledge base", out)
+            assert re.search(r"\d+ added, 0 changed, 0 unchanged; \d+ facts in the knowledge base", out)
         elif command == "trustfill kb products":
             lines = out.splitlines()
             assert any(line.split()[:1] == ["planner"] for line in lines)
@@ -98,8 +98,9 @@ def test_readme_cli_tour_runs_as_written(tmp_path):
             assert len(rows) == seen["questions"] and out.count("why: ") == seen["questions"]
             assert all(re.search(r" (suggested|review|unanswered) +pending ", row) for row in rows)
         elif command == "trustfill questionnaires bulk-approve 1 --min-score 90":
-            seen["approved"] = int(re.fullmatch(r"Approved (\d+)\n", out).group(1))
-            assert seen["approved"] > 0
+            done = re.search(r"^Approved (\d+) answer\(s\) at confidence 90 or above\.$", out, re.M)
+            seen["approved"] = int(done.group(1))
+            assert seen["approved"] > 0 and len(out.splitlines()) == seen["approved"] + 1  # one line each
         elif command == "trustfill questionnaires export 1 -o approved.xlsx":
             assert re.fullmatch(r"Wrote [1-9]\d* cell\(s\) to approved\.xlsx\n", out), out
             openpyxl.load_workbook(work / "approved.xlsx")

@@ -32,7 +32,7 @@ def test_audit_page_lists_filters_and_exports(db_url):
     assert list(table["Action"]) == ["role_change"] and list(table["User"]) == ["admin1"]
     at.button(key="audit_export").click().run()
     assert not at.exception
-    assert at.session_state["audit_csv"].decode().splitlines()[0].startswith("id,at,actor,action")
+    assert at.session_state["audit_csv"].decode().splitlines()[0].startswith('"id","at","actor","action"')
     exported = Service(actor=Actor("admin1", "admin")).audit_log(action="audit_export")
     assert [r["actor"] for r in exported] == ["approver1"]
 

@@ -118,8 +118,9 @@ def banner_url(port: int, address: str) -> str:
               help="Interface to listen on. Use 0.0.0.0 to let other machines in (sign-in protects it).")
 @click.argument("streamlit_args", nargs=-1, type=click.UNPROCESSED)
 def app(port: int, address: str, streamlit_args: tuple[str, ...]) -> None:
-    """Start the review app at http://ADDRESS:PORT (extra --server.* options go to Streamlit;
-    --server.port and --server.address there win over --port and --address)."""
+    """Start the review app at http://ADDRESS:PORT (extra --server.* options go to Streamlit).
+
+    --server.port and --server.address given there win over --port and --address."""
     folder = app_folder()
     port, address, _rest = server_options(port, address, streamlit_args)
     check_port_free(port, address)
