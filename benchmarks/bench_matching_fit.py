@@ -51,10 +51,12 @@ TARGET_PRECISION = float(os.environ.get("TRUSTFILL_FIT_PRECISION", "0.99"))
 # vulnerability testing -> our scanning, AI features -> analytics opt-out), 8 of those between 60 and
 # 90. On dev, 90 instead of 60 costs 2 points of suggested share and no precision.
 SUGGEST_FLOOR = 90.0
-# The 0.85 target plus slack. 0.89 held the fit's own pooled estimate at 0.857, but the whole engine
-# (guards and scope facts, --cv) left 0.844 alone: one fold's review threshold fell to 30.5. 0.91 is
-# the lowest goal keeping that estimate at 0.85 or more (0.857), decided on dev alone.
-ABSTAIN_GOAL = float(os.environ.get("TRUSTFILL_FIT_ABSTAIN", "0.91"))
+# The 0.85 target plus slack, decided on dev alone (the whole engine's leave-one-questionnaire-out
+# estimate, --cv). With plain words counted as novelty (lexical.PLAIN_NOVELTY 0.5), 0.89 left 0.844
+# alone there and 0.91 was the lowest goal keeping it at 0.85. Without them (PLAIN_NOVELTY 0), 0.85,
+# 0.86 and 0.87 all give 0.930 answered right and 0.857 left alone, 0.89 gives 0.925 / 0.896 and 0.91
+# 0.903 / 0.896: the lowest goal is 0.85; 0.87 keeps the same 0.02 of slack over the target as before.
+ABSTAIN_GOAL = float(os.environ.get("TRUSTFILL_FIT_ABSTAIN", "0.87"))
 # How far (confidence points) a new questionnaire's question may land from where a dev one did, when
 # placing the review threshold. Held out, 1 and 2 give the same figures; 4 let one more unanswerable
 # question through in the default install.

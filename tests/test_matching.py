@@ -160,8 +160,17 @@ def test_novelty_counts_specific_words_no_fact_mentions(neighbours):
             "Is customer data encrypted at rest?",
         ]
     )
-    # Plain unknown words count, at half weight: less telling than names of things no fact mentions.
-    assert hitrust > 50 and 0 < plain < hitrust / 2 and known == 0
+    # Only names of things no fact mentions count: plain words the library does not use say how the
+    # library is worded, not that it cannot answer (lexical.PLAIN_NOVELTY).
+    assert hitrust > 50 and plain == 0 and known == 0
+
+
+def test_a_strangers_plain_wording_keeps_its_confidence(neighbours):
+    # Words a questionnaire writer uses and the library does not ("transport", "sensitive",
+    # "protocols") held a right answer at 69 when they counted as novelty.
+    question = "Is the transport of sensitive information protected using encryption protocols in transit?"
+    m = neighbours.match_one(question)
+    assert m.fact_id == "transit" and m.score >= 80
 
 
 def test_unknown_acronyms_lower_confidence(neighbours):
