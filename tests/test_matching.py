@@ -619,3 +619,19 @@ def test_compound_question_is_answered_for_its_main_question_for_review(sample_e
 
     assert main_question("Is MFA enforced?") is None
     assert main_question("Is MFA enforced for staff? If so, how.") == "Is MFA enforced for staff?"
+
+
+def test_a_word_no_fact_uses_in_place_of_the_facts_own_is_not_suggested():
+    # "phones" asked, "laptops" stated: the library never mentions phones, so the one fact that
+    # shares every other word is offered for review, not bulk-approved (plain words no fact uses no
+    # longer lower the confidence, so this check stands in for it).
+    lib = [
+        Fact(id="laptops", question="Do you keep a register of company laptops?", answer="Yes"),
+        Fact(id="soc2", question="Do you have a SOC 2 Type II report?", answer="Yes"),
+    ]
+    engine = MatchingEngine(lib, LEXICAL)
+    phones = engine.match_one("Do you keep a register of company phones?")
+    assert (phones.status, phones.fact_id) == ("review", "laptops")
+    assert '"phones"' in phones.note
+    # A word no fact uses around what the fact does state is only wording: the check lets it through.
+    assert engine.guard.check("Have you undergone a SOC 2 Type II audit?", 1, "suggested") is None
