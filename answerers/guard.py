@@ -143,6 +143,13 @@ class Guard:
         self._terms: dict[int, frozenset[str]] = {}
         self._flips: dict[int, bool] = {}
         self._phrased: dict[int, frozenset[str]] = {}
+        self._library: frozenset[str] | None = None
+
+    def library_terms(self) -> frozenset[str]:
+        """Every term any fact's words use (built once, on the first suggestion checked)."""
+        if self._library is None:
+            self._library = frozenset().union(*(self.fact_terms(f) for f in range(len(self.facts))))
+        return self._library
 
     def fact_terms(self, f: int) -> frozenset[str]:
         hit = self._terms.get(f)
@@ -164,6 +171,12 @@ class Guard:
         if hit is None:
             hit = self._phrased[f] = frozenset(t for text in self.facts[f].all_questions for t in analyse(text))
         return hit
+
+    def names_other(self, f: int, asked: set[str]) -> bool:
+        """Whether each of the fact's phrasings names a rare term (salient) the question does not."""
+        return all(
+            any(t not in asked and salient(t) for t in analyse(text)) for text in self.facts[f].all_questions
+        )
 
     def fact_flips(self, f: int) -> bool:
         hit = self._flips.get(f)
@@ -227,11 +240,26 @@ class Guard:
         subjects = [SUBJECTS[t] for t in dict.fromkeys(terms) if t in SUBJECTS and t not in have]
         if subjects:
             return REVIEW, f"the question is about {', '.join(subjects)}; {fact.id} does not mention it"
+        unheard = [t for t in dict.fromkeys(terms) if not t.startswith("@") and salient(t)]
+        unheard = [t for t in unheard if t not in self.library_terms()] if unheard else unheard
+        if unheard and len(unheard) >= SALIENT_SHARE * len(set(terms)) and self.names_other(f, set(terms)):
+            # Plain words the whole library never uses and questionnaires seldom do, making up a good
+            # part of the question, where every phrasing of the fact names something rare the question
+            # does not: "phones" asked, "laptops" stated. Worth a look, not a bulk approval. Such words
+            # do not lower the confidence (lexical.PLAIN_NOVELTY): a stranger's wording has many of them
+            # around a right answer ("Have you *undergone* a SOC 2 audit?").
+            shown = ", ".join(f'"{_spelled(question, t)}"' for t in unheard)
+            return REVIEW, f"no fact in the library mentions {shown}: {fact.id} may be about something else"
         missing = uncovered(terms, have)
         if len(missing) >= SALIENT_MISSING and len(missing) >= SALIENT_SHARE * len(set(terms)):
             shown = ", ".join(t.lstrip("@").replace("_", " ") for t in missing)
             return REVIEW, f"{fact.id} does not cover what the question names: {shown}"
         return None
+
+
+def _spelled(question: str, term: str) -> str:
+    """The question's own word for a matching term ("phones" for "phon"), else the term."""
+    return next((w for w in re.findall(r"[\w-]+", question) if term in analyse(w)), term)
 
 
 def uncovered(terms: Iterable[str], have: frozenset[str]) -> list[str]:

@@ -28,7 +28,8 @@ from scipy import sparse
 
 from answerers.base import Answerer, Hit, register
 from answerers.lexical import _argmax_reduceat
-from answerers.text import strip_leading_id
+from answerers.salience import boilerplate_weight
+from answerers.text import analyse, strip_leading_id
 from answerers.wordpiece import WordPiece
 from knowledge.model import Fact
 
@@ -43,6 +44,12 @@ QUESTION_MEMO = 8192
 _HAS_LETTER = re.compile(r"[^\W\d_]")  # "?!" or "1.4" alone is no question
 _lock = threading.Lock()
 _loaded: tuple[WordPiece, np.ndarray, np.ndarray] | None = None
+_boilerplate: np.ndarray | None = None
+# Only clear boilerplate (questionnaire weight at most this: "documented" 0.6, "implemented" 0.29,
+# "process", "policy", "data" 0.25) weighs less in a question's vector; a word used in a fifth of
+# sections ("function", 0.78) keeps its weight: lowering it too turned "Who leads your infosec
+# function?" from the security-owner fact to the backup one.
+PLAIN_WORD = 0.65
 
 
 @dataclass(frozen=True)
@@ -72,13 +79,43 @@ def load_vectors() -> tuple[WordPiece, np.ndarray, np.ndarray]:
         return _loaded
 
 
+def piece_boilerplate() -> np.ndarray:
+    """Per piece, the questionnaire-language weight of the word it spells (answerers/salience.py):
+    "process", "policy", "implemented", "requirements" weigh down to a quarter, topic words and
+    word endings keep 1. The library's IDF alone gives a boilerplate word the library never uses
+    ("implemented", "currently") the *highest* weight, so a long formal question pointed away from
+    every fact; built once per process (about 0.2 s over the 30,522 pieces)."""
+    global _boilerplate
+    tok, _, scales = load_vectors()
+    with _lock:
+        if _boilerplate is None:
+            mult = np.ones(len(scales), dtype=np.float32)
+            for piece, i in tok.ids.items():
+                if len(piece) > 2 and piece.isalpha():
+                    terms = analyse(piece)
+                    if len(terms) == 1 and not terms[0].startswith("@"):
+                        w = boilerplate_weight(terms[0])
+                        mult[i] = w if w <= PLAIN_WORD else 1.0
+            _boilerplate = mult
+        return _boilerplate
+
+
 def _text(text: str) -> str:
     return strip_leading_id((text or "").strip())
 
 
+_ASIDE = re.compile(r"\s*\([^()]*\)")
+
+
 def question_ids(tok: WordPiece, question: str) -> list[int]:
-    """A question's piece ids; nothing but punctuation or numbers is no question (no pieces: a zero vector)."""
-    return tok.encode(_text(question)) if _HAS_LETTER.search(question or "") else []
+    """A question's piece ids; nothing but punctuation or numbers is no question (no pieces: a zero vector).
+    A parenthesis ("(e.g., Duo, Google Authenticator, OTP, etc.)") is left out when the sentence stands
+    without it (four words or more): its examples would pull the mean vector away from what is asked."""
+    if not _HAS_LETTER.search(question or ""):
+        return []
+    text = _text(question)
+    bare = _ASIDE.sub("", text)
+    return tok.encode(bare if bare != text and len(bare.split()) >= 4 else text)
 
 
 def embed_ids(encoded: list[list[int]], weight: np.ndarray) -> np.ndarray:
@@ -120,7 +157,8 @@ class LibraryIndex:
         known = {q: v for q in unique if (v := self.memo.get(q)) is not None}
         todo = [q for q in unique if q not in known]
         if todo:
-            fresh = dict(zip(todo, embed_ids([question_ids(tok, q) for q in todo], self.weight), strict=True))
+            weight = self.weight * piece_boilerplate()
+            fresh = dict(zip(todo, embed_ids([question_ids(tok, q) for q in todo], weight), strict=True))
             known.update(fresh)
             if len(fresh) <= QUESTION_MEMO:  # a huge batch is not kept: memory stays bounded
                 with _lock:

@@ -14,8 +14,7 @@ thresholds on the other family. Only the fit is held out: the hand rules in answ
 answerers/scope.py were written knowing HECVAT's labelling README and the issue's HECVAT examples.
 
 TRUSTFILL_FIT_PRECISION and TRUSTFILL_FIT_ABSTAIN override the goals the thresholds are chosen
-for, to see the trade-off (held out, an abstention goal of 0.86-0.88 raises top-1 to 0.92 but
-leaves only 0.82-0.84 of unanswerable questions alone, below the 0.85 target).
+for (the abstention goal of both profiles), to see the trade-off.
 """
 
 from __future__ import annotations
@@ -51,10 +50,17 @@ TARGET_PRECISION = float(os.environ.get("TRUSTFILL_FIT_PRECISION", "0.99"))
 # vulnerability testing -> our scanning, AI features -> analytics opt-out), 8 of those between 60 and
 # 90. On dev, 90 instead of 60 costs 2 points of suggested share and no precision.
 SUGGEST_FLOOR = 90.0
-# The 0.85 target plus slack. 0.89 held the fit's own pooled estimate at 0.857, but the whole engine
-# (guards and scope facts, --cv) left 0.844 alone: one fold's review threshold fell to 30.5. 0.91 is
-# the lowest goal keeping that estimate at 0.85 or more (0.857), decided on dev alone.
-ABSTAIN_GOAL = float(os.environ.get("TRUSTFILL_FIT_ABSTAIN", "0.91"))
+# The 0.85 target plus slack, per profile, decided on dev alone: the lowest of 0.87, 0.89, 0.91 keeping
+# the whole engine's leave-one-questionnaire-out estimate (--cv) at 0.85 left alone or more. With plain
+# words counted as novelty (lexical.PLAIN_NOVELTY 0.5) that was 0.91 (0.89 left 0.844). Without them:
+# lexical 0.87 -> 0.930 answered right, 0.857 left alone (0.89: 0.925 / 0.896; 0.91: 0.903 / 0.896);
+# semantic 0.87 -> 0.946 / 0.831, 0.89 -> 0.930 / 0.857 (0.91: 0.914 / 0.857).
+_GOALS = {"lexical": 0.87, "semantic": 0.89}
+_GOAL_OVERRIDE = os.environ.get("TRUSTFILL_FIT_ABSTAIN")
+
+
+def abstain_goal(profile: str) -> float:
+    return float(_GOAL_OVERRIDE) if _GOAL_OVERRIDE else _GOALS[profile]
 # How far (confidence points) a new questionnaire's question may land from where a dev one did, when
 # placing the review threshold. Held out, 1 and 2 give the same figures; 4 let one more unanswerable
 # question through in the default install.
@@ -162,7 +168,9 @@ def eligible(F: np.ndarray) -> np.ndarray:
     return F[:, FEATURES.index("agree")] >= SUGGEST_AGREEMENT
 
 
-def choose_thresholds(conf: np.ndarray, right: np.ndarray, answerable: np.ndarray, ok_rows: np.ndarray) -> dict:
+def choose_thresholds(
+    conf: np.ndarray, right: np.ndarray, answerable: np.ndarray, ok_rows: np.ndarray, goal: float = _GOALS["lexical"]
+) -> dict:
     """Suggest: lowest threshold whose suggestions (among ``ok_rows``) are >= TARGET_PRECISION right.
     Not lowered for the suggestions a close runner-up holds back (engine.close_rival): counting them
     (with the rule's first, stricter form) let the folds pick lower thresholds, and held-out
@@ -173,7 +181,7 @@ def choose_thresholds(conf: np.ndarray, right: np.ndarray, answerable: np.ndarra
         if sel.sum() >= 5 and right[sel].mean() >= TARGET_PRECISION:
             suggest = float(t)
             break
-    # Review: a threshold that still leaves ABSTAIN_GOAL of unanswerable questions alone. Abstention
+    # Review: a threshold that still leaves ``goal`` (abstain_goal) of unanswerable questions alone. Abstention
     # only grows with the threshold, so the thresholds leaving the *same* unanswerables alone form one
     # stretch. Within it, take the threshold with the fewest expected errors (right answers held back
     # plus unanswerables let through), each question's confidence blurred by REVIEW_BLUR points:
@@ -186,7 +194,7 @@ def choose_thresholds(conf: np.ndarray, right: np.ndarray, answerable: np.ndarra
     review = suggest
     grid = np.arange(5.0, 99.51, 0.5)
     abstained = np.array([((~answerable) & (conf < t)).sum() for t in grid]) / max((~answerable).sum(), 1)
-    ok = np.flatnonzero(abstained >= ABSTAIN_GOAL)
+    ok = np.flatnonzero(abstained >= goal)
     if len(ok):
         from scipy.stats import norm
 
@@ -214,7 +222,7 @@ def fit(data: list[dict], names: list[str]) -> tuple[np.ndarray, dict, dict]:
     w = fit_weights(data, left_out=[n in LEFT_OUT.get(profile, ()) for n in names])
     F, right, answerable = top_rows(data, w, names)
     cal = fit_calibration(F, right)
-    th = choose_thresholds(confidence(cal, F), right, answerable, eligible(F))
+    th = choose_thresholds(confidence(cal, F), right, answerable, eligible(F), abstain_goal(profile))
     return w, cal, th
 
 
@@ -330,6 +338,35 @@ def engine_cv(engine: MatchingEngine, data: list[dict], names: list[str], dev: l
 FAMILIES = {"dev": BENCH / "dev" / "truth.csv", "hecvat": BENCH / "real" / "hecvat-4.14-truth.csv"}
 
 
+# Shares of unanswerable questions left alone at which held-out answered-right is read off.
+LEFT_ALONE_POINTS = (0.85, 0.88, 0.90)
+
+
+def operating_points(engine: MatchingEngine, items: list[DevQuestion], th: dict) -> str:
+    """Answered right at the review threshold that leaves each of LEFT_ALONE_POINTS of the unanswerable
+    questions alone (swept 10-80 in steps of 2.5, the fit's weights and calibration kept): a held-out
+    comparison that does not hinge on where the other family's abstention goal put the threshold
+    (a change moving it by a point traded two right answers for three left alone and looked like a
+    loss or a win by that alone). Leaves the engine's thresholds as ``th``."""
+    from bench_matching import engine_figures
+
+    curve = []
+    for review in np.arange(10.0, 80.01, 2.5):
+        engine.settings = engine.settings.model_copy(
+            update={"review_threshold": float(review), "suggest_threshold": max(th["suggest"], float(review))}
+        )
+        fig = engine_figures(engine, items)
+        curve.append((fig["abstained"], fig["top1"]))
+    engine.settings = engine.settings.model_copy(
+        update={"suggest_threshold": th["suggest"], "review_threshold": th["review"]}
+    )
+    parts = []
+    for goal in LEFT_ALONE_POINTS:
+        best = max((right for alone, right in curve if alone >= goal), default=float("nan"))
+        parts.append(f">= {goal:.2f}: {best:.3f}")
+    return "  ".join(parts)
+
+
 def holdout_family() -> None:
     """Per pair of families: fit on one, run the engine with that fit on the other (and on itself,
     labelled as fitted)."""
@@ -359,6 +396,7 @@ def holdout_family() -> None:
                 )
                 if score_on != fit_on:
                     reliability(details["pairs"])
+                    print(f"  answered right at a given share left alone: {operating_points(engine, items, th)}")
 
 
 if __name__ == "__main__":

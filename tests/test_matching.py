@@ -160,8 +160,17 @@ def test_novelty_counts_specific_words_no_fact_mentions(neighbours):
             "Is customer data encrypted at rest?",
         ]
     )
-    # Plain unknown words count, at half weight: less telling than names of things no fact mentions.
-    assert hitrust > 50 and 0 < plain < hitrust / 2 and known == 0
+    # Only names of things no fact mentions count: plain words the library does not use say how the
+    # library is worded, not that it cannot answer (lexical.PLAIN_NOVELTY).
+    assert hitrust > 50 and plain == 0 and known == 0
+
+
+def test_a_strangers_plain_wording_keeps_its_confidence(neighbours):
+    # Words a questionnaire writer uses and the library does not ("transport", "sensitive",
+    # "protocols") held a right answer at 69 when they counted as novelty.
+    question = "Is the transport of sensitive information protected using encryption protocols in transit?"
+    m = neighbours.match_one(question)
+    assert m.fact_id == "transit" and m.score >= 80
 
 
 def test_unknown_acronyms_lower_confidence(neighbours):
@@ -610,3 +619,19 @@ def test_compound_question_is_answered_for_its_main_question_for_review(sample_e
 
     assert main_question("Is MFA enforced?") is None
     assert main_question("Is MFA enforced for staff? If so, how.") == "Is MFA enforced for staff?"
+
+
+def test_a_word_no_fact_uses_in_place_of_the_facts_own_is_not_suggested():
+    # "phones" asked, "laptops" stated: the library never mentions phones, so the one fact that
+    # shares every other word is offered for review, not bulk-approved (plain words no fact uses no
+    # longer lower the confidence, so this check stands in for it).
+    lib = [
+        Fact(id="laptops", question="Do you keep a register of company laptops?", answer="Yes"),
+        Fact(id="soc2", question="Do you have a SOC 2 Type II report?", answer="Yes"),
+    ]
+    engine = MatchingEngine(lib, LEXICAL)
+    phones = engine.match_one("Do you keep a register of company phones?")
+    assert (phones.status, phones.fact_id) == ("review", "laptops")
+    assert '"phones"' in phones.note
+    # A word no fact uses around what the fact does state is only wording: the check lets it through.
+    assert engine.guard.check("Have you undergone a SOC 2 Type II audit?", 1, "suggested") is None

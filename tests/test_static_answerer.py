@@ -10,7 +10,7 @@ from hypothesis import example, given, settings
 from hypothesis import strategies as st
 
 from answerers import MatchingEngine, MatchSettings
-from answerers.static import StaticAnswerer, load_vectors
+from answerers.static import StaticAnswerer, load_vectors, piece_boilerplate
 from answerers.wordpiece import basic_tokens
 from knowledge.model import Fact
 
@@ -138,3 +138,33 @@ def test_question_vectors_are_memoised_within_a_bound(monkeypatch):
     vectors = lib.embed_questions(many)  # more than the bound at once: answered, not kept
     assert len(vectors) == 5 and set(lib.memo) == {"Who is the CISO?", "Is there a SOC 2 report?"}
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-5)
+
+
+def test_formal_wording_is_ranked_on_its_topic_words():
+    """Questionnaire boilerplate ("established, documented and currently implemented process") and
+    a parenthesis of examples no fact names must not outweigh the words that carry the topic: the
+    library's IDF alone gave "implemented" (a word no fact uses) the top weight, and this question
+    went to the change-management fact."""
+    facts = [
+        Fact(id="transit", question="Is customer data encrypted in transit?", answer="Yes (TLS 1.2+)"),
+        Fact(id="policy", question="Do you have a documented information security policy?", answer="Yes"),
+        Fact(id="change", question="Do you have a formal change management process?", answer="Yes"),
+        Fact(id="offboarding", question="Is access revoked promptly when an employee leaves?", answer="Yes"),
+    ]
+    a = StaticAnswerer()
+    a.index(facts)
+    question = (
+        "Is there an established, documented and currently implemented process for revoking access when "
+        "employees leave (e.g., HRIS-driven deprovisioning, Okta)?"
+    )
+    [hits] = a.rescore([question], [[0, 1, 2, 3]])
+    best = max(hits, key=lambda h: h.score)
+    assert facts[best.fact].id == "offboarding"
+
+
+def test_question_pieces_weigh_less_when_questionnaires_repeat_them():
+    tok = _tok()
+    mult = piece_boilerplate()
+    assert mult[tok.encode("process")[0]] < 0.5  # in most sections of real questionnaires
+    assert mult[tok.encode("backup")[0]] == 1.0  # a topic word keeps its weight
+    assert mult[tok.encode("mfa")[0]] == 1.0  # a thesaurus concept too
