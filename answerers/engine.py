@@ -22,7 +22,7 @@ from pydantic import BaseModel, Field
 from answerers.base import Answerer, Candidate, Match, available_answerers, category_key
 from answerers.guard import SUBJECTS, Guard, uncovered
 from answerers.scope import scope_facts
-from answerers.text import analyse
+from answerers.text import analyse, normalise, strip_leading_id
 from knowledge.model import Fact
 
 _FUSION = Path(__file__).with_name("fusion.json")
@@ -91,6 +91,14 @@ class MatchingEngine:
         # Per fact, a number for what it answers (answer and comment): two facts with the same number
         # put the same words in the customer's sheet, so neither is a rival of the other.
         self.saying = _numbered([_what_it_says(f) for f in self.facts])
+        # Every phrasing a person accepted for a fact (its question and alternates), normalised: a
+        # question worded exactly so is that fact's, whatever the signals, guards or sections say.
+        self.exact: dict[str, list[int]] = {}
+        for i, f in enumerate(self.facts):
+            for q in f.all_questions:
+                key = wording_key(q)
+                if key and i not in self.exact.setdefault(key, []):
+                    self.exact[key].append(i)
         profile = "semantic" if any(a.name == "semantic" for a in self.answerers) else "lexical"
         fusion = _fusion()["profiles"][profile]
         self.weights = {a.name: fusion["weights"].get(a.name, fusion.get("plugin_weight", 0.0)) for a in self.answerers}
@@ -285,6 +293,9 @@ class MatchingEngine:
                 if out_of_scope is not None:
                     chosen, note = out_of_scope
                     status = "review"
+            if n and (own := self._exact_wording(question, alts)) is not None:
+                chosen, status = own, "suggested"
+                note = f"worded exactly as an accepted phrasing of {own.fact_id}"
             pos += n
             matches.append(
                 _trusted(
@@ -303,6 +314,15 @@ class MatchingEngine:
             if clear:
                 clear()
         return matches
+
+    def _exact_wording(self, question: str, alts: list) -> Candidate | None:
+        """The candidate whose fact has this exact wording among its phrasings, if every fact worded so
+        says the same thing (two that disagree are for a person to settle)."""
+        owners = self.exact.get(wording_key(question), [])
+        if not owners or len({self.saying[i] for i in owners}) != 1:
+            return None
+        ids = {self.facts[i].id for i in owners}
+        return next((a for a in alts if a.fact_id in ids), None)
 
     def _out_of_scope(self, question: str, top: int, status: str, alts: list, product: str | None, confidence_of):
         """(the scope fact's candidate, note) when the question names a subject a scope fact puts out of
@@ -438,6 +458,11 @@ def _reason(terms: tuple[str, ...], matched: str) -> str:
 
 
 _SENTENCE_BREAK = re.compile(r"(?<=[?!.])\s+(?=[A-Z(])")
+
+
+def wording_key(text: str) -> str:
+    """Two wordings with the same key are the same question (numbering, case, punctuation aside)."""
+    return normalise(strip_leading_id(" ".join((text or "").split())))
 
 
 def main_question(text: str) -> str | None:

@@ -258,7 +258,7 @@ def test_approving_one_questionnaire_improves_the_next(tf_home, tmp_path):
           f"accuracy before {before:.1%} -> after {after:.1%}; answerable questions given their fact "
           f"{before_answerable:.1%} -> {after_answerable:.1%}")
     assert learned > 0
-    assert after_answerable > before_answerable
+    assert after_answerable > before_answerable or before_answerable == after_answerable == 1.0
     assert not confidently_wrong
 
 

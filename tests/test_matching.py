@@ -635,3 +635,25 @@ def test_a_word_no_fact_uses_in_place_of_the_facts_own_is_not_suggested():
     assert '"phones"' in phones.note
     # A word no fact uses around what the fact does state is only wording: the check lets it through.
     assert engine.guard.check("Have you undergone a SOC 2 Type II audit?", 1, "suggested") is None
+
+
+def test_a_question_worded_exactly_as_an_accepted_phrasing_is_that_facts():
+    """Twin questions (the DRP's and the BCP's escalation plan) score alike, so without the rule the
+    runner-up holds each back as 'two facts fit'; a wording a person accepted for a fact settles it.
+    Two facts sharing one wording but saying different things stay for a person."""
+    facts = [
+        Fact(id="drp-escalation",
+             question="Is there a defined problem escalation plan in your DRP for impacted clients?",
+             answer="Yes", comment="In the DRP, section 4."),
+        Fact(id="bcp-escalation",
+             question="Is there a defined problem escalation plan in your BCP for impacted clients?",
+             answer="No", comment="The BCP refers to the DRP."),
+    ]
+    engine = MatchingEngine(facts, LEXICAL)
+    for fact in facts:
+        match = engine.match_one(f"1.2 {fact.question.upper()}")
+        assert (match.fact_id, match.status) == (fact.id, "suggested"), match.note
+        assert "worded exactly" in match.note
+    twin = Fact(id="drp-escalation-2", question=facts[0].question, answer="No")
+    match = MatchingEngine([*facts, twin], LEXICAL).match_one(facts[0].question)
+    assert match.status != "suggested"
