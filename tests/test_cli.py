@@ -168,7 +168,9 @@ def test_show_why_says_why_each_question_got_its_status(tmp_path):
         status = line.split()[4]
         assert why.strip().startswith("why: ")
         if status == "suggested":
-            assert "signals rank this fact first" in why and "only" not in why
+            assert ("signals rank this fact first" in why and "only" not in why) or (
+                "worded exactly as an accepted phrasing of" in why
+            )
         elif status == "review":
             assert "under the suggest threshold" in why or "only" in why
         else:
