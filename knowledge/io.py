@@ -72,6 +72,7 @@ def neutralise_cell(text: str) -> str:
 
 
 def _unneutralise(text: str) -> str:
+    # Exports before quotePrefix put an apostrophe in front; reading such a file still gives the text.
     return text[1:] if text.startswith("'") and text[1:].startswith(_DANGEROUS_LEAD) else text
 
 
@@ -332,10 +333,14 @@ def write_library(facts: Sequence[Fact], path: str | os.PathLike) -> Path:
             ws = wb.active
             ws.title = "Knowledge base"
             ws.append(list(EXPORT_HEADERS.values()))
-            for row in _tabular_rows(facts):
+            # Text exactly as stored, never an apostrophe in it: a cell whose text could read as a
+            # formula carries the quotePrefix style flag, which Excel and LibreOffice honour as "text".
+            for row in _tabular_rows(facts, neutralise=str):
                 ws.append(row)
                 for cell in ws[ws.max_row]:
                     cell.data_type = "s"  # never a formula, whatever the text starts with
+                    if str(cell.value or "").startswith(_DANGEROUS_LEAD):
+                        cell.quotePrefix = True
             wb.save(tmp)
         else:
             items = [f.model_dump(mode="json") for f in facts]

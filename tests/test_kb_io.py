@@ -46,6 +46,27 @@ def test_xlsx_export_never_writes_a_formula(tmp_path):
     assert all(c.data_type != "f" for row in ws.iter_rows() for c in row)
 
 
+def test_xlsx_export_keeps_formula_like_text_exact_with_quote_prefix(tmp_path):
+    # The text a person approved, not an apostrophe in front of it: the style flag makes it text.
+    path = write_library(FACTS, tmp_path / "kb.xlsx")
+    ws = openpyxl.load_workbook(path).active
+    cells = {c.value: c for row in ws.iter_rows(min_row=2) for c in row if c.value}
+    assert cells['=HYPERLINK("http://evil")'].quotePrefix
+    assert cells["+1 -2 @x"].quotePrefix
+    assert not cells["Yes (AES-256)"].quotePrefix
+    assert not any(str(v).startswith("'") for v in cells)
+
+
+def test_an_older_export_with_apostrophes_still_reads_as_the_text(tmp_path):
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.append(["ID", "Question", "Answer", "Comment"])
+    ws.append(["formula", "Tricky?", "'=SUM(1)", "'+1"])
+    wb.save(tmp_path / "old.xlsx")
+    fact = read_library(tmp_path / "old.xlsx")[0]
+    assert (fact.answer, fact.comment) == ("=SUM(1)", "+1")
+
+
 _text = st.text(alphabet=st.characters(blacklist_categories=("Cs", "Cc")), min_size=1, max_size=40).filter(
     lambda s: s.strip() == s and s.strip() and "|" not in s)
 
