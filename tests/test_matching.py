@@ -54,6 +54,15 @@ def test_synonyms_fold_to_one_concept():
     assert analyse("optimise the centre") == analyse("optimize the center")
 
 
+def test_stranger_wording_of_common_concepts_folds():
+    # "Transport" of data is transit (NIST: "transporting (or transmitting)"); "24 x 7 x 365" and
+    # "24 hours a day" are the round-the-clock operations "24x7" already named.
+    assert "@transit" in analyse("Are files encrypted during transport between offices?")
+    assert "@secops" in analyse("Is the help line staffed on a 24 x 7 x 365 basis?")
+    assert "@secops" in analyse("Are alerts watched 24 hours a day?")
+    assert "@tls" in analyse("Is transport layer security enforced?")  # the longer phrase still wins
+
+
 # -- neighbours ----------------------------------------------------------------------------------
 NEIGHBOURS = [
     Fact(id="rest", question="Is customer data encrypted at rest?", answer="Yes"),
@@ -85,6 +94,7 @@ def neighbours():
     [
         ("Is stored data protected with encryption at rest?", "rest"),
         ("Is data encrypted in transit over public networks?", "transit"),
+        ("Is the transport of exported records protected with encryption?", "transit"),
         ("What is the frequency of backups?", "bk-freq"),
         ("What is the retention period for backups?", "bk-ret"),
         ("What is the retention period of the audit log?", "audit-ret"),
