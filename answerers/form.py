@@ -51,6 +51,8 @@ _QUANTITY = re.compile(
     r"annual|annually|yearly|immediately|continuous|continuously|real-time)\b",
     re.IGNORECASE,
 )
+# How long something lasts, said without a number ("While the app is installed", "until deleted").
+_OPEN_ENDED = re.compile(r"\b(while|until|indefinitely|as long as|for the life(time)? of)\b", re.IGNORECASE)
 POLAR, QUANTITY, DESCRIPTION = 0, 1, 2
 # "Do you have / maintain / follow a (documented) ... process / policy / program ...?": asks whether a
 # practice exists; a fact describing how it works answers it as well as a "Yes" does.
@@ -93,6 +95,17 @@ def question_asks(question: str) -> frozenset[int]:
             elif word in _OPEN:
                 asks.add(QUANTITY if _ASKS_QUANTITY.search(" ".join(words)) else DESCRIPTION)
     return frozenset(asks)
+
+
+def asks_for_time(question: str) -> bool:
+    """Whether the question asks how long, how often, how soon, within what time frame, or how many."""
+    return bool(_ASKS_QUANTITY.search((question or "").lower()))
+
+
+def states_time(text: str) -> bool:
+    """Whether ``text`` names a time, a period, a frequency or a number ("72 hours", "quarterly",
+    "while the app is installed")."""
+    return bool(_QUANTITY.search(text or "") or _OPEN_ENDED.search(text or ""))
 
 
 def answer_kind(answer: str) -> int:

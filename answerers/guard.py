@@ -19,6 +19,8 @@ whether it is a question at all. Each returns why in words, shown as the match's
 - Domain: the question names a domain (privacy, security, physical, network, accessibility...) the
   fact never mentions, and the fact's phrasing or category names another one: "privacy awareness
   training" is not security awareness training. Not offered.
+- Time: the question asks how soon, how long, how often or within what time frame, and the fact's
+  answer and comment name no time, period or number ("By email"): it goes to a person.
 - Salient terms: words rare in questionnaire language (answerers/salience.py: "violations",
   "consultant", "possession", "vetted") that the fact does not cover, even through the thesaurus,
   name something the fact does not state; when they are a good part of the question, it goes to a
@@ -34,7 +36,7 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 
-from answerers.form import answer_kind
+from answerers.form import answer_kind, asks_for_time, states_time
 from answerers.salience import salient
 from answerers.text import analyse
 
@@ -237,6 +239,11 @@ class Guard:
             return REVIEW, f'asks for a description; {fact.id} answers only "{fact.answer.strip()}"'
         if flip and not self.fact_flips(f):
             return REVIEW, f'the question is about an exception ("{flip}"); {fact.id} states the general case'
+        if asks_for_time(question) and not (states_time(fact.answer) or states_time(fact.comment)):
+            # "Do you notify customers of incidents within a defined timeframe?" asks *when*; the
+            # incident-channel fact ("By email") shares every other word with it. A fact that names no
+            # time at all cannot be the whole answer.
+            return REVIEW, f'asks how soon, how long or how often; {fact.id} ("{fact.answer.strip()}") names no time'
         subjects = [SUBJECTS[t] for t in dict.fromkeys(terms) if t in SUBJECTS and t not in have]
         if subjects:
             return REVIEW, f"the question is about {', '.join(subjects)}; {fact.id} does not mention it"

@@ -668,3 +668,35 @@ def test_a_question_worded_exactly_as_an_accepted_phrasing_is_that_facts():
     twin = Fact(id="drp-escalation-2", question=facts[0].question, answer="No")
     match = MatchingEngine([*facts, twin], LEXICAL).match_one(facts[0].question)
     assert match.status != "suggested"
+
+
+# -- a question asking *when* is not answered by a fact that names no time (issue #15) ------------
+TIMING_LIBRARY = [
+    Fact(id="outage-channel", question="How are tenants told about service outages?", answer="Through the status page",
+         comment="Outages are posted on the public status page and sent to subscribed administrators."),
+    Fact(id="outage-deadline", question="How quickly do you tell tenants about a data leak?",
+         answer="Within 48 hours"),
+    Fact(id="key-custody", question="Who looks after the signing keys?", answer="A managed key service",
+         comment="The signing keys are rotated every 90 days."),
+]
+
+
+def test_a_question_asking_when_is_not_suggested_a_fact_that_names_no_time():
+    engine = MatchingEngine(TIMING_LIBRARY, LEXICAL)
+    m = engine.match_one("Are tenants told about service outages within a defined timeframe?")
+    assert (m.fact_id, m.status) == ("outage-channel", "review"), m
+    assert "names no time" in m.note
+    # a time in the comment is enough: the fact states one, the reviewer's cell gets it
+    m = engine.match_one("Who looks after the signing keys, and how often are they rotated?")
+    assert "names no time" not in m.note
+
+
+def test_time_words_in_answers():
+    from answerers.form import asks_for_time, states_time
+
+    assert asks_for_time("Do you patch within a defined timeframe?")
+    assert asks_for_time("How soon are customers notified?")
+    assert not asks_for_time("Do you notify customers of incidents?")
+    assert states_time("Within 72 hours") and states_time("Yes (quarterly)")
+    assert states_time("While the app is installed")
+    assert not states_time("By email")
