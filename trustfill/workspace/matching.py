@@ -30,6 +30,7 @@ def engine_for(facts: list[Fact], settings: MatchSettings) -> MatchingEngine:
     if engine is None:
         engine = MatchingEngine(facts, settings)
         if folder is not None and not {a.name for a in engine.answerers} & _NOT_CACHED_ON_DISK:
+            engine.warm()  # what the first match would build from the library, cached with the index
             index_cache.store(folder, key, engine)
     with _lock:
         _cache[key] = engine
