@@ -185,3 +185,31 @@ def test_answer_imports_no_workbook_library_or_app(tf_home, tmp_path):
             "print('HEAVY', [m for m in ('openpyxl', 'pandas', 'streamlit') if m in sys.modules])")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert "HEAVY []" in done.stdout, done.stdout + done.stderr
+
+
+def test_the_static_vectors_are_memory_mapped_from_an_unpacked_copy(tmp_path, monkeypatch):
+    """Written once into the cache folder, named by the shipped member's CRC and size; a copy of the wrong
+    size (cut off) is replaced; the vectors are the shipped ones either way."""
+    import zipfile
+
+    import numpy as np
+
+    from answerers import static
+
+    with np.load(static.VECTORS, allow_pickle=False) as data:
+        shipped = data["vectors"]
+    monkeypatch.setattr(static, "_unpacked_dir", None)
+    folder = index_cache.cache_dir(tmp_path)
+    static.unpack_vectors_to(folder)
+    for _ in range(2):
+        monkeypatch.setattr(static, "_loaded", None)  # a new process
+        _, vectors, _ = static.load_vectors()
+        assert np.array_equal(vectors, shipped)
+    [copy] = folder.glob("static-vectors-*.npy")
+    assert isinstance(vectors, np.memmap) and (copy.stat().st_mode & 0o777) == 0o600
+    copy.write_bytes(copy.read_bytes()[:1000])
+    monkeypatch.setattr(static, "_loaded", None)
+    assert np.array_equal(static.load_vectors()[1], shipped)
+    assert copy.stat().st_size == zipfile.ZipFile(static.VECTORS).getinfo("vectors.npy").file_size  # whole again
+    assert isinstance(static.load_vectors()[1], np.ndarray)
+    monkeypatch.setattr(static, "_loaded", None)  # the next test's process loads its own

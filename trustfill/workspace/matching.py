@@ -7,6 +7,7 @@ import threading
 from collections import OrderedDict
 
 from answerers import MatchingEngine, MatchSettings
+from answerers.static import unpack_vectors_to
 from knowledge.model import Fact
 from trustfill.workspace import index_cache
 
@@ -43,6 +44,8 @@ def _disk_folder():
     from trustfill import config
 
     try:
-        return index_cache.cache_dir(config.home())
+        folder = index_cache.cache_dir(config.home())
     except OSError:
         return None  # a read-only home: no disk cache, still correct
+    unpack_vectors_to(folder)  # the static vectors memory-mapped from there, not inflated per run
+    return folder
