@@ -161,6 +161,15 @@ class MatchingEngine:
 
         return [_NAME_WORD.sub(read, t) for t in texts]
 
+    def warm(self) -> None:
+        """Build now what matching otherwise builds on first use from the library alone (every fact's
+        terms for the guard, the phrasings candidates quote), so an engine cached on disk carries them
+        and a run on a cached index does not rebuild them. Matches are the same either way."""
+        self.guard.library_terms()
+        if self._phrasings is None:
+            self._phrasings = [fact.all_questions for fact in self.facts]
+            self._fact_ids = [fact.id for fact in self.facts]
+
     def _lexical_index(self):
         source = next((a for a in self.answerers if hasattr(getattr(a, "idx", None), "novelty")), None)
         return source.idx if source is not None else None

@@ -15,8 +15,12 @@ the engine's shortlist), but it can rank facts on its own too.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
+import io
+import os
 import re
+import tempfile
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -75,8 +79,52 @@ def load_vectors() -> tuple[WordPiece, np.ndarray, np.ndarray]:
         if _loaded is None:
             with np.load(VECTORS, allow_pickle=False) as data:
                 vocab = bytes(data["vocab"]).decode("utf-8").split("\n")
-                _loaded = (WordPiece(vocab, bool(data["lowercase"])), data["vectors"], data["scales"])
+                _loaded = (WordPiece(vocab, bool(data["lowercase"])), _vectors(data), data["scales"])
         return _loaded
+
+
+_unpacked_dir: Path | None = None
+
+
+def unpack_vectors_to(folder: Path | None) -> None:
+    """Keep an uncompressed copy of the vectors in ``folder`` (an application's own cache folder) and
+    memory-map it: inflating the 11 MB of the shipped file took 0.08 s of every start-up, and a run
+    reads only the pages of the pieces it meets. Call before the first match; ``None``: no copy."""
+    global _unpacked_dir
+    _unpacked_dir = folder
+
+
+def _vectors(data) -> np.ndarray:
+    """The vectors of the open ``VECTORS`` file: memory-mapped from the uncompressed copy (written once,
+    atomically, named by the member's CRC and size so a changed file gets a new copy) when there is a
+    folder for it, else inflated. Any problem with the copy falls back to the shipped file."""
+    folder = _unpacked_dir
+    if folder is None:
+        return data["vectors"]
+    info = data.zip.getinfo("vectors.npy")
+    path = folder / f"static-vectors-{info.CRC:08x}-{info.file_size}.npy"
+    try:
+        if path.stat().st_size == info.file_size:
+            return np.load(path, mmap_mode="r", allow_pickle=False)
+    except (OSError, ValueError):
+        pass
+    raw = data.zip.read(info)  # the .npy as stored, its CRC checked by zipfile
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=".tmp-", dir=folder)
+    except OSError:
+        fd = None
+    if fd is not None:
+        try:
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(raw)
+            os.replace(tmp, path)  # readers see the whole copy or none
+        except OSError:
+            Path(tmp).unlink(missing_ok=True)
+        for old in folder.glob("static-vectors-*.npy"):  # copies of an earlier vectors file
+            if old != path:
+                with contextlib.suppress(OSError):
+                    old.unlink()
+    return np.lib.format.read_array(io.BytesIO(raw), allow_pickle=False)
 
 
 def piece_boilerplate() -> np.ndarray:
@@ -147,6 +195,9 @@ class LibraryIndex:
     ends: np.ndarray  # fact -> one past its last text
     weight: np.ndarray  # piece -> IDF weight
     matrix: np.ndarray  # text -> unit vector
+    # weight x piece_boilerplate(): what questions are embedded with, kept with the index (and so with its
+    # disk cache): a run on a cached index does not analyse the 30,522 pieces again (0.2 s at start-up).
+    question_weight: np.ndarray | None = None
     memo: dict[str, np.ndarray] = field(default_factory=dict, repr=False, compare=False)  # question vectors
 
     def embed_questions(self, questions: Sequence[str]) -> np.ndarray:
@@ -157,7 +208,7 @@ class LibraryIndex:
         known = {q: v for q in unique if (v := self.memo.get(q)) is not None}
         todo = [q for q in unique if q not in known]
         if todo:
-            weight = self.weight * piece_boilerplate()
+            weight = self.question_weight if self.question_weight is not None else self.weight * piece_boilerplate()
             fresh = dict(zip(todo, embed_ids([question_ids(tok, q) for q in todo], weight), strict=True))
             known.update(fresh)
             if len(fresh) <= QUESTION_MEMO:  # a huge batch is not kept: memory stays bounded
@@ -227,6 +278,7 @@ def _build_index(facts: Sequence[Fact]) -> LibraryIndex:
         ends=np.r_[starts[1:], len(owner_)].astype(np.int64),
         weight=weight,
         matrix=embed_ids(encoded, weight),
+        question_weight=weight * piece_boilerplate(),
     )
 
 

@@ -134,7 +134,7 @@ def app_path(rounds: int) -> None:
         def hear(stage: str, share: float, t0=t0, heard=heard) -> None:
             heard.append(time.perf_counter() - t0)
 
-        svc.upload_and_match(HECVAT, stages=hear)
+        svc.upload_and_match(HECVAT, progress=hear)
         totals.append(time.perf_counter() - t0)
         firsts.append(heard[0])
     totals, firsts = totals[1:], firsts[1:]  # the first round builds the sample's index

@@ -15,8 +15,9 @@ from trustfill.errors import Conflict, NotFound
 _FIELDS = [c for c in Fact.model_fields if c != "version"]
 
 
-def _row_to_fact(row) -> Fact:
-    data = dict(row._mapping)
+def _row_to_fact(row, keys: Sequence[str] | None = None) -> Fact:
+    """``keys``: the result's column names, taken once for many rows (``row._mapping`` rebuilds them per row)."""
+    data = dict(zip(keys, row, strict=True)) if keys is not None else dict(row._mapping)
     data.pop("created_at", None)
     data.pop("updated_at", None)
     return Fact.model_validate(data)
@@ -50,7 +51,9 @@ def list_facts(conn: Connection, *, product: str | None = None, category: str | 
     if category:
         stmt = stmt.where(facts_table.c.category == category)
     # Sorted here, not by ORDER BY: collations differ between SQLite and PostgreSQL.
-    result = sorted((_row_to_fact(r) for r in conn.execute(stmt)), key=lambda f: f.id)
+    rows = conn.execute(stmt)
+    keys = list(rows.keys())
+    result = sorted((_row_to_fact(r, keys) for r in rows), key=lambda f: f.id)
     if search:
         needle = search.lower()
         result = [f for f in result if needle in " ".join(

@@ -154,3 +154,62 @@ def test_upload_and_match_report_their_stages(db_url, tmp_path):
     assert [s for i, s in enumerate(stages) if i == 0 or stages[i - 1] != s] == [
         "reading workbook", "saving", "matching", "saving"]
     assert [f for _, f in heard] == sorted(f for _, f in heard) and heard[-1] == ("saving", 1.0)
+
+
+def test_the_index_on_disk_carries_what_the_first_match_would_build(tf_home, monkeypatch):
+    """The guard's fact terms, the phrasings and the static signal's question weights are built before the
+    engine is cached, so a run on a cached index does not rebuild them; matches are the same either way."""
+    fresh = MatchingEngine(FACTS, SETTINGS)
+    matching.engine_for(FACTS, SETTINGS)
+    _forget_in_memory(monkeypatch)
+    cached = matching.engine_for(FACTS, SETTINGS)
+    assert cached.guard._library is not None and cached._phrasings is not None
+    static = next(a for a in cached.answerers if a.name == "static")
+    assert static.lib.question_weight is not None
+    questions = ["Is data encrypted at rest?", "Do admins need MFA?", "Who is your CEO?"]
+    assert [m.model_dump() for m in cached.match(questions)] == [m.model_dump() for m in fresh.match(questions)]
+
+
+def test_answer_imports_no_workbook_library_or_app(tf_home, tmp_path):
+    """`trustfill answer` reads and writes workbooks with its own streaming code: openpyxl (0.1 s to
+    import), pandas and Streamlit stay out of the run."""
+    import subprocess
+    import sys
+
+    from knowledge.service import SAMPLE_QUESTIONNAIRE
+
+    Service().import_sample()
+    code = ("import sys\nfrom trustfill.cli.main import main\n"
+            f"assert main(['answer', {str(SAMPLE_QUESTIONNAIRE)!r}, '-p', 'planner', '-o', "
+            f"{str(tmp_path / 'filled.xlsx')!r}, '--report', {str(tmp_path / 'report.csv')!r}]) == 0\n"
+            "print('HEAVY', [m for m in ('openpyxl', 'pandas', 'streamlit') if m in sys.modules])")
+    done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "HEAVY []" in done.stdout, done.stdout + done.stderr
+
+
+def test_the_static_vectors_are_memory_mapped_from_an_unpacked_copy(tmp_path, monkeypatch):
+    """Written once into the cache folder, named by the shipped member's CRC and size; a copy of the wrong
+    size (cut off) is replaced; the vectors are the shipped ones either way."""
+    import zipfile
+
+    import numpy as np
+
+    from answerers import static
+
+    with np.load(static.VECTORS, allow_pickle=False) as data:
+        shipped = data["vectors"]
+    monkeypatch.setattr(static, "_unpacked_dir", None)
+    folder = index_cache.cache_dir(tmp_path)
+    static.unpack_vectors_to(folder)
+    for _ in range(2):
+        monkeypatch.setattr(static, "_loaded", None)  # a new process
+        _, vectors, _ = static.load_vectors()
+        assert np.array_equal(vectors, shipped)
+    [copy] = folder.glob("static-vectors-*.npy")
+    assert isinstance(vectors, np.memmap) and (copy.stat().st_mode & 0o777) == 0o600
+    copy.write_bytes(copy.read_bytes()[:1000])
+    monkeypatch.setattr(static, "_loaded", None)
+    assert np.array_equal(static.load_vectors()[1], shipped)
+    assert copy.stat().st_size == zipfile.ZipFile(static.VECTORS).getinfo("vectors.npy").file_size  # whole again
+    assert isinstance(static.load_vectors()[1], np.ndarray)
+    monkeypatch.setattr(static, "_loaded", None)  # the next test's process loads its own

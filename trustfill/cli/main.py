@@ -7,6 +7,7 @@ user mistake. Commands are imported when they run (or when their own help is ask
 
 from __future__ import annotations
 
+import gc
 import importlib
 import importlib.util
 import sys
@@ -85,7 +86,27 @@ def cli() -> None:
     """Trustfill answers vendor security questionnaires from your reviewed knowledge base."""
 
 
+# A command is one short process that builds hundreds of thousands of long-lived objects (the libraries,
+# the knowledge base, the matching index) and few reference cycles: at the default thresholds the cyclic
+# collector ran about 400 times over them during a 2,000-question `answer` (0.2 s), and once more over
+# everything at exit (another 0.2 s). Cycles are still collected, every 50,000 allocations.
+_GC_THRESHOLD = (50_000, 20, 20)
+
+
 def main(argv: list[str] | None = None) -> int:
+    """Run the CLI; ``argv`` None means this process's own command line (the ``trustfill`` script,
+    ``python -m``): only then is the garbage collector tuned for a short process."""
+    own_process = argv is None
+    if own_process:
+        gc.set_threshold(*_GC_THRESHOLD)
+    try:
+        return _run(argv)
+    finally:
+        if own_process:
+            gc.freeze()  # what is left is freed at exit without the collector walking it once more
+
+
+def _run(argv: list[str] | None) -> int:
     from trustfill.errors import TrustfillError
 
     try:

@@ -20,8 +20,8 @@ class DetectedQuestion(BaseModel):
     question_cell: str
     answer_kind: Literal["choice", "text", "split", "none"]
     answer_cell: str | None = None
-    choices: list[str] = []
-    split_cells: dict[str, str] = {}
+    choices: list[str] = Field(default_factory=list)
+    split_cells: dict[str, str] = Field(default_factory=dict)
     comment_cell: str | None = None
     existing_answer: str = ""
     existing_comment: str = ""

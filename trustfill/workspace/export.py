@@ -24,6 +24,8 @@ FILL_LEVELS = {
 }
 MATCH_REPORT_COLUMNS = ["sheet", "row", "question", "fact_id", "score", "status", "answer", "comment"]
 DRAFT_MARKER = "[DRAFT - not reviewed]"
+# What the match report reads of each question (not its layout or alternatives, which are JSON to decode).
+_MATCH_REPORT_READS = ("sheet", "row", "text", "fact_id", "score", "match_status", "answer", "comment")
 
 
 @dataclass
@@ -162,7 +164,7 @@ class ExportOps:
         return write_csv(dest, MATCH_REPORT_COLUMNS, (
             [r["sheet"], r["row"], r["text"], r["fact_id"] or "", f"{r['score']:.1f}", r["match_status"],
              r["answer"] if r["fact_id"] else "", r["comment"] if r["fact_id"] else ""]
-            for r in self.questions(qid)))
+            for r in self.questions(qid, _MATCH_REPORT_READS)))
 
     def answer_file(self, src: str | os.PathLike, *, product: str | None, out: str | os.PathLike,
                     report: str | os.PathLike | None = None, fill: str = "suggested",

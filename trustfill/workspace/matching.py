@@ -7,6 +7,7 @@ import threading
 from collections import OrderedDict
 
 from answerers import MatchingEngine, MatchSettings
+from answerers.static import unpack_vectors_to
 from knowledge.model import Fact
 from trustfill.workspace import index_cache
 
@@ -30,6 +31,7 @@ def engine_for(facts: list[Fact], settings: MatchSettings) -> MatchingEngine:
     if engine is None:
         engine = MatchingEngine(facts, settings)
         if folder is not None and not {a.name for a in engine.answerers} & _NOT_CACHED_ON_DISK:
+            engine.warm()  # what the first match would build from the library, cached with the index
             index_cache.store(folder, key, engine)
     with _lock:
         _cache[key] = engine
@@ -42,6 +44,8 @@ def _disk_folder():
     from trustfill import config
 
     try:
-        return index_cache.cache_dir(config.home())
+        folder = index_cache.cache_dir(config.home())
     except OSError:
         return None  # a read-only home: no disk cache, still correct
+    unpack_vectors_to(folder)  # the static vectors memory-mapped from there, not inflated per run
+    return folder

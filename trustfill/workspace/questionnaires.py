@@ -8,7 +8,7 @@ import os
 import re
 import shutil
 import uuid
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -230,13 +230,16 @@ class QuestionnaireOps:
                 setattr(p, match_status, getattr(p, match_status) + n)
         return p
 
-    def questions(self, qid: int) -> list[dict]:
+    def questions(self, qid: int, columns: Sequence[str] | None = None) -> list[dict]:
+        """The questions of ``qid`` in sheet order, as dicts of every column (or only ``columns``)."""
         self.require("read")
+        table = questions_table
+        wanted = [table.c[name] for name in columns] if columns else [table]
         with self.tx() as conn:
             self._check_questionnaire(conn, qid)
-            rows = conn.execute(sa.select(questions_table).where(
-                questions_table.c.questionnaire_id == qid).order_by(questions_table.c.position))
-            return [dict(r._mapping) for r in rows]
+            rows = conn.execute(sa.select(*wanted).where(table.c.questionnaire_id == qid).order_by(table.c.position))
+            keys = list(rows.keys())  # once: ``row._mapping`` rebuilds the key list for every row
+            return [dict(zip(keys, r, strict=True)) for r in rows]
 
     def question(self, question_id: int) -> dict:
         self.require("read")
