@@ -281,7 +281,10 @@ class MatchingEngine:
             status, note = verdict(
                 alts, votes[pos] if n else 0, voters, self.settings, bool(question.strip()), same_answer=twins
             )
-            if n and (held := self.guard.check(question, top_facts[pos], status)) is not None:
+            # The next candidates that say something else: one covering all the question names while
+            # the first leaves part of it out is a choice for a person (Guard.check).
+            rivals = [f for f in top_facts[pos + 1 : pos + min(n, 5)] if self.saying[f] != self.saying[top_facts[pos]]]
+            if n and (held := self.guard.check(question, top_facts[pos], status, rivals)) is not None:
                 status, note = held[0], f"confidence {alts[0].score:.0f}, but {held[1]}"
             chosen = alts[0] if alts else None
             if self.scopes:

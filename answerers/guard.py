@@ -19,6 +19,9 @@ whether it is a question at all. Each returns why in words, shown as the match's
 - Domain: the question names a domain (privacy, security, physical, network, accessibility...) the
   fact never mentions, and the fact's phrasing or category names another one: "privacy awareness
   training" is not security awareness training. Not offered.
+- Covered better: another candidate that says something else covers every word the question names
+  where the first leaves some out ("changes *tested* before deployment": peer review vs the change
+  process that runs the tests): it goes to a person.
 - Time: the question asks how soon, how long, how often or within what time frame, and the fact's
   answer and comment name no time, period or number ("By email"): it goes to a person.
 - Salient terms: words rare in questionnaire language (answerers/salience.py: "violations",
@@ -137,6 +140,11 @@ DOMAINS = frozenset({"security", "privacy", "physical", "@physical", "network", 
 _KINDS_OF_SECURITY = frozenset({"@physical", "physical", "network"})
 
 
+# Words that place or count what a question names rather than name it ("before deployment", "all
+# changes"): a fact need not repeat them to cover the question.
+FUNCTION_TERMS = frozenset(analyse("before after all any each every within without during prior only also use"))
+
+
 class Guard:
     """Per engine: the facts' own terms, analysed once each (lazily: only facts that get checked)."""
 
@@ -202,9 +210,10 @@ class Guard:
         shown = {t.lstrip("@") for t in theirs} - {t.lstrip("@") for t in asked}
         return f"the question is about {', '.join(sorted(asked))}, {fact.id} about {', '.join(sorted(shown or theirs))}"
 
-    def check(self, question: str, f: int, status: str) -> tuple[str, str] | None:
+    def check(self, question: str, f: int, status: str, rivals: Sequence[int] = ()) -> tuple[str, str] | None:
         """The status the question may have at most with fact ``f`` and why, or None when nothing holds
-        it back. Only ``suggested`` and ``review`` are checked."""
+        it back. Only ``suggested`` and ``review`` are checked. ``rivals``: the next candidates (facts
+        that say something else), best first."""
         if status not in ("suggested", REVIEW):
             return None
         fact = self.facts[f]
@@ -261,7 +270,22 @@ class Guard:
         if len(missing) >= SALIENT_MISSING and len(missing) >= SALIENT_SHARE * len(set(terms)):
             shown = ", ".join(t.lstrip("@").replace("_", " ") for t in missing)
             return REVIEW, f"{fact.id} does not cover what the question names: {shown}"
-        return None
+        return self._covered_better(terms, f, rivals)
+
+    def _covered_better(self, terms: Sequence[str], f: int, rivals: Sequence[int]) -> tuple[str, str] | None:
+        """A rival fact whose words cover everything the question names, where the first leaves some
+        of it out: "Are all changes *tested* before deployment?" scores highest on "Are all code changes
+        peer reviewed before deployment?", but the change-management fact ("...after review and passing
+        tests") covers it whole. Which one answers is for a person."""
+        asked = set(terms) - FUNCTION_TERMS
+        left = asked - self.fact_terms(f)
+        if not left:
+            return None
+        whole = next((r for r in rivals if asked <= self.fact_terms(r)), None)
+        if whole is None:
+            return None
+        shown = ", ".join(sorted(t.lstrip("@").replace("_", " ") for t in left))
+        return REVIEW, f"{self.facts[whole].id} covers all the question names; {self.facts[f].id} leaves out {shown}"
 
 
 def _spelled(question: str, term: str) -> str:

@@ -700,3 +700,23 @@ def test_time_words_in_answers():
     assert states_time("Within 72 hours") and states_time("Yes (quarterly)")
     assert states_time("While the app is installed")
     assert not states_time("By email")
+
+
+# -- another fact covering the whole question holds a partial one back (issue #15) -----------------
+COVER_LIBRARY = [
+    Fact(id="peer-review", question="Are all code changes peer reviewed before release?", answer="Yes",
+         comment="Two engineers approve every merge request."),
+    Fact(id="release-process", question="Do you have a formal release process?", answer="Yes",
+         comment="Every code change is released through the pipeline after review and passing automated tests."),
+    Fact(id="rollback", question="Can a release be rolled back?", answer="Yes (one step)"),
+]
+
+
+def test_a_fact_leaving_out_what_another_covers_is_not_suggested():
+    engine = MatchingEngine(COVER_LIBRARY, LEXICAL)
+    m = engine.match_one("Are all code changes tested before release?")
+    assert (m.fact_id, m.status) == ("peer-review", "review"), m
+    assert "release-process covers all the question names" in m.note
+    # the fact's own wording, every word covered: nothing to hold back
+    m = engine.match_one("Are code changes peer reviewed before release?")
+    assert (m.fact_id, m.status) == ("peer-review", "suggested"), m
