@@ -201,3 +201,46 @@ def test_layout_round_trips_as_json(vendor):
     from trustfill.intake import WorkbookLayout
     again = WorkbookLayout.model_validate_json(vendor.layout.model_dump_json())
     assert again == vendor.layout
+
+
+def _sheet_with(tmp_path, name, header, rows, choices, choice_col):
+    wb = Workbook()
+    ws = wb.active
+    ws.title = name
+    ws.append(header)
+    for row in rows:
+        ws.append(row)
+    dv = DataValidation(type="list", formula1=f'"{choices}"')
+    ws.add_data_validation(dv)
+    dv.add(f"{choice_col}2:{choice_col}{len(rows) + 1}")
+    path = tmp_path / f"{name}.xlsx"
+    wb.save(path)
+    return read_questionnaire(path).layout.sheets[0]
+
+
+def test_cloud_catalogue_headers_implementation_text_is_the_comment_ownership_is_not_a_question(tmp_path):
+    # A cloud-control catalogue's columns: the provider's implementation text is where the explanation
+    # goes; control ownership and the customer's responsibilities are not questions.
+    sheet = _sheet_with(
+        tmp_path, "Catalogue",
+        ["Question ID", "Question", "Provider Answer", "Control Ownership",
+         "Provider Implementation Description (Optional)", "Customer Responsibilities (Optional)"],
+        [["X-01.1", "Are backups of customer data taken every day?", None, None, None, None],
+         ["X-01.2", "Is data at rest encrypted with a key per tenant?", None, None, None, None]],
+        "Yes,No,NA", "C",
+    )
+    assert (sheet.header_row, sheet.question_col, sheet.answer_col, sheet.comment_col, sheet.id_col) == \
+        (1, "B", "C", "E", "A")
+
+
+def test_short_form_headers_question_number_and_scoring_columns_still_make_a_header(tmp_path):
+    sheet = _sheet_with(
+        tmp_path, "Short form",
+        ["Ques Num", "Question/Request", "Response", "Additional Information", "Maturity Level", "Scoring",
+         "Control Area"],
+        [["A.1", "Is there a formal incident response programme?", None, None, None, None, "Incidents"],
+         ["A.2", "Are backups of scoped data performed?", None, None, None, None, "Continuity"]],
+        "Yes,No,N/A", "C",
+    )
+    assert (sheet.header_row, sheet.question_col, sheet.answer_col, sheet.comment_col, sheet.id_col) == \
+        (1, "B", "C", "D", "A")

@@ -39,17 +39,20 @@ _INSTRUCTION_RE = re.compile(
 _HEADER_FAMILIES: list[tuple[str, re.Pattern[str]]] = [
     ("ignore", re.compile(
         r"review(?:er)?|analyst|assessor|evaluat|auditor|internal|office use|use only|score|weight|guidance"
-        r"|compliant response|importance|override|non-negotiable|reference standard|mapping|crosswalk",
+        r"|compliant response|importance|override|non-negotiable|reference standard|mapping|crosswalk"
+        r"|scoring|maturity|ownership|responsibilities",
         re.I)),
     ("id", re.compile(
         r"^(?:#|no\.?|nr\.?|num(?:ber)?|item(?: ?(?:#|no\.?|number|id))?"
         r"|ref(?:erence)?\.?(?: ?(?:#|no\.?|id))?"
         r"|s/?n|sr\.? ?no\.?|seq(?:uence)?|key|code|identifier)$"
-        r"|\b(?:id|ids|identifier|ref|ref\.|code)$|\bid\b|question ?#|control ?#", re.I)),
+        r"|\b(?:id|ids|identifier|ref|ref\.|code)$|\bid\b|question ?#|control ?#"
+        r"|^ques(?:tion)?\.? ?(?:num(?:ber)?|no\.?)$", re.I)),
     ("comment", re.compile(
         r"comment|explanation|explain|\bnotes?\b|additional (?:info|information|detail|context)|details?\b"
         r"|evidence|remarks?|justification|supporting|clarification|elaborat|narrative|rationale|context"
-        r"|describe|description of (?:response|answer)", re.I)),
+        r"|describe|description of (?:response|answer)|implementation (?:description|details?|notes?|statement)",
+        re.I)),
     ("answer", re.compile(
         r"answer|response|reply|yes ?/ ?no|y ?/ ?n\b|compliance|complian[tc]|comply|selection|your input"
         r"|vendor input|supplier input|status|(?:meets|met) (?:the )?requirement", re.I)),
