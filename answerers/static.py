@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
 
 from answerers.base import Answerer, Hit, register
+from answerers.csr import CSR
 from answerers.lexical import _argmax_reduceat
 from answerers.salience import boilerplate_weight
 from answerers.text import analyse, strip_leading_id
@@ -175,9 +175,7 @@ def embed_ids(encoded: list[list[int]], weight: np.ndarray) -> np.ndarray:
     used, inverse = np.unique(np.fromiter((i for ids in encoded for i in ids), dtype=np.int64), return_inverse=True)
     indptr = np.zeros(len(encoded) + 1, dtype=np.int64)
     indptr[1:] = np.cumsum([len(ids) for ids in encoded])
-    counts = sparse.csr_matrix(
-        (weight[used][inverse], inverse, indptr), shape=(len(encoded), len(used)), dtype=np.float32
-    )
+    counts = CSR(weight[used][inverse].astype(np.float32), inverse, indptr, (len(encoded), len(used)))
     table = vectors[used].astype(np.float32) * scales[used, None]
     out = np.asarray(counts @ table, dtype=np.float32)
     norms = np.linalg.norm(out, axis=1, keepdims=True)
