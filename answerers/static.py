@@ -290,21 +290,33 @@ class StaticAnswerer(Answerer):
         self.owner, self.number, self.starts, self._ends = lib.owner, lib.number, lib.starts, lib.ends
         self.weight, self.matrix = lib.weight, lib.matrix
         self._batch: _BatchCosines | None = None
+        self._product_texts: tuple[str | None, np.ndarray, np.ndarray] | None = None
 
     def begin_batch(self, questions: Sequence[str], product: str | None) -> None:
         """Embed the whole batch at once and, when it fits in ``BATCH_CELLS``, take its cosines to
         every text of the product's facts in one BLAS product: each chunk then only picks its pairs."""
         self._batch = None
-        facts = np.flatnonzero(self.in_scope(product))
-        count = self._ends[facts] - self.starts[facts]
-        if not len(questions) or len(questions) * int(count.sum()) > BATCH_CELLS:
+        column, texts = self._texts_of(product)
+        if not len(questions) or len(questions) * len(texts) > BATCH_CELLS:
             return  # too large: each chunk embeds its own questions
         q = self.embed(questions)
-        first, cols = _runs(self.starts[facts], count)
-        column = np.full(len(self.facts), -1, dtype=np.int64)  # fact -> its first column
-        column[facts] = first
         row = {text: i for i, text in enumerate(questions)}
-        self._batch = _BatchCosines(row, (np.take(self.matrix, cols, axis=0) @ q.T).T, column)
+        self._batch = _BatchCosines(row, (texts @ q.T).T, column)
+
+    def _texts_of(self, product: str | None) -> tuple[np.ndarray, np.ndarray]:
+        """Per fact its first column (-1: out of the product's scope), and the vectors of the product's
+        facts' texts laid end to end: the same for every batch of a product, so gathered once (a run
+        matches in several batches, and the gather copied 7 MB at 5,000 facts each time). Only the last
+        product's are kept."""
+        kept = self._product_texts
+        if kept is None or kept[0] != product:
+            facts = np.flatnonzero(self.in_scope(product))
+            count = self._ends[facts] - self.starts[facts]
+            first, cols = _runs(self.starts[facts], count)
+            column = np.full(len(self.facts), -1, dtype=np.int64)  # fact -> its first column
+            column[facts] = first
+            kept = self._product_texts = (product, column, np.take(self.matrix, cols, axis=0))
+        return kept[1], kept[2]
 
     def end_batch(self) -> None:
         self._batch = None
