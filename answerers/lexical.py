@@ -30,7 +30,7 @@ import numpy as np
 from answerers.base import Answerer, Candidate, Hit, register
 from answerers.csr import CSR
 from answerers.salience import boilerplate_weight
-from answerers.text import analyse, thesaurus
+from answerers.text import adopt_thesaurus, analyse, thesaurus
 
 
 def specific_terms(text: str) -> frozenset[str]:
@@ -151,6 +151,7 @@ class _Index:
                 mult[self.vocab[term]] = w
         self.weight = self.idf * mult
         self.term_mult = th.weights
+        self.thesaurus = th  # what the terms were analysed with; comes back with a cached index
         self.term_of = [t for t, _ in sorted(self.vocab.items(), key=lambda kv: kv[1])]
         self.variant_terms = variant_terms
         self.context_terms = context_terms
@@ -176,6 +177,12 @@ class _Index:
         self._query_memo: dict[str, tuple] = {}
         self._evidence: dict[int, frozenset[int]] = {}
         self.last_scope: _Scope | None = None
+
+    def __setstate__(self, state: dict) -> None:
+        # Unpickled from the disk cache: questions are analysed with the thesaurus the index was built
+        # with, the same one thesaurus.yaml gives, without reading it again.
+        self.__dict__.update(state)
+        adopt_thesaurus(self.thesaurus)
 
     def scope(self, facts: np.ndarray, keep: bool = True) -> _Scope:
         """The index restricted to some facts (a product's in-scope ones): scoring a question
