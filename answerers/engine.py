@@ -88,6 +88,7 @@ class MatchingEngine:
         self.groups = fact_groups(self.facts)
         self.guard = Guard(self.facts)
         self.scopes = scope_facts(self.facts)
+        self._scopes_in: dict[str, list[tuple[int, frozenset[str]]]] = {}  # see _scopes_of
         # Per fact, a number for what it answers (answer and comment): two facts with the same number
         # put the same words in the customer's sheet, so neither is a rival of the other.
         self.saying = _numbered([_what_it_says(f) for f in self.facts])
@@ -209,11 +210,9 @@ class MatchingEngine:
         if self.scopes and self.answerers:
             # A question naming a subject a scope fact puts out of scope has that fact scored too, so
             # it is offered with a confidence of its own (answerers/scope.py).
-            mask = self.answerers[0].in_scope(product)
             by_subject: dict[frozenset[str], list[int]] = {}
-            for f, subject in self.scopes:
-                if mask[f]:
-                    by_subject.setdefault(subject, []).append(f)
+            for f, subject in self._scopes_of(product):
+                by_subject.setdefault(subject, []).append(f)
             for qi, text in enumerate(texts):
                 named = set(analyse(text))
                 extra = [f for subject, fs in by_subject.items() if subject <= named for f in fs]
@@ -341,9 +340,8 @@ class MatchingEngine:
         scope (answerers/scope.py) and no fact naming it too covers the question outright; else None."""
         terms = analyse(question)
         named = set(terms)
-        mask = self.answerers[0].in_scope(product)
-        for f, subject in self.scopes:
-            if not mask[f] or not subject <= named:
+        for f, subject in self._scopes_of(product):
+            if not subject <= named:
                 continue
             if top == f:
                 return None if status != "unanswered" else (alts[0], self._scope_note(f, subject))
@@ -372,6 +370,16 @@ class MatchingEngine:
                 )
             return mine, self._scope_note(f, subject)
         return None
+
+    def _scopes_of(self, product: str | None) -> list[tuple[int, frozenset[str]]]:
+        """The scope facts (fact, subject) a question about ``product`` may match, in order: looked up
+        once per product, not once per question (a numpy mask read per scope fact per question)."""
+        key = (product or "").strip().lower()
+        found = self._scopes_in.get(key)
+        if found is None:
+            mask = self.answerers[0].in_scope(product)
+            found = self._scopes_in[key] = [(f, subject) for f, subject in self.scopes if mask[f]]
+        return found
 
     @staticmethod
     def _subject_shown(subject: frozenset[str]) -> str:

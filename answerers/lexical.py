@@ -1,4 +1,4 @@
-"""Lexical answerers over sparse term matrices of thesaurus-aware terms (numpy + scipy.sparse).
+"""Lexical answerers over sparse term matrices of thesaurus-aware terms (numpy + scipy's sparse kernels).
 
 A fact has two fields. Its *phrasings* (question and alternates) say what it answers; they are the
 primary signal. Its *context* (answer, comment, category, tags) says what it is about in other
@@ -26,11 +26,11 @@ import re
 from collections.abc import Sequence
 
 import numpy as np
-from scipy import sparse
 
 from answerers.base import Answerer, Candidate, Hit, register
+from answerers.csr import CSR
 from answerers.salience import boilerplate_weight
-from answerers.text import analyse, thesaurus
+from answerers.text import adopt_thesaurus, analyse, thesaurus
 
 
 def specific_terms(text: str) -> frozenset[str]:
@@ -78,15 +78,11 @@ def context_text(fact) -> str:
     return " ".join([fact.answer or "", fact.comment or "", fact.category or "", " ".join(fact.tags or [])])
 
 
-def _csr(rows: list[dict[int, float]], width: int) -> sparse.csr_matrix:
-    indptr = np.zeros(len(rows) + 1, dtype=np.int64)
-    indptr[1:] = np.cumsum([len(r) for r in rows])
-    indices = np.fromiter((t for r in rows for t in r), dtype=np.int64, count=int(indptr[-1]))
-    data = np.fromiter((v for r in rows for v in r.values()), dtype=np.float64, count=int(indptr[-1]))
-    return sparse.csr_matrix((data, indices, indptr), shape=(len(rows), width))
+def _csr(rows: list[dict[int, float]], width: int) -> CSR:
+    return CSR.from_rows(rows, width)
 
 
-def _bm25(tfs: list[dict[int, float]], width: int) -> tuple[sparse.csr_matrix, np.ndarray]:
+def _bm25(tfs: list[dict[int, float]], width: int) -> tuple[CSR, np.ndarray]:
     """Fact x term BM25 weights (term frequency saturated, length normalised) and the IDF used."""
     n = max(len(tfs), 1)
     df = np.zeros(width)
@@ -155,6 +151,7 @@ class _Index:
                 mult[self.vocab[term]] = w
         self.weight = self.idf * mult
         self.term_mult = th.weights
+        self.thesaurus = th  # what the terms were analysed with; comes back with a cached index
         self.term_of = [t for t, _ in sorted(self.vocab.items(), key=lambda kv: kv[1])]
         self.variant_terms = variant_terms
         self.context_terms = context_terms
@@ -180,6 +177,12 @@ class _Index:
         self._query_memo: dict[str, tuple] = {}
         self._evidence: dict[int, frozenset[int]] = {}
         self.last_scope: _Scope | None = None
+
+    def __setstate__(self, state: dict) -> None:
+        # Unpickled from the disk cache: questions are analysed with the thesaurus the index was built
+        # with, the same one thesaurus.yaml gives, without reading it again.
+        self.__dict__.update(state)
+        adopt_thesaurus(self.thesaurus)
 
     def scope(self, facts: np.ndarray, keep: bool = True) -> _Scope:
         """The index restricted to some facts (a product's in-scope ones): scoring a question
@@ -265,7 +268,7 @@ class _Index:
             out[i] = 100.0 * novel / mass if mass > 0 else 0.0
         return out
 
-    def queries(self, questions: Sequence[str]) -> tuple[list, sparse.csr_matrix]:
+    def queries(self, questions: Sequence[str]) -> tuple[list, CSR]:
         """Parsed queries and their binary question x term matrix."""
         parsed = [self.query(q) for q in questions]
         rows = [dict.fromkeys(known, 1.0) for known, _, _ in parsed]
@@ -307,9 +310,9 @@ class _Scope:
             hit = self._cache[name] = build()
         return hit
 
-    def columns(self, name: str) -> sparse.csr_matrix:
+    def columns(self, name: str) -> CSR:
         """term x local-fact form of one of the index's fact x term matrices (C, ALL, BM25, CTX)."""
-        return self._get(name, lambda: getattr(self.idx, name)[self.facts].T.tocsr())
+        return self._get(name, lambda: getattr(self.idx, name).rows(self.facts).transposed())
 
     @property
     def variants(self) -> tuple:
@@ -333,7 +336,7 @@ class _Scope:
             for lf, (a, c) in enumerate(zip(starts.tolist(), count.tolist(), strict=True)):
                 pad[lf, :c] = np.arange(a, a + c)
             mass = idx.variant_mass[vids]
-            return idx.V[vids].T.tocsr(), np.where(mass > 0, mass, 1.0), vfact, starts, pad
+            return idx.V.rows(vids).transposed(), np.where(mass > 0, mass, 1.0), vfact, starts, pad
 
         return self._get("variants", build)
 
@@ -353,7 +356,7 @@ class _Lexical(Answerer):
 
     def clear_memo(self) -> None:
         # (questions, scope, scores questions x local facts, per-phrasing scores or None)
-        self._last: tuple[tuple[str, ...], _Scope, np.ndarray, sparse.csr_matrix | None] | None = None
+        self._last: tuple[tuple[str, ...], _Scope, np.ndarray, CSR | None] | None = None
         _QUERY_MEMO.clear()
 
     def _parsed(self, key: tuple[str, ...]) -> tuple:
@@ -362,11 +365,11 @@ class _Lexical(Answerer):
         if hit is None or hit[0] is not self.idx:
             _QUERY_MEMO.clear()
             parsed, q = self.idx.queries(key)
-            qw = q.multiply(self.idx.weight[None, :]).tocsr()
+            qw = q.scale_columns(self.idx.weight)
             hit = _QUERY_MEMO[key] = (self.idx, parsed, q, qw)
         return hit[1:]
 
-    def _block(self, questions: Sequence[str], scope: _Scope) -> tuple[np.ndarray, sparse.csr_matrix | None]:
+    def _block(self, questions: Sequence[str], scope: _Scope) -> tuple[np.ndarray, CSR | None]:
         key = tuple(questions)
         last = self._last
         if last is not None and last[0] == key and last[1] is scope:
@@ -380,7 +383,7 @@ class _Lexical(Answerer):
         return scores, per_variant
 
     def _compute(
-        self, parsed: list, q: sparse.csr_matrix, qw: sparse.csr_matrix, scope: _Scope
+        self, parsed: list, q: CSR, qw: CSR, scope: _Scope
     ) -> tuple[np.ndarray, np.ndarray | None]:
         raise NotImplementedError
 
@@ -473,9 +476,9 @@ class _Lexical(Answerer):
             # No per-phrasing scores (BM25): the phrasing sharing the most weighted terms.
             _, q, qw = self._parsed(tuple(questions))
             vt, _, _, _, _ = scope.variants
-            per_variant = ((qw if every else qw[used]) @ vt).toarray()
+            per_variant = ((qw if every else qw.rows(used)) @ vt).toarray()
         else:
-            per_variant = (per_variant if every else per_variant[used]).toarray()
+            per_variant = (per_variant if every else per_variant.rows(used)).toarray()
         vals = np.where(cols >= 0, per_variant[rows[:, None], np.maximum(cols, 0)], -1.0)
         return vals.argmax(axis=1)
 
@@ -513,7 +516,7 @@ class _Lexical(Answerer):
         return super().candidate(question, hit)
 
     @staticmethod
-    def _upper(parsed: list, q: sparse.csr_matrix, idf: np.ndarray, oov: float) -> np.ndarray:
+    def _upper(parsed: list, q: CSR, idf: np.ndarray, oov: float) -> np.ndarray:
         """Per question, the BM25 score of a document matching every term at saturation."""
         unknown = np.array([len(u) for _, u, _ in parsed], dtype=np.float64)
         up = np.asarray(q @ idf).ravel() + unknown * oov
@@ -546,7 +549,7 @@ class TermsAnswerer(_Lexical):
         mass = _mass(parsed)
         hit_c = (qw @ scope.columns("C")).toarray()  # question x fact: covered weight of context-only words
         # question x phrasing covered weight, kept sparse: only pairs sharing a term can score.
-        hit_v = (qw @ vt).tocsr()
+        hit_v = qw @ vt
         hv, col = hit_v.data, hit_v.indices.astype(np.int64)
         row = np.repeat(np.arange(nq), np.diff(hit_v.indptr))
         fact = vfact[col]
@@ -561,7 +564,7 @@ class TermsAnswerer(_Lexical):
         # Each (question, fact) takes its best phrasing's score. A maximum is exact in any order, so
         # the phrasings need no sorting (every score is >= 0, like the context's).
         np.maximum.at(best.reshape(-1), row * nf + fact, f)
-        per_variant = sparse.csr_matrix((f, col, hit_v.indptr), shape=hit_v.shape)
+        per_variant = CSR(f, col, hit_v.indptr, hit_v.shape)
         np.minimum(best, 1.0, out=best)
         best *= 100.0
         return best, per_variant

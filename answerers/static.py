@@ -28,9 +28,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
-from scipy import sparse
 
 from answerers.base import Answerer, Hit, register
+from answerers.csr import CSR
 from answerers.lexical import _argmax_reduceat
 from answerers.salience import boilerplate_weight
 from answerers.text import analyse, strip_leading_id
@@ -175,9 +175,7 @@ def embed_ids(encoded: list[list[int]], weight: np.ndarray) -> np.ndarray:
     used, inverse = np.unique(np.fromiter((i for ids in encoded for i in ids), dtype=np.int64), return_inverse=True)
     indptr = np.zeros(len(encoded) + 1, dtype=np.int64)
     indptr[1:] = np.cumsum([len(ids) for ids in encoded])
-    counts = sparse.csr_matrix(
-        (weight[used][inverse], inverse, indptr), shape=(len(encoded), len(used)), dtype=np.float32
-    )
+    counts = CSR(weight[used][inverse].astype(np.float32), inverse, indptr, (len(encoded), len(used)))
     table = vectors[used].astype(np.float32) * scales[used, None]
     out = np.asarray(counts @ table, dtype=np.float32)
     norms = np.linalg.norm(out, axis=1, keepdims=True)
@@ -292,21 +290,33 @@ class StaticAnswerer(Answerer):
         self.owner, self.number, self.starts, self._ends = lib.owner, lib.number, lib.starts, lib.ends
         self.weight, self.matrix = lib.weight, lib.matrix
         self._batch: _BatchCosines | None = None
+        self._product_texts: tuple[str | None, np.ndarray, np.ndarray] | None = None
 
     def begin_batch(self, questions: Sequence[str], product: str | None) -> None:
         """Embed the whole batch at once and, when it fits in ``BATCH_CELLS``, take its cosines to
         every text of the product's facts in one BLAS product: each chunk then only picks its pairs."""
         self._batch = None
-        facts = np.flatnonzero(self.in_scope(product))
-        count = self._ends[facts] - self.starts[facts]
-        if not len(questions) or len(questions) * int(count.sum()) > BATCH_CELLS:
+        column, texts = self._texts_of(product)
+        if not len(questions) or len(questions) * len(texts) > BATCH_CELLS:
             return  # too large: each chunk embeds its own questions
         q = self.embed(questions)
-        first, cols = _runs(self.starts[facts], count)
-        column = np.full(len(self.facts), -1, dtype=np.int64)  # fact -> its first column
-        column[facts] = first
         row = {text: i for i, text in enumerate(questions)}
-        self._batch = _BatchCosines(row, (np.take(self.matrix, cols, axis=0) @ q.T).T, column)
+        self._batch = _BatchCosines(row, (texts @ q.T).T, column)
+
+    def _texts_of(self, product: str | None) -> tuple[np.ndarray, np.ndarray]:
+        """Per fact its first column (-1: out of the product's scope), and the vectors of the product's
+        facts' texts laid end to end: the same for every batch of a product, so gathered once (a run
+        matches in several batches, and the gather copied 7 MB at 5,000 facts each time). Only the last
+        product's are kept."""
+        kept = self._product_texts
+        if kept is None or kept[0] != product:
+            facts = np.flatnonzero(self.in_scope(product))
+            count = self._ends[facts] - self.starts[facts]
+            first, cols = _runs(self.starts[facts], count)
+            column = np.full(len(self.facts), -1, dtype=np.int64)  # fact -> its first column
+            column[facts] = first
+            kept = self._product_texts = (product, column, np.take(self.matrix, cols, axis=0))
+        return kept[1], kept[2]
 
     def end_batch(self) -> None:
         self._batch = None

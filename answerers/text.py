@@ -13,8 +13,6 @@ import unicodedata
 from functools import lru_cache
 from pathlib import Path
 
-import yaml
-
 _THESAURUS = Path(__file__).with_name("thesaurus.yaml")
 
 # Questionnaire numbering at the start of a cell: "DSP-03.2", "1.4", "A.12.3", "Q12.", "(a)", "iv)".
@@ -279,8 +277,26 @@ class Thesaurus:
         return term not in self.stopwords and len(term) > 1 and not term.isdigit()
 
 
-@lru_cache(maxsize=1)
+_adopted: Thesaurus | None = None
+
+
 def thesaurus() -> Thesaurus:
+    return _adopted if _adopted is not None else _load_thesaurus()
+
+
+def adopt_thesaurus(th: Thesaurus) -> None:
+    """Use the thesaurus a matching index brought from the disk cache (trustfill/workspace/index_cache.py)
+    rather than parsing thesaurus.yaml again: the cache key covers this package's files, so it was built
+    from this very file and gives the same terms, without importing PyYAML (~30 ms of every run)."""
+    global _adopted
+    if _adopted is None and not _load_thesaurus.cache_info().currsize:
+        _adopted = th
+
+
+@lru_cache(maxsize=1)
+def _load_thesaurus() -> Thesaurus:
+    import yaml  # only here: a run on a cached index adopts the thesaurus it carries
+
     with _THESAURUS.open(encoding="utf-8") as fh:
         # libyaml's safe loader when PyYAML has it: the same data, 0.1 s faster at every start-up.
         data = yaml.load(fh, Loader=getattr(yaml, "CSafeLoader", yaml.SafeLoader)) or {}  # noqa: S506 - a safe loader

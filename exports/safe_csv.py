@@ -31,10 +31,19 @@ _TRIGGERS = "=+\\-@\t\r"
 _START = rf"(?:^|(?<=[{re.escape(_SEPARATORS)}]))( *)"
 _RISKY = re.compile(rf"{_START}(?='*[{_TRIGGERS}])")
 _NEUTRALISED = re.compile(rf"{_START}'(?='*[{_TRIGGERS}])")
+_TRIGGER_CHARS = "=+-@\t\r"  # _TRIGGERS as plain characters
 
 
 def neutralise(text: str) -> str:
     """``text`` safe as a CSV field whatever separator it is opened with; ``unneutralise`` reverses it."""
+    # The same result as the substitution alone, faster (it tries its look-behind at every position):
+    # most fields hold no trigger, and then the pattern cannot match at all; a field with no separator
+    # ("vendor-risk-4697", "multi-factor") can only start at its beginning.
+    if not any(t in text for t in _TRIGGER_CHARS):
+        return text
+    if not any(s in text for s in _SEPARATORS):
+        m = _RISKY.match(text)
+        return text if m is None else f"{m.group(1)}'{text[m.end():]}"
     return _RISKY.sub(r"\1'", text)
 
 

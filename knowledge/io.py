@@ -15,7 +15,6 @@ import tempfile
 from collections.abc import Sequence
 from pathlib import Path
 
-import yaml
 from pydantic import ValidationError
 
 from exports.safe_csv import unneutralise as csv_unneutralise
@@ -204,6 +203,8 @@ def _records_from_tabular(path: Path, header: list[str], rows, problems,
 
 
 def _records_from_document(path: Path) -> list[tuple[int, dict]]:
+    import yaml  # here, not at module level: every command imports this module, few read YAML (~15 ms)
+
     text = _decode(path)
     try:
         data = json.loads(text) if path.suffix.lower() == ".json" else yaml.safe_load(text)
@@ -348,6 +349,8 @@ def write_library(facts: Sequence[Fact], path: str | os.PathLike) -> Path:
                 if suffix == ".json":
                     json.dump(items, fh, indent=2, ensure_ascii=False)
                 else:
+                    import yaml
+
                     yaml.safe_dump(items, fh, sort_keys=False, allow_unicode=True, width=110)
         os.replace(tmp, path)
     finally:

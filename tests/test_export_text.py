@@ -70,6 +70,15 @@ def test_neutralise_leaves_no_trigger_at_any_field_start_and_unneutralise_revers
     assert once.replace("'", "") == text.replace("'", "")  # only apostrophes were added
 
 
+@given(st.text(alphabet=st.sampled_from(list("=+-@\t\r\n,;|\" 'ab")) | st.characters(), max_size=30))
+@example(" -x")
+@example("a-b")
+def test_neutralise_shortcuts_give_what_the_substitution_alone_gives(text):
+    from exports.safe_csv import _RISKY
+
+    assert neutralise(text) == _RISKY.sub(r"\1'", text)
+
+
 def _blank_workbook(path: Path) -> Path:
     content = {
         "[Content_Types].xml": f'<Types xmlns="{CT}"><Default Extension="rels" ContentType="{OOXML}'

@@ -187,6 +187,27 @@ def test_answer_imports_no_workbook_library_or_app(tf_home, tmp_path):
     assert "HEAVY []" in done.stdout, done.stdout + done.stderr
 
 
+def test_a_run_on_a_cached_index_imports_neither_scipy_sparse_nor_pyyaml(tf_home, tmp_path):
+    """The cached index brings the thesaurus it was built with (no thesaurus.yaml parsed, so no PyYAML)
+    and the answerers call scipy's sparse kernels without scipy.sparse (answerers/csr.py)."""
+    import subprocess
+    import sys
+
+    from knowledge.service import SAMPLE_QUESTIONNAIRE
+
+    Service().import_sample()
+    code = ("import sys\nfrom trustfill.cli.main import main\n"
+            f"assert main(['answer', {str(SAMPLE_QUESTIONNAIRE)!r}, '-p', 'planner', '-o', "
+            f"{str(tmp_path / 'filled.xlsx')!r}, '--report', {str(tmp_path / 'report.csv')!r}]) == 0\n"
+            "print('LOADED', [m for m in ('scipy.sparse', 'yaml') if m in sys.modules])")
+    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    report = (tmp_path / "report.csv").read_bytes()
+    second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert "LOADED" in first.stdout, first.stdout + first.stderr
+    assert "LOADED []" in second.stdout, second.stdout + second.stderr
+    assert (tmp_path / "report.csv").read_bytes() == report
+
+
 def test_the_static_vectors_are_memory_mapped_from_an_unpacked_copy(tmp_path, monkeypatch):
     """Written once into the cache folder, named by the shipped member's CRC and size; a copy of the wrong
     size (cut off) is replaced; the vectors are the shipped ones either way."""

@@ -4,7 +4,7 @@ an unchanged knowledge base does not rebuild it (1.2 s of a 5.5 s run at 5,000 f
 The key is a digest of everything the index is built from: each fact's content, the matching
 settings, every source and data file of the ``answerers`` package (so a change to the engine or its
 data invalidates the cache by itself), and the Python, numpy, scipy, rapidfuzz and pydantic versions
-the pickle was written by.
+the pickle was written by (scipy's: its kernels computed the index's products).
 Shared by the CLI, the app and several app replicas on one home: an entry is written to a temporary
 file and renamed into place (readers see a whole entry or none), and an entry that cannot be read is
 ignored and rebuilt. The folder is the app's own state (0700, files 0600): only Trustfill writes the
