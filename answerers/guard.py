@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable, Sequence
+from functools import lru_cache
 
 from answerers.form import answer_kind, asks_for_time, states_time
 from answerers.salience import salient
@@ -142,7 +143,14 @@ _KINDS_OF_SECURITY = frozenset({"@physical", "physical", "network"})
 
 # Words that place or count what a question names rather than name it ("before deployment", "all
 # changes"): a fact need not repeat them to cover the question.
-FUNCTION_TERMS = frozenset(analyse("before after all any each every within without during prior only also use"))
+_FUNCTION_WORDS = "before after all any each every within without during prior only also use"
+
+
+@lru_cache(maxsize=1)
+def function_terms() -> frozenset[str]:
+    """_FUNCTION_WORDS as matching terms; analysed on first use, not at import (a run on a cached
+    index adopts the thesaurus the index carries instead of parsing thesaurus.yaml)."""
+    return frozenset(analyse(_FUNCTION_WORDS))
 
 
 class Guard:
@@ -277,7 +285,7 @@ class Guard:
         of it out: "Are all changes *tested* before deployment?" scores highest on "Are all code changes
         peer reviewed before deployment?", but the change-management fact ("...after review and passing
         tests") covers it whole. Which one answers is for a person."""
-        asked = set(terms) - FUNCTION_TERMS
+        asked = set(terms) - function_terms()
         left = asked - self.fact_terms(f)
         if not left:
             return None
