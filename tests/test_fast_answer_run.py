@@ -170,41 +170,39 @@ def test_the_index_on_disk_carries_what_the_first_match_would_build(tf_home, mon
     assert [m.model_dump() for m in cached.match(questions)] == [m.model_dump() for m in fresh.match(questions)]
 
 
-def test_answer_imports_no_workbook_library_or_app(tf_home, tmp_path):
-    """`trustfill answer` reads and writes workbooks with its own streaming code: openpyxl (0.1 s to
-    import), pandas and Streamlit stay out of the run."""
+def _answer_in_a_fresh_process(tmp_path, modules: tuple[str, ...]) -> str:
+    """Run `trustfill answer` on the sample in a new interpreter; its stdout ends with which of
+    ``modules`` that run imported ("LOADED [...]")."""
     import subprocess
     import sys
 
     from knowledge.service import SAMPLE_QUESTIONNAIRE
 
-    Service().import_sample()
     code = ("import sys\nfrom trustfill.cli.main import main\n"
             f"assert main(['answer', {str(SAMPLE_QUESTIONNAIRE)!r}, '-p', 'planner', '-o', "
             f"{str(tmp_path / 'filled.xlsx')!r}, '--report', {str(tmp_path / 'report.csv')!r}]) == 0\n"
-            "print('HEAVY', [m for m in ('openpyxl', 'pandas', 'streamlit') if m in sys.modules])")
+            f"print('LOADED', [m for m in {modules!r} if m in sys.modules])")
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "HEAVY []" in done.stdout, done.stdout + done.stderr
+    return done.stdout + done.stderr
+
+
+def test_answer_imports_no_workbook_library_or_app(tf_home, tmp_path):
+    """`trustfill answer` reads and writes workbooks with its own streaming code: openpyxl (0.1 s to
+    import), pandas and Streamlit stay out of the run."""
+    Service().import_sample()
+    out = _answer_in_a_fresh_process(tmp_path, ("openpyxl", "pandas", "streamlit"))
+    assert "LOADED []" in out, out
 
 
 def test_a_run_on_a_cached_index_imports_neither_scipy_sparse_nor_pyyaml(tf_home, tmp_path):
     """The cached index brings the thesaurus it was built with (no thesaurus.yaml parsed, so no PyYAML)
     and the answerers call scipy's sparse kernels without scipy.sparse (answerers/csr.py)."""
-    import subprocess
-    import sys
-
-    from knowledge.service import SAMPLE_QUESTIONNAIRE
-
     Service().import_sample()
-    code = ("import sys\nfrom trustfill.cli.main import main\n"
-            f"assert main(['answer', {str(SAMPLE_QUESTIONNAIRE)!r}, '-p', 'planner', '-o', "
-            f"{str(tmp_path / 'filled.xlsx')!r}, '--report', {str(tmp_path / 'report.csv')!r}]) == 0\n"
-            "print('LOADED', [m for m in ('scipy.sparse', 'yaml') if m in sys.modules])")
-    first = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    first = _answer_in_a_fresh_process(tmp_path, ("scipy.sparse", "yaml"))
     report = (tmp_path / "report.csv").read_bytes()
-    second = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
-    assert "LOADED" in first.stdout, first.stdout + first.stderr
-    assert "LOADED []" in second.stdout, second.stdout + second.stderr
+    second = _answer_in_a_fresh_process(tmp_path, ("scipy.sparse", "yaml"))
+    assert "LOADED" in first, first
+    assert "LOADED []" in second, second
     assert (tmp_path / "report.csv").read_bytes() == report
 
 
