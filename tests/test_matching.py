@@ -720,3 +720,49 @@ def test_a_fact_leaving_out_what_another_covers_is_not_suggested():
     # the fact's own wording, every word covered: nothing to hold back
     m = engine.match_one("Are code changes peer reviewed before release?")
     assert (m.fact_id, m.status) == ("peer-review", "suggested"), m
+
+
+# -- a control catalogue's lists of process words do not drown the topic (issue #15) --------------
+@pytest.mark.parametrize(
+    ("raw", "collapsed"),
+    [
+        ("Are procedures, processes, and technical measures for key escrow defined, implemented, and evaluated?",
+         "Are procedures for key escrow defined?"),
+        ("Is a crisis plan established, documented, approved, communicated, applied, evaluated and maintained?",
+         "Is a crisis plan established?"),
+        ("Are standards, guidelines and policies for kiosks reviewed?", "Are standards for kiosks reviewed?"),
+        # lists that name things are the question's subject: left whole
+        ("Are logs, backups, and exports encrypted?", "Are logs, backups, and exports encrypted?"),
+        ("Is tenant access segmented, monitored and restricted by region, team, and role?",
+         "Is tenant access segmented by region, team, and role?"),
+        # two items may be two different things asked ("encrypted and tested"): left whole
+        ("Are backups encrypted and tested?", "Are backups encrypted and tested?"),
+        # nouns and participles mixed are not one list of one kind
+        ("Are policies, defined, and documented rules kept?", "Are policies, defined, and documented rules kept?"),
+        ("Do you encrypt data at rest?", "Do you encrypt data at rest?"),
+    ],
+)
+def test_lists_of_process_words_collapse_to_their_first(raw, collapsed):
+    from answerers.scaffold import collapse
+
+    assert collapse(raw) == collapsed
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.text())
+def test_collapsing_process_words_is_idempotent(text):
+    from answerers.scaffold import collapse
+
+    assert collapse(collapse(text)) == collapse(text)
+
+
+def test_a_topic_wrapped_in_process_words_is_still_offered(neighbours):
+    wrapped = (
+        "Are processes, procedures, and technical measures for notifying customers of a data breach defined, "
+        "implemented, approved, communicated, evaluated, and maintained?"
+    )
+    m = neighbours.match_one(wrapped)
+    assert m.fact_id == "breach" and m.status != "unanswered", m
+    # the plain question scores no better than the wrapped one: the lists carry no topic
+    plain = neighbours.match_one("Are processes for notifying customers of a data breach defined?")
+    assert abs(plain.score - m.score) < 1e-6

@@ -1,0 +1,53 @@
+"""Formal scaffolding in a question, collapsed so that matching weighs the words that carry its topic.
+
+Questionnaires written from control catalogues (CSA CAIQ, ISO 27001 and NIST-derived sheets) wrap
+a short topic in long coordinated lists of process words: "Are processes, procedures, and technical
+measures for security breach notifications defined, implemented, and evaluated?" or "Is a security
+incident response plan established, documented, approved, communicated, applied, evaluated, and
+maintained?". The topic ("security breach notifications", "incident response plan") is a handful of
+words; the lists are a dozen more that every control repeats, and they dilute every similarity the
+answerers compute, so right facts ranked first land far under the review threshold.
+
+Such a list says one thing: "a documented practice exists". It is collapsed to its first item
+("processes", "established"), which keeps that meaning (and the yes/no-practice form of the
+question) and drops the repetition. Only lists are touched, and only lists whose every item is a
+single word of the kinds below: a participle ("...ed"), or a governance noun (policies, procedures,
+processes, standards, guidelines, plans, programs, technical/organizational measures). A list that
+names things ("encryption, key management, and logging capabilities") has items that are not of
+those kinds and is left whole. A question written plainly has no such list and is unchanged.
+"""
+
+from __future__ import annotations
+
+import re
+
+# Governance nouns: the paperwork a control asks to exist, not its subject.
+_PAPER = (
+    r"(?:polic(?:y|ies)|procedures?|process(?:es)?|standards?|guidelines?|plans?|programs?|programmes?|"
+    r"(?:technical|organi[sz]ational|administrative|security)\s+measures|measures|controls)"
+)
+# A participle of a process verb: "defined", "established", "documented", "maintained" ...
+_PARTICIPLE = r"(?:[a-z]+ed)"
+_ITEM = rf"(?:{_PARTICIPLE}|{_PAPER})"
+# Three or more items: "a, b, and c" / "a, b, c, and d" (Oxford comma optional, "or" too).
+_LIST = re.compile(
+    rf"\b(?P<first>{_ITEM})(?:\s*,\s*(?:{_ITEM})){{1,}}\s*,?\s+(?:and|or|and/or)\s+(?:{_ITEM})\b",
+    re.IGNORECASE,
+)
+
+
+def _first(m: re.Match) -> str:
+    items = re.split(r"\s*,\s*(?:(?:and/or|and|or)\s+)?|\s+(?:and/or|and|or)\s+", m.group(0))
+    paper = [bool(re.fullmatch(_PAPER, i.strip(), re.IGNORECASE)) for i in items if i.strip()]
+    # A list mixing participles and nouns is not one list of one kind ("policies, defined and
+    # documented"): left as written.
+    if any(paper) and not all(paper):
+        return m.group(0)
+    return m.group("first")
+
+
+def collapse(text: str) -> str:
+    """``text`` with each list of three or more process words collapsed to its first word."""
+    if not text or "," not in text:
+        return text
+    return _LIST.sub(_first, text)
