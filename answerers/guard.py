@@ -41,7 +41,7 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from answerers.form import answer_kind, asks_for_time, states_time
-from answerers.salience import salient
+from answerers.salience import boilerplate_weight, salient
 from answerers.text import analyse
 
 REVIEW, UNANSWERED = "review", "unanswered"
@@ -256,6 +256,11 @@ class Guard:
             return REVIEW, f'asks for a description; {fact.id} answers only "{fact.answer.strip()}"'
         if flip and not self.fact_flips(f):
             return REVIEW, f'the question is about an exception ("{flip}"); {fact.id} states the general case'
+        predicate = asked_predicate(question)
+        if predicate and not set(analyse(predicate)) <= have:
+            # "Is the remediation of vulnerabilities *automated*?" asks one thing of a subject the fact
+            # is about (remediation deadlines); whether it is automated, the fact does not say.
+            return REVIEW, f'asks whether it is {predicate}; {fact.id} does not say'
         if asks_for_time(question) and not (states_time(fact.answer) or states_time(fact.comment)):
             # "Do you notify customers of incidents within a defined timeframe?" asks *when*; the
             # incident-channel fact ("By email") shares every other word with it. A fact that names no
@@ -294,6 +299,28 @@ class Guard:
             return None
         shown = ", ".join(sorted(t.lstrip("@").replace("_", " ") for t in left))
         return REVIEW, f"{self.facts[whole].id} covers all the question names; {self.facts[f].id} leaves out {shown}"
+
+
+# "Is/Are <subject> <participle> [where possible]?": the participle closing a yes/no question is what
+# it asks of its subject ("automated", "encrypted", "tested").
+_PREDICATE = re.compile(
+    r"^(?:is|are|was|were)\b.*\b([a-z]+ed)\s*(?:(?:when|where|if|as) (?:possible|applicable|feasible|"
+    r"appropriate|necessary|needed|required)|at all times)?\s*\?\s*$",
+    re.IGNORECASE,
+)
+
+
+def asked_predicate(question: str) -> str | None:
+    """The participle a yes/no question asks of its subject ("Are backups *encrypted*?"), when it is a
+    word that carries meaning: process words every control repeats ("implemented", "maintained",
+    "established") ask only whether a practice exists and are left out (answerers/salience.py)."""
+    m = _PREDICATE.match((question or "").strip())
+    if not m:
+        return None
+    terms = analyse(m.group(1))
+    if not terms or any(boilerplate_weight(t) < 1.0 for t in terms):
+        return None
+    return m.group(1).lower()
 
 
 def _spelled(question: str, term: str) -> str:

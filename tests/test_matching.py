@@ -766,3 +766,27 @@ def test_a_topic_wrapped_in_process_words_is_still_offered(neighbours):
     # the plain question scores no better than the wrapped one: the lists carry no topic
     plain = neighbours.match_one("Are processes for notifying customers of a data breach defined?")
     assert abs(plain.score - m.score) < 1e-6
+
+
+# -- the predicate a yes/no question asks of its subject must be stated (issue #15) ----------------
+PREDICATE_LIBRARY = [
+    Fact(id="patch-deadlines", question="How quickly are server security patches applied?",
+         answer="Critical within 3 days", comment="High within 14 days, others within 60 days."),
+    Fact(id="laptop-disks", question="Are laptop disks encrypted?", answer="Yes (full-disk)"),
+]
+
+
+def test_a_fact_that_does_not_state_the_asked_predicate_is_not_suggested():
+    from answerers.guard import asked_predicate
+
+    engine = MatchingEngine(PREDICATE_LIBRARY, LEXICAL)
+    m = engine.match_one("Is server security patching automated?")  # suggested at 97 before this check
+    assert (m.fact_id, m.status) == ("patch-deadlines", "review"), m
+    assert "automated" in m.note
+    # the fact stating it: nothing held back
+    m = engine.match_one("Are laptop disks encrypted?")
+    assert (m.fact_id, m.status) == ("laptop-disks", "suggested"), m
+    # process words every control repeats ask only whether a practice exists
+    assert asked_predicate("Is a patch process established and maintained?") is None
+    assert asked_predicate("Is patching automated when possible?") == "automated"
+    assert asked_predicate("Do you automate patching?") is None
