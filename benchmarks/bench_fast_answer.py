@@ -102,7 +102,7 @@ def big(rounds: int, n_facts: int = 5000, n_questions: int = 2000, sample: int =
         trustfill(home, "kb", "import", str(library), "--replace")
         trustfill(home, "settings", "set", "--no-semantic")  # the default install's engine, as in CI
         args = ("answer", str(book), "--product", "product-7", "-o", str(tmp / "filled.xlsx"))
-        first, first_peak = trustfill(home, *args)  # builds and caches the index
+        first, first_peak, first_worker = trustfill_detail(home, *args)  # builds and caches the index
         warm, peaks, workers, naive = [], [], [], []
         for _ in range(rounds):
             took, peak, worker = trustfill_detail(home, *args)
@@ -116,7 +116,8 @@ def big(rounds: int, n_facts: int = 5000, n_questions: int = 2000, sample: int =
         pss = tree_pss_peak(home, *args)  # a run of its own: sampling memory costs CPU
     ratios = [n / w for n, w in zip(naive, warm, strict=True)]
     print(f"\n{n_questions} questions x {n_facts} facts ({len(scope)} in scope), whole `trustfill answer` run:")
-    print(f"  first run (index built, cached)  {first:6.2f} s   peak RSS {first_peak:.0f} MB")
+    print(f"  first run (index built, cached)  {first:6.2f} s   peak RSS {first_peak:.0f} MB, its matching worker "
+          f"{first_worker:.0f} MB")
     print(f"  next runs (cached index)         {med(warm)} s   peak RSS {max(peaks):.0f} MB, its matching worker "
           f"{max(workers):.0f} MB")
     print(f"  memory of the whole run          {pss:6.0f} MB peak PSS of the process tree, sampled (target < 300); "
