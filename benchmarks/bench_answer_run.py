@@ -12,6 +12,7 @@ The default install's engine (lexical + static vectors), as CI has it.
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import os
 import random
@@ -32,7 +33,8 @@ from bench_matching_data import load_dev, load_library  # noqa: E402
 ROOT = Path(__file__).resolve().parent.parent
 
 
-# Runs the CLI's own entry point and records the process's peak RSS when it exits.
+# Runs the CLI's own entry point and records, when it exits, its peak RSS and the largest peak RSS of
+# the children it waited for (a matching worker it forked: trustfill/workspace/parallel.py).
 _WRAPPER = """
 import resource, runpy, sys
 out = sys.argv.pop(1)
@@ -40,12 +42,21 @@ try:
     runpy.run_module("trustfill.cli.main", run_name="__main__")
 finally:
     with open(out, "w") as fh:
-        fh.write(str(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss))
+        fh.write(f"{resource.getrusage(resource.RUSAGE_SELF).ru_maxrss} "
+                 f"{resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss}")
 """
 
 
 def trustfill(home: Path, *args: str) -> tuple[float, float]:
-    """Run the CLI in a fresh process; (wall seconds, that process's peak RSS in MB)."""
+    """Run the CLI in a fresh process; (wall seconds, peak RSS in MB of that process plus that of its
+    worker, if it forked one). The sum is an upper bound of the memory the run held at once: a forked
+    worker's RSS counts the pages it shares with its parent again (see tree_pss_peak)."""
+    took, own, worker = trustfill_detail(home, *args)
+    return took, own + worker
+
+
+def trustfill_detail(home: Path, *args: str) -> tuple[float, float, float]:
+    """(wall seconds, peak RSS MB of the process, largest peak RSS MB of a child it waited for)."""
     env = {**os.environ, "TRUSTFILL_HOME": str(home), "PYTHONPATH": str(ROOT)}
     peak_file = home.parent / "peak.txt"
     t0 = time.perf_counter()
@@ -54,7 +65,35 @@ def trustfill(home: Path, *args: str) -> tuple[float, float]:
     took = time.perf_counter() - t0
     if done.returncode:
         sys.exit(f"trustfill {' '.join(args)} failed:\n{done.stdout}\n{done.stderr}")
-    return took, int(peak_file.read_text()) / 1024
+    own, worker = (int(x) / 1024 for x in peak_file.read_text().split())
+    return took, own, worker
+
+
+def tree_pss_peak(home: Path, *args: str, every: float = 0.005) -> float:
+    """The peak, sampled every ``every`` seconds, of the summed PSS (each shared page counted once,
+    split between the processes sharing it) of the CLI process and its children, in MB: the memory
+    the whole run held at once. Sampling costs CPU, so it is a run of its own, not a timed one."""
+    env = {**os.environ, "TRUSTFILL_HOME": str(home), "PYTHONPATH": str(ROOT)}
+    proc = subprocess.Popen([sys.executable, "-m", "trustfill.cli.main", *args], env=env,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    peak = 0
+    while proc.poll() is None:
+        pids = [proc.pid]
+        with contextlib.suppress(OSError):
+            pids += [int(c) for c in Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()]
+        total = 0
+        for pid in pids:
+            try:
+                for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                    if line.startswith("Pss:"):
+                        total += int(line.split()[1])
+            except OSError:
+                pass
+        peak = max(peak, total)
+        time.sleep(every)
+    if proc.returncode:
+        sys.exit(f"trustfill {' '.join(args)} failed")
+    return peak / 1024
 
 
 def main(n_facts: int = 5000, n_questions: int = 2000) -> None:

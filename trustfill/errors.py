@@ -72,3 +72,12 @@ class Conflict(TrustfillError):
 
 class ConfigError(TrustfillError):
     """A setting or environment variable has an unusable value."""
+
+
+class WorkerFailed(TrustfillError):
+    """A worker process matching part of a run failed or died: the run stops there (``answer`` saves
+    nothing of it). ``detail`` holds the worker's traceback, when it could send one, for a bug report."""
+
+    def __init__(self, message: str, *, detail: str = ""):
+        super().__init__(message)
+        self.detail = detail

@@ -21,6 +21,11 @@ def resolve_actor() -> Actor | None:
 
 
 def service() -> Service:
+    # Before numpy loads (with the service): one BLAS thread. The CLI's products are small (one per
+    # 500 questions), and a second BLAS thread only spun, on the core a matching worker uses
+    # (trustfill/workspace/parallel.py): 0.1 s of CPU per process in a 2,000-question run. Each product's
+    # sums are the same either way (OpenBLAS splits the output, not the sums). A value already set wins.
+    os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
     from trustfill.service import Service
 
     return Service(actor=resolve_actor())
