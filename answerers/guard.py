@@ -250,6 +250,10 @@ class Guard:
         clash = self.domain_clash(terms, f)
         if clash:
             return UNANSWERED, clash
+        if keeps_documents_current(question) and not any(_DOCUMENT.search(q) for q in fact.all_questions):
+            # "Are the policies and procedures reviewed and updated at least annually?" asks about
+            # keeping paperwork current; the access-review fact shares "reviewed" and nothing else.
+            return UNANSWERED, f"asks whether documents are kept up to date; {fact.id} is not about a document"
         if status != "suggested":
             return None
         if _DESCRIBE.match(question.lower()) and bare_yes_no(fact.answer):
@@ -308,6 +312,21 @@ _PREDICATE = re.compile(
     r"appropriate|necessary|needed|required)|at all times)?\s*\?\s*$",
     re.IGNORECASE,
 )
+
+
+# "Are (the) ... policies/procedures/plans/documentation ... reviewed/updated ...?": whether paperwork
+# is kept current, a question every control catalogue repeats after each policy question.
+_KEEPS_CURRENT = re.compile(
+    r"^(?:are|is|do|does|have|has)\b.*\b(?:polic(?:y|ies)|procedures?|plans?|standards?|documentation|programs?)\b"
+    r".*\b(?:reviewed|updated|revised|re-?evaluated)\b",
+    re.IGNORECASE,
+)
+_DOCUMENT = re.compile(r"\b(?:polic(?:y|ies)|procedures?|plans?|standards?|documentation|programs?)\b", re.IGNORECASE)
+
+
+def keeps_documents_current(question: str) -> bool:
+    """Whether the question asks if policies, procedures, plans or documentation are reviewed or updated."""
+    return bool(_KEEPS_CURRENT.search(question or ""))
 
 
 def asked_predicate(question: str) -> str | None:

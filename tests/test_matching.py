@@ -790,3 +790,27 @@ def test_a_fact_that_does_not_state_the_asked_predicate_is_not_suggested():
     assert asked_predicate("Is a patch process established and maintained?") is None
     assert asked_predicate("Is patching automated when possible?") == "automated"
     assert asked_predicate("Do you automate patching?") is None
+
+
+# -- keeping paperwork current is asked of documents, not of what they govern (issue #15) ----------
+CURRENT_LIBRARY = [
+    Fact(id="rights-review", question="Are user access rights reviewed periodically?", answer="Yes (quarterly)"),
+    Fact(id="laptop-disks", question="Are laptop disks encrypted?", answer="Yes (full-disk)"),
+]
+
+
+def test_a_question_on_keeping_policies_current_is_not_offered_a_fact_about_something_else():
+    from answerers.guard import keeps_documents_current
+
+    engine = MatchingEngine(CURRENT_LIBRARY, LEXICAL)
+    # offered for review at 83 before this check, on the one shared word "reviewed"
+    m = engine.match_one("Are the access management policies and procedures reviewed and updated at least annually?")
+    assert m.status == "unanswered" and "kept up to date" in m.note, m
+    # a fact about a document answers it
+    with_policy = [*CURRENT_LIBRARY, Fact(id="policy-review", question="Is the information security policy "
+                                           "reviewed every year?", answer="Yes (each January)")]
+    m = MatchingEngine(with_policy, LEXICAL).match_one(
+        "Is the information security policy reviewed and updated at least annually?")
+    assert (m.fact_id, m.status) == ("policy-review", "suggested"), m
+    assert keeps_documents_current("Is the continuity plan revised after major changes?")
+    assert not keeps_documents_current("Are user access rights reviewed periodically?")
