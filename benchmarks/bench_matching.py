@@ -52,6 +52,7 @@ def grouped(dev):
 
 
 FAMILIES = {"dev": BENCH / "dev" / "truth.csv", "hecvat": BENCH / "real" / "hecvat-4.14-truth.csv"}
+BUILT_IN = frozenset(FAMILIES)
 
 
 def engine_figures(engine: MatchingEngine, dev, details: dict | None = None) -> dict:
@@ -280,7 +281,20 @@ def main() -> None:
     ap.add_argument("--speed-only", action="store_true", help="the speed part only, no dev-set accuracy")
     ap.add_argument("--no-run", action="store_true", help="skip the whole `trustfill answer` run")
     ap.add_argument("--family", action="append", choices=sorted(FAMILIES), help="only this family (repeatable)")
+    ap.add_argument(
+        "--truth",
+        action="append",
+        default=[],
+        metavar="NAME=TRUTH.csv",
+        help="another labelled family (file,sheet,row,question,product,expected, as ../shared/bench), e.g. a "
+        "questionnaire of your own labelled against library.csv; reported as held out (nothing is fitted on it)",
+    )
     args = ap.parse_args()
+    for spec in args.truth:
+        name, sep, path = spec.partition("=")
+        if not sep or not Path(path).is_file():
+            ap.error(f"--truth wants NAME=PATH to a truth CSV, got {spec!r}")
+        FAMILIES[name] = Path(path)
     facts, dev = load_library(), load_dev(FAMILIES["dev"])
     if not args.no_speed:
         speed(facts, dev)  # first, so the peak memory is the lexical engine's, not torch's
@@ -292,7 +306,7 @@ def main() -> None:
             whole_run()
     if args.speed_only:
         return
-    for family in args.family or list(FAMILIES):
+    for family in (args.family or list(FAMILIES)) + [n for n in FAMILIES if args.family and n not in BUILT_IN]:
         accuracy(family, facts, load_dev(FAMILIES[family]))
 
 
