@@ -44,7 +44,21 @@ _YES_NO = re.compile(r"\s*(yes|no|n/?a)\b", re.IGNORECASE)
 # An open question asking for a duration, a frequency or a number.
 _ASKS_QUANTITY = re.compile(
     r"\bhow (long|often|frequently|many|much|quickly|soon|fast)\b|\bwithin what\b|"
-    r"\b(time ?frame|timeline|frequency|period|rpo|rto|recovery (point|time))s?\b"
+    r"\b(time ?frame|timeline|frequency|period|rpo|rto|recovery (point|time))s?\b|"
+    # "What is your target incident notification time?", "What is the deadline for ...?"
+    r"\b(what|which)\b[^?]*\b(time|deadline)s?\b"
+)
+# "When was your last penetration test?", "Date of the most recent audit": a date is asked.
+_ASKS_DATE = re.compile(
+    r"\bwhen (was|were|did|is|will)\b[^?]*\b(last|latest|most recent|next|previous)\b|"
+    r"\b(date|dates) of (the |your )?(last|latest|most recent|next|previous)\b"
+)
+# A date in an answer: a year, a month's name, or a numeric date.
+_DATE = re.compile(
+    r"\b(19|20)\d\d\b|\b(jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.? \d|"
+    r"\b\d{1,2}[/.-]\d{1,2}[/.-]\d{2,4}\b|\b(january|february|march|april|june|july|august|september|october|"
+    r"november|december)\b",
+    re.IGNORECASE,
 )
 _QUANTITY = re.compile(
     r"\d|\b(hours?|days?|weeks?|months?|years?|minutes?|seconds?|hourly|daily|weekly|monthly|quarterly|"
@@ -100,6 +114,16 @@ def question_asks(question: str) -> frozenset[int]:
 def asks_for_time(question: str) -> bool:
     """Whether the question asks how long, how often, how soon, within what time frame, or how many."""
     return bool(_ASKS_QUANTITY.search((question or "").lower()))
+
+
+def asks_for_date(question: str) -> bool:
+    """Whether the question asks when something last (or next) happened: a date, not a frequency."""
+    return bool(_ASKS_DATE.search((question or "").lower()))
+
+
+def states_date(text: str) -> bool:
+    """Whether ``text`` names a date (a year, a month, a numeric date)."""
+    return bool(_DATE.search(text or ""))
 
 
 def states_time(text: str) -> bool:

@@ -40,7 +40,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from answerers.form import answer_kind, asks_for_time, states_time
+from answerers.form import answer_kind, asks_for_date, asks_for_time, states_date, states_time
 from answerers.salience import boilerplate_weight, salient
 from answerers.text import analyse
 
@@ -265,6 +265,9 @@ class Guard:
             # "Is the remediation of vulnerabilities *automated*?" asks one thing of a subject the fact
             # is about (remediation deadlines); whether it is automated, the fact does not say.
             return REVIEW, f'asks whether it is {predicate}; {fact.id} does not say'
+        if asks_for_date(question) and not (states_date(fact.answer) or states_date(fact.comment)):
+            # "When was your last penetration test?" asks for a date; "Yes (annually)" is not one.
+            return REVIEW, f'asks when it last happened; {fact.id} ("{fact.answer.strip()}") gives no date'
         if asks_for_time(question) and not (states_time(fact.answer) or states_time(fact.comment)):
             # "Do you notify customers of incidents within a defined timeframe?" asks *when*; the
             # incident-channel fact ("By email") shares every other word with it. A fact that names no

@@ -814,3 +814,39 @@ def test_a_question_on_keeping_policies_current_is_not_offered_a_fact_about_some
     assert (m.fact_id, m.status) == ("policy-review", "suggested"), m
     assert keeps_documents_current("Is the continuity plan revised after major changes?")
     assert not keeps_documents_current("Are user access rights reviewed periodically?")
+
+
+# -- "what is the ... time" asks for a time; "when was the last ..." for a date (issue #15) --------
+DATE_LIBRARY = [
+    Fact(id="outage-channel", question="How are tenants given notice of service outages?",
+         answer="Through the status page",
+         comment="Outages are posted on the public status page and sent to subscribed administrators."),
+    Fact(id="ext-audit", question="Do you undergo an external security audit?", answer="Yes (every year)"),
+    Fact(id="leaver", question="Is access removed on the last working day?", answer="Yes"),
+    Fact(id="uptime", question="What is your uptime target?", answer="99.9%"),
+]
+
+
+def test_a_question_asking_a_time_or_a_date_is_not_suggested_a_fact_without_one():
+    engine = MatchingEngine(DATE_LIBRARY, LEXICAL)
+    # each was suggested at 99 before these checks
+    m = engine.match_one("What is the notice time for service outages?")
+    assert (m.fact_id, m.status) == ("outage-channel", "review") and "names no time" in m.note, m
+    m = engine.match_one("When was your last external security audit?")
+    assert (m.fact_id, m.status) == ("ext-audit", "review") and "gives no date" in m.note, m
+    dated = [*DATE_LIBRARY[:1], Fact(id="ext-audit", question="Do you undergo an external security audit?",
+                                     answer="Yes (every year)", comment="The last one ended in March 2026.")]
+    m = MatchingEngine(dated, LEXICAL).match_one("When was your last external security audit?")
+    assert "gives no date" not in m.note
+
+
+def test_time_and_date_questions():
+    from answerers.form import asks_for_date, asks_for_time, states_date
+
+    assert asks_for_time("What is your target incident notification time?")
+    assert not asks_for_time("What is your uptime target?")
+    assert asks_for_date("When was your last penetration test conducted?")
+    assert asks_for_date("Date of the most recent audit")
+    assert not asks_for_date("When do you notify customers of a breach?")
+    assert states_date("Completed in March 2026") and states_date("2025-11-02") and states_date("on 02/11/2025")
+    assert not states_date("Yes (annually)") and not states_date("Within 72 hours")
