@@ -7,6 +7,7 @@ import pytest
 
 from answerers import Candidate, available_answerers
 from knowledge.model import Fact
+from tests.conftest import needs_shared
 
 
 def _facts() -> list[Fact]:
@@ -210,6 +211,25 @@ def test_boilerplate_weighs_less_than_topic_words():
     assert boilerplate_weight(backup) == 1.0 and boilerplate_weight("@mfa") == 1.0  # concepts keep theirs
     assert salient("consultant") and salient("watermark")  # rare, or in no questionnaire at all
     assert not salient(process)
+
+
+@needs_shared
+def test_the_shipped_questionnaire_counts_are_what_the_script_builds_today():
+    """The counts are keyed by matching terms: a thesaurus or stemmer change that is not followed by
+    `python scripts/build_questionnaire_df.py` leaves words counted under terms nothing looks up."""
+    import importlib.util
+    import json
+    from pathlib import Path
+
+    from tests.conftest import SHARED
+
+    root = Path(__file__).resolve().parent.parent
+    path = root / "scripts" / "build_questionnaire_df.py"
+    spec = importlib.util.spec_from_file_location("build_questionnaire_df", path)
+    script = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(script)
+    shipped = json.loads((root / "answerers" / "data" / "questionnaire_df.json").read_text(encoding="utf-8"))
+    assert script.build(SHARED) == shipped, "rebuild: .venv/bin/python scripts/build_questionnaire_df.py"
 
 
 def test_scope_facts_are_no_answers_about_the_product_having_a_rare_subject():
