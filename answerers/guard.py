@@ -68,6 +68,23 @@ _FIELD_MAX_WORDS = 8
 _DESCRIBE = re.compile(r"^\W*(please\s+)?(describe|list|explain|outline|provide|detail|specify|enumerate)\b")
 
 
+# "Please provide the executive summary of your last pen test", "Can you provide deletion
+# certificates?", "Attach your SOC 2 report": a document is asked for, not a statement.
+_ASKS_DOCUMENT = re.compile(
+    r"\b(provide|attach|upload|submit|send|share|supply|furnish|include)\b[^?.]*?\b(executive summary|summary|"
+    r"summaries|report|reports|copy|copies|certificate|certificates|letter|letters|attestation|attestations|"
+    r"evidence|documentation|screenshot|screenshots|bridge letter)\b"
+)
+_NONE = re.compile(r"\s*(no|n/?a|none|not applicable)\b", re.IGNORECASE)
+_LINK = re.compile(r"https?://|www\.|\b[\w-]+\.(com|org|net|io|edu|gov|example)(/|\b)")
+
+
+def asks_for_document(question: str) -> str | None:
+    """The document a question asks to be provided ("certificates", "executive summary"), or None."""
+    m = _ASKS_DOCUMENT.search(" ".join((question or "").split()).lower())
+    return m.group(2) if m else None
+
+
 def bare_yes_no(answer: str) -> bool:
     """A bare "Yes", "No" or "N/A" (form.answer_kind 2; 4-5 carry a detail, 0-1 are values)."""
     return answer_kind(answer) == 2
@@ -260,6 +277,16 @@ class Guard:
             return REVIEW, f'asks for a description; {fact.id} answers only "{fact.answer.strip()}"'
         if flip and not self.fact_flips(f):
             return REVIEW, f'the question is about an exception ("{flip}"); {fact.id} states the general case'
+        document = asks_for_document(question)
+        named = {t for t in terms if t.startswith("@")} - set(analyse(document or ""))
+        says_none = bool(_NONE.match(fact.answer or "")) and bool(named) and named <= have
+        if document and not (says_none or _LINK.search(fact.answer or "") or _LINK.search(fact.comment or "")):
+            # A request for a document ("provide the executive summary of your pen test") is not
+            # answered by a statement about the practice ("Yes (annually)"); a person attaches it. A
+            # fact saying there is none of the very thing named ("No (in progress)" to "provide your
+            # SOC 2 report") answers it; "No" to ISO certification does not answer "provide deletion
+            # certificates".
+            return REVIEW, f'asks for a document ("{document}"); {fact.id} does not link one'
         predicate = asked_predicate(question)
         if predicate and not set(analyse(predicate)) <= have:
             # "Is the remediation of vulnerabilities *automated*?" asks one thing of a subject the fact

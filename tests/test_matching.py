@@ -850,3 +850,30 @@ def test_time_and_date_questions():
     assert not asks_for_date("When do you notify customers of a breach?")
     assert states_date("Completed in March 2026") and states_date("2025-11-02") and states_date("on 02/11/2025")
     assert not states_date("Yes (annually)") and not states_date("Within 72 hours")
+
+
+# -- a request for a document is for a person, unless the fact says there is none (issue #15) -----
+DOCUMENT_LIBRARY = [
+    Fact(id="pentest", question="Do you commission penetration tests?", answer="Yes (every year)",
+         comment="An outside firm tests the service once a year."),
+    Fact(id="iso", question="Are you ISO 27001 certified?", answer="No"),
+    Fact(id="soc", question="Do you have a SOC 2 report?", answer="No (in progress)"),
+    Fact(id="erase", question="Is customer data erased at contract end?", answer="Yes (within 30 days)"),
+]
+
+
+def test_a_request_for_a_document_is_not_suggested_a_statement():
+    from answerers.guard import asks_for_document
+
+    engine = MatchingEngine(DOCUMENT_LIBRARY, LEXICAL)
+    # both were suggested at 100 before this check
+    m = engine.match_one("Do you commission penetration tests? Please attach the report.")
+    assert (m.fact_id, m.status) == ("pentest", "review") and "asks for a document" in m.note, m
+    # "No" to ISO certification does not say there are no certificates of erasure
+    m = engine.match_one("Can you provide ISO 27001 certificates for erasure?")
+    assert m.status != "suggested", m
+    # a fact saying there is none of the very thing asked for answers the request
+    m = engine.match_one("Please provide a copy of your SOC 2 report.")
+    assert (m.fact_id, m.status) == ("soc", "suggested"), m
+    assert asks_for_document("Can you provide deletion certificates?") == "certificates"
+    assert asks_for_document("Do you provide training to staff?") is None
