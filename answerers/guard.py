@@ -346,12 +346,12 @@ _PREDICATE = re.compile(
 
 # "Are (the) ... policies/procedures/plans/documentation ... reviewed/updated ...?": whether paperwork
 # is kept current, a question every control catalogue repeats after each policy question.
+_DOCUMENT_WORD = r"\b(?:polic(?:y|ies)|procedures?|plans?|standards?|documentation|programs?)\b"
 _KEEPS_CURRENT = re.compile(
-    r"^(?:are|is|do|does|have|has)\b.*\b(?:polic(?:y|ies)|procedures?|plans?|standards?|documentation|programs?)\b"
-    r".*\b(?:reviewed|updated|revised|re-?evaluated)\b",
+    rf"^(?:are|is|do|does|have|has)\b.*{_DOCUMENT_WORD}.*\b(?:reviewed|updated|revised|re-?evaluated)\b",
     re.IGNORECASE,
 )
-_DOCUMENT = re.compile(r"\b(?:polic(?:y|ies)|procedures?|plans?|standards?|documentation|programs?)\b", re.IGNORECASE)
+_DOCUMENT = re.compile(_DOCUMENT_WORD, re.IGNORECASE)
 
 
 def keeps_documents_current(question: str) -> bool:
