@@ -271,12 +271,6 @@ class Guard:
             # "Are the policies and procedures reviewed and updated at least annually?" asks about
             # keeping paperwork current; the access-review fact shares "reviewed" and nothing else.
             return UNANSWERED, f"asks whether documents are kept up to date; {fact.id} is not about a document"
-        if status != "suggested":
-            return None
-        if _DESCRIBE.match(question.lower()) and bare_yes_no(fact.answer):
-            return REVIEW, f'asks for a description; {fact.id} answers only "{fact.answer.strip()}"'
-        if flip and not self.fact_flips(f):
-            return REVIEW, f'the question is about an exception ("{flip}"); {fact.id} states the general case'
         document = asks_for_document(question)
         named = {t for t in terms if t.startswith("@")} - set(analyse(document or ""))
         says_none = bool(_NONE.match(fact.answer or "")) and bool(named) and named <= have
@@ -286,15 +280,22 @@ class Guard:
             # fact saying there is none of the very thing named ("No (in progress)" to "provide your
             # SOC 2 report") answers it; "No" to ISO certification does not answer "provide deletion
             # certificates".
-            return REVIEW, f'asks for a document ("{document}"); {fact.id} does not link one'
+            if status == "suggested":
+                return REVIEW, f'asks for a document ("{document}"); {fact.id} does not link one'
+        if asks_for_date(question) and not (states_date(fact.answer) or states_date(fact.comment)):
+            # "When was your last penetration test?" asks for a date; "Yes (annually)" is not one.
+            return UNANSWERED, f'asks when it last happened; {fact.id} ("{fact.answer.strip()}") gives no date'
+        if status != "suggested":
+            return None
+        if _DESCRIBE.match(question.lower()) and bare_yes_no(fact.answer):
+            return REVIEW, f'asks for a description; {fact.id} answers only "{fact.answer.strip()}"'
+        if flip and not self.fact_flips(f):
+            return REVIEW, f'the question is about an exception ("{flip}"); {fact.id} states the general case'
         predicate = asked_predicate(question)
         if predicate and not set(analyse(predicate)) <= have:
             # "Is the remediation of vulnerabilities *automated*?" asks one thing of a subject the fact
             # is about (remediation deadlines); whether it is automated, the fact does not say.
             return REVIEW, f'asks whether it is {predicate}; {fact.id} does not say'
-        if asks_for_date(question) and not (states_date(fact.answer) or states_date(fact.comment)):
-            # "When was your last penetration test?" asks for a date; "Yes (annually)" is not one.
-            return REVIEW, f'asks when it last happened; {fact.id} ("{fact.answer.strip()}") gives no date'
         if asks_for_time(question) and not (states_time(fact.answer) or states_time(fact.comment)):
             # "Do you notify customers of incidents within a defined timeframe?" asks *when*; the
             # incident-channel fact ("By email") shares every other word with it. A fact that names no
