@@ -126,6 +126,32 @@ def states_date(text: str) -> bool:
     return bool(_DATE.search(text or ""))
 
 
+# "What company did you use for ...?", "Which software or vendor ...?", "Who is your hosting provider?":
+# the answer is a name. "What company/companies", "What software or company" count; "What is the
+# company's policy" does not (the noun must follow the question word).
+_ASKS_NAME = re.compile(
+    r"^\W*(?:what|which)\s+(?:(?:third[- ]party|cloud|hosting|external|outside|independent|security)\s+){0,2}"
+    r"(?:company|companies|vendor|vendors|supplier|suppliers|provider|providers|firm|firms|software|tool|tools|"
+    r"product|products|brand|brands|organi[sz]ation|organi[sz]ations|auditor|auditors)\b|"
+    r"^\W*who\s+(?:is|are|was|were)\s+(?:your|the)\b[^?]*\b(?:provider|vendor|supplier|firm|company|auditor|"
+    r"host)s?\b"
+)
+# A name in an answer or comment: a capitalised word inside a sentence ("runs on Heroku", "Heroku,
+# AWS, Atlassian Forge") or one in mixed case ("DynamoDB"). Acronyms alone are not names ("NDA", "TLS").
+_NAME_INSIDE = re.compile(r"(?<![.?!:]\s)(?<=[\s,(/])[A-Z][a-z][A-Za-z]+\b")
+_NAME_SHAPE = re.compile(r"\b[A-Z][a-z]+[A-Z][A-Za-z]*\b")
+
+
+def asks_for_name(question: str) -> bool:
+    """Whether the question asks which company, vendor, product or tool: an answer that is a name."""
+    return bool(_ASKS_NAME.search(" ".join((question or "").split()).lower()))
+
+
+def states_name(text: str) -> bool:
+    """Whether ``text`` names a company, product or tool (a capitalised word inside a sentence, an acronym)."""
+    return bool(_NAME_INSIDE.search(text or "") or _NAME_SHAPE.search(text or ""))
+
+
 def states_time(text: str) -> bool:
     """Whether ``text`` names a time, a period, a frequency or a number ("72 hours", "quarterly",
     "while the app is installed")."""

@@ -23,7 +23,15 @@ whether it is a question at all. Each returns why in words, shown as the match's
   where the first leaves some out ("changes *tested* before deployment": peer review vs the change
   process that runs the tests): it goes to a person.
 - Time: the question asks how soon, how long, how often or within what time frame, and the fact's
-  answer and comment name no time, period or number ("By email"): it goes to a person.
+  answer and comment name no time, period or number ("By email"): it goes to a person. A question
+  asking *when* something last happened, of a fact that gives no date, is not offered.
+- Name: "What company did you use for your penetration tests?", "Which software do you scan with?"
+  ask for a name. A fact naming none (in its answer or comment) is not offered; one naming it only
+  in its comment goes to a person.
+- List item and count: "- Operating systems" (a bullet under a prompt in the row above) is never
+  suggested; "Servers (# of devices)" is a field asking for a number.
+- Written policy: "Do you have a written policy for ...?" asks whether a document exists; a fact whose
+  words name no policy, procedure, plan or document goes to a person.
 - Salient terms: words rare in questionnaire language (answerers/salience.py: "violations",
   "consultant", "possession", "vetted") that the fact does not cover, even through the thesaurus,
   name something the fact does not state; when they are a good part of the question, it goes to a
@@ -40,7 +48,15 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from answerers.form import answer_kind, asks_for_date, asks_for_time, states_date, states_time
+from answerers.form import (
+    answer_kind,
+    asks_for_date,
+    asks_for_name,
+    asks_for_time,
+    states_date,
+    states_name,
+    states_time,
+)
 from answerers.salience import boilerplate_weight, salient
 from answerers.text import analyse
 
@@ -50,6 +66,7 @@ REVIEW, UNANSWERED = "review", "unanswered"
 # What a field asks for, and what an answer holding that value looks like (None: no pattern; such a
 # field is never suggested, and never matched to a Yes/No fact).
 _FIELDS: tuple[tuple[str, re.Pattern, re.Pattern | None], ...] = (
+    ("a number", re.compile(r"#\s*of\b|\bnumber of\b|\bcount of\b|\bquantity of\b"), re.compile(r"\d")),
     ("an e-mail address", re.compile(r"\be-?mail\b|\bemail address\b"), re.compile(r"[\w.+-]+@[\w-]+\.\w")),
     (
         "a web address",
@@ -88,6 +105,18 @@ def asks_for_document(question: str) -> str | None:
 def bare_yes_no(answer: str) -> bool:
     """A bare "Yes", "No" or "N/A" (form.answer_kind 2; 4-5 carry a detail, 0-1 are values)."""
     return answer_kind(answer) == 2
+
+
+# "- Operating systems", "* Change control policy/procedures": an item of a list whose prompt is in a
+# row above ("Number of the following in scope:", "Provide the following documents:").
+_LIST_ITEM = re.compile(r"^\s*[-\u2013\u2014\u2022*\u00b7]\s*\w")
+
+
+def list_item(question: str) -> bool:
+    """Whether the cell is an item of a list (a bullet, no question of its own): what it asks depends
+    on the prompt above it, which the match does not see."""
+    text = question or ""
+    return bool(_LIST_ITEM.match(text)) and "?" not in text and not _QUESTION_WORD.match(text.lower())
 
 
 def form_field(question: str) -> str | None:
@@ -213,6 +242,11 @@ class Guard:
             any(t not in asked and salient(t) for t in analyse(text)) for text in self.facts[f].all_questions
         )
 
+    def names_document(self, f: int) -> bool:
+        """Whether the fact's words (phrasings, answer, comment) name a policy, procedure, plan or document."""
+        fact = self.facts[f]
+        return any(_DOCUMENTED.search(t or "") for t in (*fact.all_questions, fact.answer, fact.comment))
+
     def fact_flips(self, f: int) -> bool:
         hit = self._flips.get(f)
         if hit is None:
@@ -251,6 +285,8 @@ class Guard:
                     return REVIEW, f"a form field asking for {what}: {fact.id} gives one in its comment, not its answer"
                 return None
             return UNANSWERED, f"a form field asking for {what}, not a question: {fact.id} does not give one"
+        if list_item(question) and status == "suggested":
+            return REVIEW, "an item of a list: what it asks depends on the prompt above it"
         flip = scope_flip(question)
         if flip and not self.fact_flips(f):
             gone = excluded_terms(question) & self.phrasing_terms(f)
@@ -271,6 +307,22 @@ class Guard:
             # "Are the policies and procedures reviewed and updated at least annually?" asks about
             # keeping paperwork current; the access-review fact shares "reviewed" and nothing else.
             return UNANSWERED, f"asks whether documents are kept up to date; {fact.id} is not about a document"
+        if asks_for_date(question) and not (states_date(fact.answer) or states_date(fact.comment)):
+            # "When was your last penetration test?" asks for a date; "Yes (annually)" is not one.
+            return UNANSWERED, f'asks when it last happened; {fact.id} ("{fact.answer.strip()}") gives no date'
+        if asks_for_name(question) and not states_name(fact.answer):
+            # "What company did you use for your penetration tests?" asks for a name; "Yes (annually,
+            # independent firm)" names none. One named only in the comment is for a person to pick out.
+            if not states_name(fact.comment):
+                return UNANSWERED, f'asks which company or product; {fact.id} ("{fact.answer.strip()}") names none'
+            if status == "suggested":
+                return REVIEW, f"asks which company or product; {fact.id} names one only in its comment"
+        if status != "suggested":
+            return None
+        if _DESCRIBE.match(question.lower()) and bare_yes_no(fact.answer):
+            return REVIEW, f'asks for a description; {fact.id} answers only "{fact.answer.strip()}"'
+        if flip and not self.fact_flips(f):
+            return REVIEW, f'the question is about an exception ("{flip}"); {fact.id} states the general case'
         document = asks_for_document(question)
         named = {t for t in terms if t.startswith("@")} - set(analyse(document or ""))
         says_none = bool(_NONE.match(fact.answer or "")) and bool(named) and named <= have
@@ -280,17 +332,11 @@ class Guard:
             # fact saying there is none of the very thing named ("No (in progress)" to "provide your
             # SOC 2 report") answers it; "No" to ISO certification does not answer "provide deletion
             # certificates".
-            if status == "suggested":
-                return REVIEW, f'asks for a document ("{document}"); {fact.id} does not link one'
-        if asks_for_date(question) and not (states_date(fact.answer) or states_date(fact.comment)):
-            # "When was your last penetration test?" asks for a date; "Yes (annually)" is not one.
-            return UNANSWERED, f'asks when it last happened; {fact.id} ("{fact.answer.strip()}") gives no date'
-        if status != "suggested":
-            return None
-        if _DESCRIBE.match(question.lower()) and bare_yes_no(fact.answer):
-            return REVIEW, f'asks for a description; {fact.id} answers only "{fact.answer.strip()}"'
-        if flip and not self.fact_flips(f):
-            return REVIEW, f'the question is about an exception ("{flip}"); {fact.id} states the general case'
+            return REVIEW, f'asks for a document ("{document}"); {fact.id} does not link one'
+        if asks_for_written(question) and not self.names_document(f):
+            # "Do you have a written policy listing the physical security requirements for data
+            # centres?" asks whether a document exists; "Inherited from cloud providers" is a practice.
+            return REVIEW, f"asks for a written policy or procedure; {fact.id} names no document"
         predicate = asked_predicate(question)
         if predicate and not set(analyse(predicate)) <= have:
             # "Is the remediation of vulnerabilities *automated*?" asks one thing of a subject the fact
@@ -353,6 +399,20 @@ _KEEPS_CURRENT = re.compile(
     re.IGNORECASE,
 )
 _DOCUMENT = re.compile(_DOCUMENT_WORD, re.IGNORECASE)
+
+
+# "Do you have a written policy ...", "a documented procedure/plan/standard ...".
+_ASKS_WRITTEN = re.compile(
+    r"\b(?:written|documented|formal(?:ly)? documented)\s+(?:[a-z-]+\s+){0,3}?"
+    r"(?:polic(?:y|ies)|procedures?|plans?|standards?|programs?|programmes?|process(?:es)?)\b",
+    re.IGNORECASE,
+)
+_DOCUMENTED = re.compile(_DOCUMENT_WORD[:-3] + r"|process(?:es)?|documented|document|written)\b", re.IGNORECASE)
+
+
+def asks_for_written(question: str) -> bool:
+    """Whether the question asks whether a written or documented policy, procedure or plan exists."""
+    return bool(_ASKS_WRITTEN.search(question or ""))
 
 
 def keeps_documents_current(question: str) -> bool:

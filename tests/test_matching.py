@@ -881,3 +881,65 @@ def test_a_request_for_a_document_is_not_suggested_a_statement():
     assert (m.fact_id, m.status) == ("soc", "suggested"), m
     assert asks_for_document("Can you provide deletion certificates?") == "certificates"
     assert asks_for_document("Do you provide training to staff?") is None
+
+
+# -- what a stranger's sheet asks for beyond the topic: a name, a list item, a count, a document ---
+# (issue #15; each case here was suggested at 98-100 before its check. Wording made up, not the sheets'.)
+NAMING_LIBRARY = [
+    Fact(id="pen", question="Do you commission penetration tests?", answer="Yes (twice a year, external testers)",
+         comment="An outside team tests the platform every six months; a summary is shared under NDA."),
+    Fact(id="scan", question="Do you scan for vulnerabilities?", answer="Yes (daily)",
+         comment="A scanner runs daily, and Contoso Shield checks cloud configuration."),
+    Fact(id="hosts", question="Which cloud providers host the service?", answer="Fabrikam Cloud, Tailspin Compute",
+         comment="Production runs in two regions."),
+    Fact(id="laptops", question="Are staff laptops protected by endpoint protection?", answer="Yes",
+         comment="Every workstation runs endpoint protection with disk encryption."),
+    Fact(id="os-patch", question="Are operating systems patched promptly?", answer="Yes (within 14 days)"),
+    Fact(id="dc-physical", question="How is the physical security of the data centres ensured?",
+         answer="Inherited from the cloud providers", comment="Their audited controls cover entry, badges and CCTV."),
+    Fact(id="ir-plan", question="Do you have an incident response plan?", answer="Yes",
+         comment="The plan is tested every year."),
+]
+
+
+def test_a_question_asking_which_company_or_product_needs_a_fact_that_names_one():
+    engine = MatchingEngine(NAMING_LIBRARY, LEXICAL)
+    m = engine.match_one("Which firm carried out your most recent penetration tests?")
+    assert m.status == "unanswered" and "pen" in m.note and "names none" in m.note, m
+    m = engine.match_one("What tool or vendor do you use to scan for vulnerabilities?")
+    assert (m.fact_id, m.status) == ("scan", "review") and "only in its comment" in m.note, m
+    m = engine.match_one("Which cloud providers host the service?")
+    assert (m.fact_id, m.status) == ("hosts", "suggested"), m
+    from answerers.form import asks_for_name, states_name
+
+    assert asks_for_name("Who is your hosting provider?") and not asks_for_name("What is the company's policy?")
+    assert states_name("Runs on Fabrikam Cloud.") and not states_name("Yes (annually, independent firm)")
+    assert not states_name("A summary is available under NDA.")  # an acronym alone is not a name
+
+
+def test_a_list_item_or_a_count_field_is_not_suggested_a_yes_no_fact():
+    engine = MatchingEngine(NAMING_LIBRARY, LEXICAL)
+    # "- Operating systems" under a prompt the match cannot see ("Number of the following in scope:")
+    m = engine.match_one("- Operating systems")
+    assert m.status != "suggested" and "list" in m.note, m
+    m = engine.match_one("Laptops (# of devices)")
+    assert m.status == "unanswered" and "a number" in m.note, m
+    # a bullet that is a question of its own is matched as one
+    m = engine.match_one("- Are operating systems patched promptly?")
+    assert (m.fact_id, m.status) == ("os-patch", "suggested"), m
+
+
+def test_a_question_asking_for_a_written_policy_needs_a_fact_that_names_a_document():
+    engine = MatchingEngine(NAMING_LIBRARY, LEXICAL)
+    m = engine.match_one("Is there a written policy setting the physical security requirements of the data centres?")
+    assert (m.fact_id, m.status) == ("dc-physical", "review") and "names no document" in m.note, m
+    m = engine.match_one("Do you have a documented incident response plan?")
+    assert (m.fact_id, m.status) == ("ir-plan", "suggested"), m
+
+
+def test_software_development_is_not_a_development_environment():
+    # "development" alone had been read as the non-production environment concept: "Is application
+    # development performed?" was suggested the "production data is not used in development" fact.
+    assert analyse("Is application development performed?") == analyse("Is software development performed?")
+    assert "@nonprod" not in analyse("Is application development performed?")
+    assert "@nonprod" in analyse("Is production data copied to development environments?")
