@@ -263,6 +263,8 @@ class Guard:
         named = set(terms)
         if named & _KINDS_OF_SECURITY:
             named.add("security")  # "physical security" folds into @physical: it still says security
+        # A concept names its domain too: "privacy policy" folds into @privacy_policy, still privacy.
+        named.update(part for t in terms if t.startswith("@") for part in t[1:].split("_") if part in DOMAINS)
         theirs = (DOMAINS & self.phrasing_terms(f) | DOMAINS.intersection(analyse(fact.category or ""))) - named
         if not theirs:
             return None

@@ -943,3 +943,13 @@ def test_software_development_is_not_a_development_environment():
     assert analyse("Is application development performed?") == analyse("Is software development performed?")
     assert "@nonprod" not in analyse("Is application development performed?")
     assert "@nonprod" in analyse("Is production data copied to development environments?")
+
+
+def test_a_concept_names_its_domain_for_the_domain_check():
+    # "privacy policy" folds into one concept; the question still names privacy, the fact's domain
+    # (it had been left unanswered: "the question is about security, privacy-policy about privacy").
+    library = [Fact(id="privacy-notice", question="Do you publish a privacy policy?", answer="Yes",
+                    comment="At example.org/privacy.", category="Privacy"),
+               Fact(id="lockers", question="Are visitors' bags kept in lockers?", answer="Yes")]
+    m = MatchingEngine(library, LEXICAL).match_one("Give the address of your public security or privacy policy.")
+    assert m.fact_id == "privacy-notice" and m.status != "unanswered", m
