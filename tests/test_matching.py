@@ -953,3 +953,20 @@ def test_a_concept_names_its_domain_for_the_domain_check():
                Fact(id="lockers", question="Are visitors' bags kept in lockers?", answer="Yes")]
     m = MatchingEngine(library, LEXICAL).match_one("Give the address of your public security or privacy policy.")
     assert m.fact_id == "privacy-notice" and m.status != "unanswered", m
+
+
+def test_a_no_is_suggested_only_when_every_signal_agrees():
+    # A wrong "No" denies something in the customer's file ("No" to "Are passwords required to access
+    # systems that transmit, process or store the data?" from the payment-card fact, issue #15).
+    from answerers.engine import verdict
+
+    s = MatchSettings(suggest_threshold=60, review_threshold=30, suggest_agreement=0.75)
+    assert verdict(_cands(99.0, 10.0), 5, 6, s)[0] == "suggested"  # a "Yes" fact: 5 of 6 is enough
+    got, note = verdict(_cands(99.0, 10.0), 5, 6, s, says_no=True)
+    assert got == "review" and "answers No" in note and "a No needs all 6" in note
+    assert verdict(_cands(99.0, 10.0), 6, 6, s, says_no=True)[0] == "suggested"
+    # the engine knows which facts say No
+    library = [Fact(id="no-cards", question="Do you handle payment card numbers?", answer="No (out of scope)"),
+               Fact(id="n-a", question="Is there an on-site data centre?", answer="N/A"),
+               Fact(id="yes", question="Is data backed up?", answer="Yes, nightly (not on tape)")]
+    assert MatchingEngine(library, LEXICAL).says_no == [True, True, False]
