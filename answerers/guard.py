@@ -32,6 +32,8 @@ whether it is a question at all. Each returns why in words, shown as the match's
   suggested; "Servers (# of devices)" is a field asking for a number.
 - Written policy: "Do you have a written policy for ...?" asks whether a document exists; a fact whose
   words name no policy, procedure, plan or document goes to a person.
+- Per policy: "Are security roles documented *in accordance with the information security policy*?"
+  asks about roles; a fact it shares rare words with only inside that qualifier goes to a person.
 - Salient terms: words rare in questionnaire language (answerers/salience.py: "violations",
   "consultant", "possession", "vetted") that the fact does not cover, even through the thesaurus,
   name something the fact does not state; when they are a good part of the question, it goes to a
@@ -247,6 +249,14 @@ class Guard:
         fact = self.facts[f]
         return any(_DOCUMENTED.search(t or "") for t in (*fact.all_questions, fact.answer, fact.comment))
 
+    def _only_in(self, question: str, part: str, f: int) -> bool:
+        """Whether the rare words the question shares with the fact's phrasings all lie in ``part``."""
+        ph = self.phrasing_terms(f)
+        rest = question.replace(part, " ")
+        return not any(salient(t) and t in ph for t in analyse(rest)) and any(
+            salient(t) and t in ph for t in analyse(part)
+        )
+
     def fact_flips(self, f: int) -> bool:
         hit = self._flips.get(f)
         if hit is None:
@@ -339,6 +349,11 @@ class Guard:
             # "Do you have a written policy listing the physical security requirements for data
             # centres?" asks whether a document exists; "Inherited from cloud providers" is a practice.
             return REVIEW, f"asks for a written policy or procedure; {fact.id} names no document"
+        per = per_policy(question)
+        if per and self._only_in(question, per, f):
+            # "Are security roles defined and documented *in accordance with the information security
+            # policy*?" asks about roles; the policy is only what they must accord with.
+            return REVIEW, f'names what {fact.id} is about only as what it must accord with ("{per.strip()}")'
         predicate = asked_predicate(question)
         if predicate and not set(analyse(predicate)) <= have:
             # "Is the remediation of vulnerabilities *automated*?" asks one thing of a subject the fact
@@ -415,6 +430,23 @@ _DOCUMENTED = re.compile(_DOCUMENT_WORD[:-3] + r"|process(?:es)?|documented|docu
 def asks_for_written(question: str) -> bool:
     """Whether the question asks whether a written or documented policy, procedure or plan exists."""
     return bool(_ASKS_WRITTEN.search(question or ""))
+
+
+# "... in accordance with the organization's information security policy", "as defined in our
+# incident response plan": a policy the question refers to, not what it asks about.
+_PER_POLICY = re.compile(
+    r"\b(?:in accordance with|according to|as defined in|as described in|as set out in|as required by|"
+    r"consistent with|in line with|pursuant to|as per)\s+(?:the|your|our|its|their)?\s*"
+    r"(?:organi[sz]ation[\u2019']s|company[\u2019']s|vendor[\u2019']s)?\s*(?:[\w-]+\s+){0,4}?"
+    r"(?:polic(?:y|ies)|procedures?|standards?|plans?)\b[^?.;]*",
+    re.IGNORECASE,
+)
+
+
+def per_policy(question: str) -> str | None:
+    """The "in accordance with <a policy or plan>" part of a question, or None."""
+    m = _PER_POLICY.search(question or "")
+    return m.group(0) if m else None
 
 
 def keeps_documents_current(question: str) -> bool:

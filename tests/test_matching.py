@@ -970,3 +970,24 @@ def test_a_no_is_suggested_only_when_every_signal_agrees():
                Fact(id="n-a", question="Is there an on-site data centre?", answer="N/A"),
                Fact(id="yes", question="Is data backed up?", answer="Yes, nightly (not on tape)")]
     assert MatchingEngine(library, LEXICAL).says_no == [True, True, False]
+
+
+def test_a_policy_named_only_as_what_to_accord_with_is_not_the_subject():
+    # SIG-style: "Are security roles ... documented in accordance with the information security policy?"
+    # was suggested the security-policy fact at 92-99 (issue #15); it asks about roles.
+    library = [Fact(id="sec-policy", question="Is there an information security policy?", answer="Yes",
+                    comment="Approved by the board and read by every employee."),
+               Fact(id="sec-lead", question="Who is accountable for information security?", answer="The CTO")]
+    engine = MatchingEngine(library, LEXICAL)
+    for asked in ("Are the tasks of each employee documented in accordance with the information security policy?",
+                  "Are employee duties documented as required by the information security policy?"):
+        m = engine.match_one(asked)  # suggested at 97 and 98 before
+        assert m.status == "review" and "accord with" in m.note, (asked, m)
+    # where the policy is the subject, it still answers
+    m = engine.match_one("Is there an information security policy?")
+    assert (m.fact_id, m.status) == ("sec-policy", "suggested"), m
+    from answerers.guard import per_policy
+
+    assert per_policy("Do you process EU personal data in accordance with GDPR?") is None
+    assert per_policy("Are incidents closed as defined in our incident response plan?") == (
+        "as defined in our incident response plan")
