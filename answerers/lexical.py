@@ -254,8 +254,14 @@ class _Index:
         two questions ("Slack", "Teams") is left alone: it is what that question is about."""
         counts: dict[str, int] = {}
         for q in questions:
-            for t in proper_names(q):
-                if t not in self.vocab:
+            names = proper_names(q)
+            if not names:
+                continue
+            # A capitalised word the thesaurus folds into a phrase ("Business Resiliency Program") is
+            # vocabulary, not a name: only words left as terms of their own count.
+            alone = set(analyse(q))
+            for t in names:
+                if t not in self.vocab and t in alone:
                     counts[t] = counts.get(t, 0) + 1
         return frozenset(t for t, c in counts.items() if c >= at_least)
 

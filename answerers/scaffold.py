@@ -46,8 +46,26 @@ def _first(m: re.Match) -> str:
     return m.group("first")
 
 
+# Shared Assessments' SIG asks of every policy "... that has been approved by management, communicated
+# to appropriate constituents and an owner to maintain and review the policy?": the same governance
+# tail on each topic, a dozen words that say only that the policy is a managed one.
+_GOVERNANCE_TAIL = re.compile(
+    r"\s*,?\s*(?:that|which)\s+(?:has|have)\s+been\s+approved\s+by\s+(?:senior\s+|executive\s+)?management"
+    r"(?:\s*,?\s*(?:and\s+)?(?:been\s+)?communicated\s+to\s+(?:all\s+)?(?:appropriate\s+|relevant\s+|applicable\s+)?"
+    r"(?:constituents|personnel|employees|staff|stakeholders|parties|workforce members))?"
+    r"(?:\s*,?\s*(?:and\s+)?(?:has\s+|have\s+)?an?\s+owner\s+to\s+maintain\s+and\s+review\s+(?:the\s+|it|them)?"
+    r"(?:\s*(?:polic(?:y|ies)|programs?|programmes?|plans?|procedures?|standards?))?)?",
+    re.IGNORECASE,
+)
+
+
 def collapse(text: str) -> str:
-    """``text`` with each list of three or more process words collapsed to its first word."""
-    if not text or "," not in text:
+    """``text`` with each list of three or more process words collapsed to its first word, and SIG's
+    governance tail ("that has been approved by management, communicated ...") left out."""
+    if not text:
+        return text
+    if "approved" in text:
+        text = _GOVERNANCE_TAIL.sub("", text)
+    if "," not in text:
         return text
     return _LIST.sub(_first, text)

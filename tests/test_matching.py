@@ -740,6 +740,12 @@ def test_a_fact_leaving_out_what_another_covers_is_not_suggested():
         # nouns and participles mixed are not one list of one kind
         ("Are policies, defined, and documented rules kept?", "Are policies, defined, and documented rules kept?"),
         ("Do you encrypt data at rest?", "Do you encrypt data at rest?"),
+        # SIG's governance tail on every policy question says only that the policy is a managed one
+        ("Is there a key escrow program that has been approved by management, communicated to appropriate "
+         "constituents and an owner to maintain and review the program?", "Is there a key escrow program?"),
+        ("Is there a kiosk policy that has been approved by senior management and communicated to relevant "
+         "staff?", "Is there a kiosk policy?"),
+        ("Is the kiosk budget approved by management?", "Is the kiosk budget approved by management?"),
     ],
 )
 def test_lists_of_process_words_collapse_to_their_first(raw, collapsed):
@@ -991,3 +997,18 @@ def test_a_policy_named_only_as_what_to_accord_with_is_not_the_subject():
     assert per_policy("Do you process EU personal data in accordance with GDPR?") is None
     assert per_policy("Are incidents closed as defined in our incident response plan?") == (
         "as defined in our incident response plan")
+
+
+def test_a_capitalised_phrase_the_thesaurus_knows_is_not_the_customers_name():
+    # "Business Resiliency" recurs capitalised through a sheet; it had been read as the asking
+    # customer's name (as "Contoso" is) and replaced, so the continuity fact was never found.
+    library = [Fact(id="bcp", question="Do you have a business continuity plan?", answer="Yes"),
+               Fact(id="disclosure", question="Do you run a vulnerability disclosure program?", answer="Yes")]
+    engine = MatchingEngine(library, LEXICAL)
+    sheet = ["Is there a Business Resiliency program?", "Is the Business Resiliency program tested?",
+             "Who owns the Business Resiliency program?"]
+    assert engine.prepare(sheet) == sheet
+    assert [m.fact_id for m in engine.match(sheet)][0] == "bcp"
+    # a real name recurring through the sheet still reads as the customer
+    named = ["Is MFA available to Tailwind agents?", "Are Tailwind records encrypted?", "Can Tailwind export data?"]
+    assert "Tailwind" not in " ".join(engine.prepare(named))
