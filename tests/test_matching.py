@@ -1012,3 +1012,10 @@ def test_a_capitalised_phrase_the_thesaurus_knows_is_not_the_customers_name():
     # a real name recurring through the sheet still reads as the customer
     named = ["Is MFA available to Tailwind agents?", "Are Tailwind records encrypted?", "Can Tailwind export data?"]
     assert "Tailwind" not in " ".join(engine.prepare(named))
+
+
+def test_bc_dr_is_disaster_recovery_not_an_unknown_name():
+    # "BC/DR" had counted as the name of something no fact mentions (like "HITRUST"), pulling the DR
+    # test fact under the review threshold for "Are BC/DR tests conducted at least annually?"
+    assert "@dr" in analyse("Are BC/DR tests conducted every year?")
+    assert "@dr" in analyse("Is there a BCDR plan?")
