@@ -77,7 +77,8 @@ _FIELDS: tuple[tuple[str, re.Pattern, re.Pattern | None], ...] = (
     ),
     ("a phone number", re.compile(r"\b(phone|telephone|mobile|fax)\b"), re.compile(r"\+?\d[\d ()-]{6,}")),
     ("a date", re.compile(r"\b(date|dated|day completed)\b"), re.compile(r"\d")),
-    ("a name", re.compile(r"\b(name|names|title|job title|signature|signed by|contact|address|position)\b"), None),
+    ("a name", re.compile(r"\b(name|names|title|job title|signature|signed by|contact|address|position|"
+                          r"completed by|prepared by|submitted by|filled (?:in|out) by|respondent)\b"), None),
 )
 _QUESTION_WORD = re.compile(
     r"^\W*(do|does|did|is|are|was|were|can|could|will|would|have|has|should|must|may|shall|what|which|how|"

@@ -1019,3 +1019,18 @@ def test_bc_dr_is_disaster_recovery_not_an_unknown_name():
     # test fact under the review threshold for "Are BC/DR tests conducted at least annually?"
     assert "@dr" in analyse("Are BC/DR tests conducted every year?")
     assert "@dr" in analyse("Is there a BCDR plan?")
+
+
+def test_an_attestation_field_is_a_name_not_a_question():
+    # "Completed By" at the end of a questionnaire was suggested the security-training fact at 100
+    # ("staff complete training"): it asks for a person's name.
+    library = [Fact(id="training", question="Do staff complete security training?", answer="Yes (every year)")]
+    engine = MatchingEngine(library, LEXICAL)
+    for field in ("Completed By", "COMPLETED BY"):
+        m = engine.match_one(field)
+        assert m.status == "unanswered" and "a name" in m.note, (field, m)
+    from answerers.guard import form_field
+
+    assert form_field("Prepared by:") == form_field("Submitted by") == "a name"
+    m = engine.match_one("Do staff complete security training?")
+    assert (m.fact_id, m.status) == ("training", "suggested"), m
