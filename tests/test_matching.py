@@ -1034,3 +1034,11 @@ def test_an_attestation_field_is_a_name_not_a_question():
     assert form_field("Prepared by:") == form_field("Submitted by") == "a name"
     m = engine.match_one("Do staff complete security training?")
     assert (m.fact_id, m.status) == ("training", "suggested"), m
+
+
+def test_sigs_scoped_data_is_the_customers_data():
+    # SIG's defined term for the client's systems and data in scope; "Scoped" had read as an OAuth
+    # permission scope (the thesaurus' @scope), matching facts that mention "PCI DSS scope".
+    terms = analyse("Are backups of Scoped Systems and Data performed?")
+    assert "@customer" in terms and "@scope" not in terms
+    assert "@scope" in analyse("Which permission scopes does the app request?")
