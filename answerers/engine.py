@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from answerers.base import Answerer, Candidate, Match, available_answerers, category_key
-from answerers.guard import SUBJECTS, Guard, uncovered
+from answerers.guard import SUBJECTS, Guard, says_no, uncovered
 from answerers.scaffold import collapse
 from answerers.scope import scope_facts
 from answerers.text import analyse, normalise, strip_leading_id
@@ -42,8 +42,6 @@ CHUNK = 64  # questions scored together; bounds memory of per-question score vec
 # are taken per batch: fewer fixed costs per chunk, score arrays still in cache)
 # Signals that score whole groups of facts alike (coverage of the question, the fact's category, the
 # form of its answer): fused, never counted among the answerers that rank a fact first.
-# An answer that denies or puts out of scope: "No", "No (in progress)", "N/A", "Not applicable".
-_NO = re.compile(r"\s*(?:no|n/a|na|not applicable|none)\b", re.IGNORECASE)
 NON_VOTERS = frozenset({"coverage", "category", "form"})
 QUESTIONER = "customer"  # what the asking customer's own name is read as
 _NAME_WORD = re.compile(r"\b([A-Z][a-z]{2,})(?:'s)?(?=\W|$)")
@@ -95,7 +93,7 @@ class MatchingEngine:
         # Per fact, a number for what it answers (answer and comment): two facts with the same number
         # put the same words in the customer's sheet, so neither is a rival of the other.
         self.saying = _numbered([_what_it_says(f) for f in self.facts])
-        self.says_no = [bool(_NO.match(f.answer or "")) for f in self.facts]
+        self.says_no = [says_no(f.answer) for f in self.facts]
         # Every phrasing a person accepted for a fact (its question and alternates), normalised: a
         # question worded exactly so is that fact's, whatever the signals, guards or sections say.
         self.exact: dict[str, list[int]] = {}

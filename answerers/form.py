@@ -148,7 +148,8 @@ def asks_for_name(question: str) -> bool:
 
 
 def states_name(text: str) -> bool:
-    """Whether ``text`` names a company, product or tool (a capitalised word inside a sentence, an acronym)."""
+    """Whether ``text`` names a company, product or tool: a capitalised word inside a sentence or a word
+    in mixed case; an acronym alone ("NDA") does not count."""
     return bool(_NAME_INSIDE.search(text or "") or _NAME_SHAPE.search(text or ""))
 
 

@@ -96,6 +96,11 @@ _ASKS_DOCUMENT = re.compile(
     r"evidence|documentation|screenshot|screenshots|bridge letter)\b"
 )
 _NONE = re.compile(r"\s*(no|n/?a|none|not applicable)\b", re.IGNORECASE)
+
+
+def says_no(answer: str) -> bool:
+    """Whether an answer denies or puts out of scope: "No", "No (in progress)", "N/A", "Not applicable"."""
+    return bool(_NONE.match(answer or ""))
 _LINK = re.compile(r"https?://|www\.|\b[\w-]+\.(com|org|net|io|edu|gov|example)(/|\b)")
 
 
@@ -338,7 +343,7 @@ class Guard:
             return REVIEW, f'the question is about an exception ("{flip}"); {fact.id} states the general case'
         document = asks_for_document(question)
         named = {t for t in terms if t.startswith("@")} - set(analyse(document or ""))
-        says_none = bool(_NONE.match(fact.answer or "")) and bool(named) and named <= have
+        says_none = says_no(fact.answer) and bool(named) and named <= have
         if document and not (says_none or _LINK.search(fact.answer or "") or _LINK.search(fact.comment or "")):
             # A request for a document ("provide the executive summary of your pen test") is not
             # answered by a statement about the practice ("Yes (annually)"); a person attaches it. A
@@ -411,7 +416,8 @@ _PREDICATE = re.compile(
 
 # "Are (the) ... policies/procedures/plans/documentation ... reviewed/updated ...?": whether paperwork
 # is kept current, a question every control catalogue repeats after each policy question.
-_DOCUMENT_WORD = r"\b(?:polic(?:y|ies)|procedures?|plans?|standards?|documentation|programs?)\b"
+_DOCUMENT_WORDS = r"polic(?:y|ies)|procedures?|plans?|standards?|documentation|programs?"
+_DOCUMENT_WORD = rf"\b(?:{_DOCUMENT_WORDS})\b"
 _KEEPS_CURRENT = re.compile(
     rf"^(?:are|is|do|does|have|has)\b.*{_DOCUMENT_WORD}.*\b(?:reviewed|updated|revised|re-?evaluated)\b",
     re.IGNORECASE,
@@ -425,7 +431,8 @@ _ASKS_WRITTEN = re.compile(
     r"(?:polic(?:y|ies)|procedures?|plans?|standards?|programs?|programmes?|process(?:es)?)\b",
     re.IGNORECASE,
 )
-_DOCUMENTED = re.compile(_DOCUMENT_WORD[:-3] + r"|process(?:es)?|documented|document|written)\b", re.IGNORECASE)
+# What a fact naming a document says: the document words, or "process", "documented", "written".
+_DOCUMENTED = re.compile(rf"\b(?:{_DOCUMENT_WORDS}|process(?:es)?|documented|document|written)\b", re.IGNORECASE)
 
 
 def asks_for_written(question: str) -> bool:
