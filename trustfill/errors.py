@@ -12,6 +12,18 @@ class TrustfillError(Exception):
 
     exit_code = 1
 
+    def __reduce__(self):
+        # Pickled as its class, message and attributes: subclasses take other constructor arguments,
+        # so the default (``cls(*args)``) could not rebuild them. A forked reader sends its error back.
+        return _rebuild, (type(self), self.args, self.__dict__)
+
+
+def _rebuild(cls: type, args: tuple, state: dict) -> TrustfillError:
+    exc = cls.__new__(cls)
+    Exception.__init__(exc, *args)
+    exc.__dict__.update(state)
+    return exc
+
 
 class InputFileError(TrustfillError):
     """A file given to Trustfill cannot be used (missing, wrong type, unreadable, hostile)."""

@@ -40,10 +40,14 @@ def answer(questionnaire, product, output, report, fill, mark_unreviewed, overwr
     answers that need a person can be reviewed, approved and exported again (`questionnaires show ID`).
     """
     _existing_file(questionnaire)
-    svc = service()
-    qid, result = svc.answer_file(questionnaire, product=product, out=output, report=report, fill=fill,
-                                  mark_unreviewed=mark_unreviewed, overwrite_prefilled=overwrite_prefilled,
-                                  overrides=overrides, customer=customer)
+    from trustfill.readahead import read_ahead
+
+    # The file is read on the second core while this process imports the service (readahead.py).
+    with read_ahead(questionnaire, overrides) as ahead:
+        svc = service()
+        qid, result = svc.answer_file(questionnaire, product=product, out=output, report=report, fill=fill,
+                                      mark_unreviewed=mark_unreviewed, overwrite_prefilled=overwrite_prefilled,
+                                      overrides=overrides, customer=customer, ahead=ahead)
     _say_what_product_facts_are_used(svc, product)  # after the run: a failed one prints its error alone
     progress = svc.progress(qid)
     click.echo(f"Stored as questionnaire {qid}: {progress.total} questions: {progress.suggested} suggested, "
@@ -138,9 +142,13 @@ def q_sample(file: str) -> None:
 def q_upload(file, product, customer, name, due, owner, match, overrides) -> None:
     """Upload FILE into the review workspace."""
     _existing_file(file)
-    svc = service()
-    qid = svc.upload_questionnaire(file, product=product, customer=customer, name=name,
-                                   due_date=due.date() if due else None, owner=owner, overrides=overrides)
+    from trustfill.readahead import read_ahead
+
+    with read_ahead(file, overrides) as ahead:  # read on the second core while the service imports
+        svc = service()
+        qid = svc.upload_questionnaire(file, product=product, customer=customer, name=name,
+                                       due_date=due.date() if due else None, owner=owner, overrides=overrides,
+                                       ahead=ahead)
     _say_what_product_facts_are_used(svc, product)
     click.echo(f"Uploaded as questionnaire {qid}")
     if match:

@@ -169,8 +169,9 @@ class ExportOps:
     def answer_file(self, src: str | os.PathLike, *, product: str | None, out: str | os.PathLike,
                     report: str | os.PathLike | None = None, fill: str = "suggested",
                     mark_unreviewed: bool = False, overwrite_prefilled: bool = False,
-                    overrides=None, customer: str = "", stages=None) -> tuple[int, ExportResult]:
-        """The CLI's one-shot: upload, match, write the filled copy and the report."""
+                    overrides=None, customer: str = "", stages=None, ahead=None) -> tuple[int, ExportResult]:
+        """The CLI's one-shot: upload, match, write the filled copy and the report. ``ahead``: the CLI's
+        forked reading of ``src`` (trustfill/readahead.py)."""
         src, out = Path(src), Path(out)
         if out.resolve() == src.resolve():
             raise InputFileError(out, "the output would overwrite the original questionnaire; "
@@ -194,7 +195,7 @@ class ExportOps:
         # goes too. The write lock is held while matching runs, a few seconds for thousands of questions.
         with self.tx() as conn:
             qid = self.upload_questionnaire(src, product=product, customer=customer, overrides=overrides,
-                                           stages=stages)
+                                           stages=stages, ahead=ahead)
             if overwrite_prefilled:  # the customer's answers give way to the knowledge base's, not kept as-is
                 conn.execute(questions_table.update().where(
                     questions_table.c.questionnaire_id == qid, questions_table.c.prefilled.is_(True)).values(

@@ -26,23 +26,17 @@ from trustfill.db import utcnow
 from trustfill.errors import ConfigError, InputFileError, NotFound, TrustfillError
 from trustfill.intake import LayoutOverrides, read_questionnaire
 from trustfill.intake.model import DetectedQuestion, Intake
+from trustfill.readahead import ReadAhead
 from trustfill.workspace import parallel
 from trustfill.workspace.matching import engine_for
+from trustfill.workspace.names import safe_display_name
 
 SUPPORTED = (".xlsx", ".xlsm", ".csv")
 # A person wrote or chose these answers: a re-run of matching never replaces them.
 KEEP_ORIGINS = ("edited", "manual", "prefilled", "picked")
 # A progress listener: stage name ("reading workbook", "saving", "matching") and how far it got, 0..1.
 Stages = Callable[[str, float], None]
-_UNSAFE_NAME = re.compile(r"[^A-Za-z0-9._ -]+")
 _PUNCT = re.compile(r"[^\w\s]+")  # questions that differ only in punctuation or case are one gap
-
-
-def safe_display_name(name: str) -> str:
-    """The user's file name without any path: a name like '../../x.xlsx' can never steer a write."""
-    base = re.split(r"[\\/]", name or "")[-1]
-    base = _UNSAFE_NAME.sub("_", base).strip(" .") or "questionnaire"
-    return base[:200]
 
 
 @dataclass
@@ -122,9 +116,11 @@ class QuestionnaireOps:
                              product: str | None = None, customer: str = "", name: str = "",
                              due_date: dt.date | None = None, owner: str = "",
                              overrides: list[LayoutOverrides] | None = None,
-                             stages: Stages | None = None) -> int:
+                             stages: Stages | None = None, ahead: ReadAhead | None = None) -> int:
         """Store a copy of the file, detect its questions, and record them. Returns the questionnaire ID.
-        ``stages(name, share)`` hears "reading workbook" and "saving" as they progress (the app's bar)."""
+        ``stages(name, share)`` hears "reading workbook" and "saving" as they progress (the app's bar).
+        ``ahead``: the CLI's forked reading of the same file (trustfill/readahead.py), used when it read
+        it exactly as this would."""
         self.require("upload", "upload questionnaires")
         src = Path(src)
         display = safe_display_name(original_filename or src.name)
@@ -141,7 +137,9 @@ class QuestionnaireOps:
                 raise TrustfillError(f"The {label} is {len(value)} characters long; keep it under {limit}.")
         if stages:
             stages("reading workbook", 0.0)
-        intake = read_questionnaire(src, overrides or None, self.limits, display_name=display, progress=stages)
+        intake = ahead.take(src, overrides or None, self.limits, display) if ahead else None
+        if intake is None:
+            intake = read_questionnaire(src, overrides or None, self.limits, display_name=display, progress=stages)
         if not intake.questions:
             raise InputFileError(display, "no questions were found. Run `trustfill inspect` on it and "
                                           "give the question column with --question-col (and --sheet).")
