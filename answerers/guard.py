@@ -34,6 +34,13 @@ whether it is a question at all. Each returns why in words, shown as the match's
   words name no policy, procedure, plan or document goes to a person.
 - Per policy: "Are security roles documented *in accordance with the information security policy*?"
   asks about roles; a fact it shares rare words with only inside that qualifier goes to a person.
+- Customers acting: "Do you allow customers to perform vulnerability assessments?", "Do you engage
+  customers when testing the incident response plan?" ask what customers may do or take part in; a
+  fact about the vendor's own practice that never mentions customers is not offered.
+- Contract terms: "Does the SLA specify the backup schedule?", "Is X defined in the contract?" ask
+  what an agreement says; a fact naming no contract, agreement, SLA or terms is not offered.
+- Common words only: a suggestion needs at least one security concept or rare word in common with
+  the question; "Service features" shares only "features" with the AI-features fact: to a person.
 - Salient terms: words rare in questionnaire language (answerers/salience.py: "violations",
   "consultant", "possession", "vetted") that the fact does not cover, even through the thesaurus,
   name something the fact does not state; when they are a good part of the question, it goes to a
@@ -178,6 +185,32 @@ SUBJECTS = {
     "@ai": "AI",
 }
 
+# "Does your organisation allow its customers to perform vulnerability assessments?", "Do you
+# engage customers when testing your incident response plan?": the customer is the one acting or
+# taking part. A fact about the vendor's own practice (weekly scans, a yearly tabletop) that never
+# mentions customers does not answer what customers may do.
+_CUSTOMER_ACTS = re.compile(
+    r"\b(?:allow|allows|permit|permits|enable|enables|let|lets|engage|engages|involve|involves|invite|invites|"
+    r"consult|consults)\s+(?:its\s+|your\s+|the\s+|their\s+|our\s+)?(?:customers?|clients?|tenants?)\b"
+    r"|\b(?:customers?|clients?|tenants?)\s+(?:can|may|to|(?:are\s+|be\s+)?(?:able|permitted|allowed)\s+to)\s+"
+    r"(?:perform|conduct|run|carry out|undertake|do|audit|test|scan|assess|review|inspect|visit)\b"
+    r"|\b(?:customers?|clients?|tenants?)(?:'|’)?s?(?:'|’)?\s+own\s+(?:audits?|tests?|testing|scans?|scanning|"
+    r"assessments?|penetration|vulnerability|inspections?)",
+    re.IGNORECASE,
+)
+# "Does the SLA/contract/agreement specify ...?": what a contract says, not what is practised.
+_CONTRACT_WORDS = (
+    r"contracts?|contractual(?:ly)?|agreements?|terms of (?:service|use)|terms and conditions|sla|slas|msa|dpa|clauses?"
+)
+_CONTRACT_SAYS = re.compile(
+    rf"\b(?:{_CONTRACT_WORDS})\b[^?]*\b(?:specif(?:y|ies)|includes?|states?|defines?|contains?|covers?|"
+    rf"address(?:es)?|guarantees?|stipulates?|provides? for|commits?|outlines?|describes?)\b"
+    rf"|\b(?:specified|included|stated|defined|stipulated|guaranteed|committed|set out|written)\s+(?:in|into|by)\s+"
+    rf"(?:the\s+|your\s+|a\s+|our\s+)?(?:{_CONTRACT_WORDS})\b|\bcontractually\b",
+    re.IGNORECASE,
+)
+_CONTRACT = re.compile(rf"\b(?:{_CONTRACT_WORDS})\b", re.IGNORECASE)
+
 
 # Salient words the fact leaves uncovered before it is held back: at least this many, and this share of
 # the question's terms. One is not enough: on the development questionnaires (written for the library)
@@ -321,6 +354,12 @@ class Guard:
         clash = self.domain_clash(terms, f)
         if clash:
             return UNANSWERED, clash
+        if _CUSTOMER_ACTS.search(question) and "@customer" not in have:
+            return UNANSWERED, f"asks what customers may do or take part in; {fact.id} does not mention customers"
+        if _CONTRACT_SAYS.search(question) and not any(
+            _CONTRACT.search(t or "") for t in (*fact.all_questions, fact.answer, fact.comment)
+        ):
+            return UNANSWERED, f"asks what a contract or agreement says; {fact.id} states a practice, not a term"
         if keeps_documents_current(question) and not any(_DOCUMENT.search(q) for q in fact.all_questions):
             # "Are the policies and procedures reviewed and updated at least annually?" asks about
             # keeping paperwork current; the access-review fact shares "reviewed" and nothing else.
@@ -370,6 +409,13 @@ class Guard:
             # incident-channel fact ("By email") shares every other word with it. A fact that names no
             # time at all cannot be the whole answer.
             return REVIEW, f'asks how soon, how long or how often; {fact.id} ("{fact.answer.strip()}") names no time'
+        shared = [t for t in dict.fromkeys(terms) if t in have]
+        if not any(t.startswith("@") or salient(t) for t in shared):
+            # "Service features" -> "Do the apps include AI features?": nothing the two share is more than
+            # words every questionnaire uses ("service", "features"); the confidence only says no other
+            # fact shares more. A suggestion needs one security concept or rare word in common.
+            shown = ", ".join(f'"{_spelled(question, t)}"' for t in shared) or "nothing"
+            return REVIEW, f"{fact.id} shares only common words with the question ({shown})"
         subjects = [SUBJECTS[t] for t in dict.fromkeys(terms) if t in SUBJECTS and t not in have]
         if subjects:
             return REVIEW, f"the question is about {', '.join(subjects)}; {fact.id} does not mention it"

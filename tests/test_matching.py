@@ -1042,3 +1042,61 @@ def test_sigs_scoped_data_is_the_customers_data():
     terms = analyse("Are backups of Scoped Systems and Data performed?")
     assert "@customer" in terms and "@scope" not in terms
     assert "@scope" in analyse("Which permission scopes does the app request?")
+
+
+
+# The vendor's own practice, and facts saying what customers may do or what the contract says.
+SCANS = Fact(id="scans", question="Do you run vulnerability scans?", answer="Yes (weekly)",
+             comment="An automated scanner checks every public endpoint each week.")
+DRILLS = Fact(id="drills", question="Is the incident response plan exercised?", answer="Yes (yearly tabletop)")
+BACKUPS = Fact(id="backups", question="How often is data backed up?", answer="Daily",
+               comment="Snapshots are kept for 35 days.")
+OWN_TESTS = Fact(id="own-tests", question="May clients run their own security tests?", answer="Yes, with notice",
+                 comment="Customers give five days' notice before testing.")
+CONTRACT_BACKUPS = Fact(id="contract-backups", question="Is the backup schedule set out in the contract?",
+                        answer="Yes", comment="The agreement commits to daily backups.")
+
+
+def test_what_customers_may_do_is_not_answered_by_the_vendors_own_practice():
+    # "Does your organisation allow its customers to perform regular vulnerability assessments?" was
+    # suggested the weekly-scanning fact at 100; "... engage its customers when testing its incident
+    # response plans?" the tabletop fact at 99 (a blind government questionnaire, issue #15).
+    engine = MatchingEngine([SCANS, DRILLS, BACKUPS, *NAMING_LIBRARY], LEXICAL)
+    for asked in ("Are tenants allowed to run vulnerability scans against the service?",
+                  "Does the provider involve its customers when it exercises the incident response plan?"):
+        m = engine.match_one(asked)
+        assert m.status == "unanswered" and "customers" in m.note, (asked, m)
+    # a fact that does speak of customers doing it answers
+    m = MatchingEngine([OWN_TESTS, SCANS, *NAMING_LIBRARY], LEXICAL).match_one(
+        "Are clients permitted to run their own security tests?")
+    assert m.fact_id == "own-tests" and m.status != "unanswered", m
+    # the vendor's own practice, asked as such, is still suggested
+    m = engine.match_one("Do you run vulnerability scans?")
+    assert (m.fact_id, m.status) == ("scans", "suggested"), m
+
+
+def test_what_a_contract_says_is_not_answered_by_a_practice():
+    # "Does the SLA specify the data backup schedule?" was suggested the backup-frequency fact at 100.
+    engine = MatchingEngine([SCANS, DRILLS, BACKUPS, *NAMING_LIBRARY], LEXICAL)
+    for asked in ("Does the service agreement specify how often data is backed up?",
+                  "Is the backup frequency defined in the contract?"):
+        m = engine.match_one(asked)
+        assert m.status == "unanswered" and "contract" in m.note, (asked, m)
+    m = MatchingEngine([CONTRACT_BACKUPS, BACKUPS, *NAMING_LIBRARY], LEXICAL).match_one(
+        "Is the backup frequency defined in the contract?")
+    assert m.fact_id == "contract-backups" and m.status != "unanswered", m
+    m = engine.match_one("How often is data backed up?")
+    assert (m.fact_id, m.status) == ("backups", "suggested"), m
+
+
+def test_a_suggestion_needs_more_in_common_than_common_words():
+    # "Service features" (a heading-like field) was suggested "Do the apps include AI features?" ("No")
+    # at 100 with every signal agreeing: no other fact shared even one word.
+    ai = Fact(id="ai", question="Do the apps include AI-powered features?", answer="No",
+              comment="No customer data is sent to a language model.")
+    engine = MatchingEngine([ai, *NAMING_LIBRARY], LEXICAL)
+    for field in ("Service features", "Features"):
+        m = engine.match_one(field)
+        assert m.status == "review" and "only common words" in m.note, (field, m)
+    m = engine.match_one("Do the apps include AI-powered features?")
+    assert (m.fact_id, m.status) == ("ai", "suggested"), m
