@@ -1100,3 +1100,11 @@ def test_a_suggestion_needs_more_in_common_than_common_words():
         assert m.status == "review" and "only common words" in m.note, (field, m)
     m = engine.match_one("Do the apps include AI-powered features?")
     assert (m.fact_id, m.status) == ("ai", "suggested"), m
+
+
+def test_personnel_screening_is_a_background_check_and_suppliers_are_vendors():
+    # Government wording: "adequate personnel security screening" is a background check; risks from
+    # "third-party suppliers" are vendor risk (both had been left unanswered at confidence 26-30).
+    assert "@background_check" in analyse("Do staff have adequate personnel security screening?")
+    assert "@background_check" in analyse("Is security screening done before hiring?")
+    assert "@vendor_risk" in analyse("Are risks from third-party suppliers assessed?")
