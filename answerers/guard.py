@@ -39,6 +39,10 @@ whether it is a question at all. Each returns why in words, shown as the match's
   fact about the vendor's own practice that never mentions customers is not offered.
 - Contract terms: "Does the SLA specify the backup schedule?", "Is X defined in the contract?" ask
   what an agreement says; a fact naming no contract, agreement, SLA or terms is not offered.
+- Their suppliers: "background checks for *your suppliers*" asks about the vendor's own suppliers; a
+  fact that never mentions suppliers, vendors, providers or third parties is not offered.
+- Frequency of an action: "What is the frequency for *testing* of back-up media?" asks how often one
+  action happens; a fact that does not name it ("Daily" backups) goes to a person.
 - Common words only: a suggestion needs at least one security concept or rare word in common with
   the question; "Service features" shares only "features" with the AI-features fact: to a person.
 - Salient terms: words rare in questionnaire language (answerers/salience.py: "violations",
@@ -354,6 +358,12 @@ class Guard:
         clash = self.domain_clash(terms, f)
         if clash:
             return UNANSWERED, clash
+        if _THEIR_SUPPLIERS.search(question) and not any(
+            _SUPPLIER_WORDS.search(t or "") for t in (*fact.all_questions, fact.answer, fact.comment)
+        ):
+            # "Do you have policies for background checks for your suppliers?" asks about the vendor's
+            # suppliers; the staff background-check fact never mentions them.
+            return UNANSWERED, f"the question is about the vendor's own suppliers; {fact.id} does not mention them"
         if _CUSTOMER_ACTS.search(question) and "@customer" not in have:
             return UNANSWERED, f"asks what customers may do or take part in; {fact.id} does not mention customers"
         if _CONTRACT_SAYS.search(question) and not any(
@@ -404,6 +414,11 @@ class Guard:
             # "Is the remediation of vulnerabilities *automated*?" asks one thing of a subject the fact
             # is about (remediation deadlines); whether it is automated, the fact does not say.
             return REVIEW, f'asks whether it is {predicate}; {fact.id} does not say'
+        action = asked_action(question)
+        if action and not set(analyse(action)) <= have:
+            # "What is the frequency for testing of back-up media?" asks how often backups are tested;
+            # the backup-frequency fact ("Daily") says how often they are taken.
+            return REVIEW, f'asks how often it is {action}; {fact.id} does not say'
         if asks_for_time(question) and not (states_time(fact.answer) or states_time(fact.comment)):
             # "Do you notify customers of incidents within a defined timeframe?" asks *when*; the
             # incident-channel fact ("By email") shares every other word with it. A fact that names no
@@ -519,6 +534,61 @@ def asked_predicate(question: str) -> str | None:
     if not terms or any(boilerplate_weight(t) < 1.0 for t in terms):
         return None
     return m.group(1).lower()
+
+
+# "How often do you *test* backups?", "What is the frequency for *testing* of back-up media?", "How
+# often are keys *rotated*?": a frequency question asks how often one action happens. Words that only
+# say it happens ("performed", "conducted", "carried out", "taken") name no action of their own.
+_FREQUENCY = re.compile(
+    r"\b(?:how (?:often|frequently|regularly)|frequency (?:of|for|with which|at which)|at what (?:frequency|interval))"
+    r"\b(.*)",
+    re.IGNORECASE,
+)
+_DOER = re.compile(
+    r"\s*(?:do|does|did|will|would|can|should|must)\s+(?:you|we|they|your \w+|the \w+|\w+)\s+([a-z]+)\b", re.IGNORECASE
+)
+_PARTICIPLE = re.compile(r"\b([a-z]{3,}(?:ing|ed))\b", re.IGNORECASE)
+_NO_ACTION = frozenset(
+    [
+        "perform", "performed", "performing", "conduct", "conducted", "conducting", "carry", "carried", "carrying",
+        "take", "taken", "taking", "do", "done", "doing", "make", "made", "making", "run", "running",
+        "complete", "completed", "completing", "occur", "occurring", "happen", "happening", "undertake",
+        "undertaken", "execute", "executed", "executing", "schedule", "scheduled", "required", "based", "held",
+        "provided", "backed", "backing", "expected", "planned", "subjected", "undergo", "undergoes",
+        "undergone", "delivered", "given", "offered", "applied", "implemented"
+    ]
+)
+
+
+def asked_action(question: str) -> str | None:
+    """The action a frequency question asks about ("testing" in "What is the frequency for testing of
+    back-up media?"), or None: not a frequency question, or the action is only "performed"/"conducted"."""
+    m = _FREQUENCY.search(question or "")
+    if not m:
+        return None
+    rest = m.group(1)
+    doer = _DOER.match(rest)
+    word = doer.group(1) if doer else (p.group(1) if (p := _PARTICIPLE.search(rest)) else None)
+    if not word or word.lower() in _NO_ACTION:
+        return None
+    terms = analyse(word)
+    if not terms or any(not t.startswith("@") and boilerplate_weight(t) < 1.0 for t in terms):
+        return None
+    return word.lower()
+
+
+# "background checks for *your suppliers*", "do *your vendors* encrypt ...": the vendor's own
+# suppliers are the subject. ("The supplier" alone is, in many questionnaires, the vendor itself.)
+_THEIR_SUPPLIERS = re.compile(
+    r"\b(?:your|its|their|our)\s+(?:own\s+)?(?:critical\s+|key\s+)?(?:suppliers?|vendors?|sub-?contractors?|"
+    r"service providers?|third[- ]part(?:y|ies)(?: suppliers?| vendors?| providers?)?)\b",
+    re.IGNORECASE,
+)
+_SUPPLIER_WORDS = re.compile(
+    r"\b(?:suppliers?|vendors?|sub-?contractors?|sub-?processors?|providers?|third[- ]part(?:y|ies)|partners?|"
+    r"contractors?)\b",
+    re.IGNORECASE,
+)
 
 
 def _spelled(question: str, term: str) -> str:

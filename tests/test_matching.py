@@ -1108,3 +1108,37 @@ def test_personnel_screening_is_a_background_check_and_suppliers_are_vendors():
     assert "@background_check" in analyse("Do staff have adequate personnel security screening?")
     assert "@background_check" in analyse("Is security screening done before hiring?")
     assert "@vendor_risk" in analyse("Are risks from third-party suppliers assessed?")
+
+
+def test_a_frequency_question_asks_how_often_one_action_happens():
+    # "What is the frequency for testing of back-up media?" was suggested the backup-frequency fact
+    # ("Daily": how often backups are taken) at 94 (CISA's supplier template, issue #15).
+    restore = Fact(id="restore-test", question="Are restores from backup tested?", answer="Yes (quarterly)")
+    engine = MatchingEngine([BACKUPS, restore, *NAMING_LIBRARY], LEXICAL)
+    m = engine.match_one("How often do you test the backup media?")
+    assert m.status != "suggested" or m.fact_id == "restore-test", m
+    m = MatchingEngine([BACKUPS, *NAMING_LIBRARY], LEXICAL).match_one("What is the frequency for testing of backups?")
+    assert m.status != "suggested" and "how often it is testing" in m.note, m
+    # "performed", "taken", "subjected to" name no action of their own
+    m = engine.match_one("How often are backups of the data performed?")
+    assert (m.fact_id, m.status) == ("backups", "suggested"), m
+    from answerers.guard import asked_action
+
+    assert asked_action("How often are encryption keys rotated?") == "rotated"
+    assert asked_action("How often is the product subjected to penetration testing?") is None
+    assert asked_action("Is data backed up?") is None
+
+
+def test_the_vendors_own_suppliers_are_a_subject_of_their_own():
+    # "Do you have policies for conducting background checks for your suppliers?" was suggested the
+    # staff background-check fact at 98.
+    checks = Fact(id="checks", question="Are background checks done on new employees?", answer="Yes",
+                  comment="Criminal and reference checks before the first day.")
+    vendors = Fact(id="vendors", question="Do you assess the security of your vendors?", answer="Yes (yearly)")
+    engine = MatchingEngine([checks, vendors, *NAMING_LIBRARY], LEXICAL)
+    m = engine.match_one("Are background checks required for staff of your key suppliers?")
+    assert m.status == "unanswered" and "own suppliers" in m.note, m
+    m = engine.match_one("Do you assess the security of your vendors?")
+    assert (m.fact_id, m.status) == ("vendors", "suggested"), m
+    m = engine.match_one("Are background checks done on new employees?")
+    assert (m.fact_id, m.status) == ("checks", "suggested"), m
