@@ -59,11 +59,25 @@ _GOVERNANCE_TAIL = re.compile(
 )
 
 
+# Checklists exported from GRC tools ask the same question of every requirement: "Is the following
+# requirement implemented and verified: Backups are protected against unauthorized access." The topic is
+# the statement after the colon; the prefix only says "is this true of you".
+_CHECKLIST_PREFIX = re.compile(
+    r"^\s*(?:is|are|has|have)\s+the\s+following\s+(?:requirements?|controls?|statements?|measures?|items?|"
+    r"criteri(?:on|a))\s+(?:been\s+)?(?:implemented|met|fulfilled|satisfied|in\s+place|applied|true|addressed|"
+    r"complied\s+with)(?:\s*(?:,|and)\s*(?:verified|documented|tested|evidenced|audited|maintained))*\s*\??\s*[:\-\u2013]\s*",
+    re.IGNORECASE,
+)
+
+
 def collapse(text: str) -> str:
-    """``text`` with each list of three or more process words collapsed to its first word, and SIG's
-    governance tail ("that has been approved by management, communicated ...") left out."""
+    """``text`` with each list of three or more process words collapsed to its first word, SIG's
+    governance tail ("that has been approved by management, communicated ...") and a checklist's
+    "Is the following requirement implemented and verified:" left out."""
     if not text:
         return text
+    if "following" in text:
+        text = _CHECKLIST_PREFIX.sub("", text, count=1) or text
     if "approved" in text:
         text = _GOVERNANCE_TAIL.sub("", text)
     if "," not in text:

@@ -746,6 +746,11 @@ def test_a_fact_leaving_out_what_another_covers_is_not_suggested():
         ("Is there a kiosk policy that has been approved by senior management and communicated to relevant "
          "staff?", "Is there a kiosk policy?"),
         ("Is the kiosk budget approved by management?", "Is the kiosk budget approved by management?"),
+        # a GRC tool's checklist asks one question of every requirement: the statement is the topic
+        ("Is the following requirement implemented and verified: Kiosks are locked at night.",
+         "Kiosks are locked at night."),
+        ("Are the following controls in place? - Visitor badges expire daily.", "Visitor badges expire daily."),
+        ("Is the following true of your kiosks?", "Is the following true of your kiosks?"),
     ],
 )
 def test_lists_of_process_words_collapse_to_their_first(raw, collapsed):
@@ -1142,3 +1147,14 @@ def test_the_vendors_own_suppliers_are_a_subject_of_their_own():
     assert (m.fact_id, m.status) == ("vendors", "suggested"), m
     m = engine.match_one("Are background checks done on new employees?")
     assert (m.fact_id, m.status) == ("checks", "suggested"), m
+
+
+def test_a_checklist_statement_is_matched_as_its_own_question():
+    # CISO-Assistant-style checklists: "Is the following requirement implemented and verified: A secure
+    # data destruction process is in place." had left every right fact under the review threshold.
+    engine = MatchingEngine(NAMING_LIBRARY, LEXICAL)
+    plain = engine.match_one("Is an incident response plan in place?")
+    wrapped = engine.match_one(
+        "Is the following requirement implemented and verified: An incident response plan is in place.")
+    assert wrapped.fact_id == plain.fact_id == "ir-plan", (plain, wrapped)
+    assert wrapped.status == plain.status != "unanswered", (plain, wrapped)
