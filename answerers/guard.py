@@ -11,7 +11,8 @@ whether it is a question at all. Each returns why in words, shown as the match's
 - Scope flip: "For customers *not using* SSO ...", "authentication *other than* SAML", "*except*
   ...": the question asks about the exception, the fact states the rule. A fact about the very thing
   the question excludes (the SSO fact, for "not using SSO") is not offered at all.
-- Subject: the question asks about a consultant, a contractor, a third party, staff or AI,
+- Subject: the question asks about a consultant, a contractor, a third party, staff, AI or end
+  users' computers ("client systems", laptops, workstations),
   and the fact says nothing about them ("encrypted at rest on the consultant's laptop" is not the
   platform's encryption at rest). Staff and third parties are common in questionnaires: such a
   question goes to a person. A subject rare in questionnaire language (a consultant, a contractor,
@@ -187,6 +188,7 @@ SUBJECTS = {
     "@subprocessor": "a subprocessor",
     "@staff": "staff",
     "@ai": "AI",
+    "@endpoint": "end users' computers",
 }
 
 # "Does your organisation allow its customers to perform vulnerability assessments?", "Do you

@@ -1158,3 +1158,18 @@ def test_a_checklist_statement_is_matched_as_its_own_question():
         "Is the following requirement implemented and verified: An incident response plan is in place.")
     assert wrapped.fact_id == plain.fact_id == "ir-plan", (plain, wrapped)
     assert wrapped.status == plain.status != "unanswered", (plain, wrapped)
+
+
+def test_client_systems_are_end_users_computers_not_the_servers():
+    # VSAQ: "Do you retain client system security event logs for at least three months?" was suggested
+    # the platform's log-retention fact at 95 ("client" had folded into the customer concept).
+    assert "@endpoint" in analyse("Are client systems patched?")
+    assert "@endpoint" in analyse("Is antivirus on end user devices?")
+    assert "@endpoint" not in analyse("How is data protected between the user's device and the service?")
+    logs = Fact(id="logs", question="How long are server logs retained?", answer="One year",
+                comment="Application and access logs are kept for twelve months.")
+    engine = MatchingEngine([logs, *NAMING_LIBRARY], LEXICAL)
+    m = engine.match_one("Are client system security logs retained for a year?")
+    assert m.status == "unanswered" and "end users' computers" in m.note, m
+    m = engine.match_one("Are staff laptops protected by endpoint protection?")
+    assert (m.fact_id, m.status) == ("laptops", "suggested"), m
