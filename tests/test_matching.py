@@ -1113,6 +1113,11 @@ def test_personnel_screening_is_a_background_check_and_suppliers_are_vendors():
     assert "@background_check" in analyse("Do staff have adequate personnel security screening?")
     assert "@background_check" in analyse("Is security screening done before hiring?")
     assert "@vendor_risk" in analyse("Are risks from third-party suppliers assessed?")
+    # "How frequently do you reassess existing vendor security?" was suggested the company's own risk
+    # assessment at 99 (it "reassesses" its risk register); "vendor security" is vendor risk
+    assert "@vendor_risk" in analyse("How often do you reassess existing vendor security?")
+    # an assessment *by* a third party is not the vendor's assessment of its own vendors
+    assert "@vendor_risk" not in analyse("Have you had a third-party security assessment this year?")
 
 
 def test_a_frequency_question_asks_how_often_one_action_happens():
