@@ -156,3 +156,11 @@ def test_the_cli_reports_a_bad_file_once_as_an_error(tmp_path):
     assert proc.stderr.startswith(f"Error: {bad}") or proc.stderr.startswith("Error: broken.xlsx"), proc.stderr
     assert len(proc.stderr.strip().splitlines()) == 1, proc.stderr
     assert not (tmp_path / "out.xlsx").exists()
+
+
+def test_a_pipe_is_never_read_ahead(tmp_path):
+    # A FIFO (or a device) can be read once only: the parent reads it, the child never starts.
+    fifo = tmp_path / "q.xlsx"
+    os.mkfifo(fifo)
+    assert ReadAhead.start(fifo) is None
+    assert _no_children_left()

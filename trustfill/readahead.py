@@ -20,6 +20,7 @@ import gc
 import os
 import pickle
 import signal
+import stat
 import tempfile
 import threading
 from pathlib import Path
@@ -34,9 +35,13 @@ def _wanted() -> bool:
 
 
 def _stat(path: Path) -> tuple[int, int, int, int] | None:
+    """Identity of a regular file; None for anything else. A pipe or a device is read once only, so it
+    is left to the parent (reading it here would leave the parent nothing to read)."""
     try:
         st = path.stat()
     except OSError:
+        return None
+    if not stat.S_ISREG(st.st_mode):
         return None
     return st.st_size, st.st_mtime_ns, st.st_ino, st.st_dev
 
@@ -46,9 +51,9 @@ class ReadAhead:
     kills the child if it is still reading, and reaps it."""
 
     def __init__(self, path: Path, overrides: Any, display_name: str | None, pid: int, spill: int,
-                 stat: tuple[int, int, int, int]):
+                 identity: tuple[int, int, int, int]):
         self.path, self.overrides, self.display_name = path, overrides, display_name
-        self.pid, self.spill, self.stat = pid, spill, stat
+        self.pid, self.spill, self.identity = pid, spill, identity
         self.reaped = False
         self.status: int | None = None
 
@@ -58,8 +63,8 @@ class ReadAhead:
         """None when reading ahead is off or cannot be had; the upload then reads the file itself."""
         given = Path(path)
         path = given.resolve()
-        stat = _stat(path)
-        if stat is None or not _wanted():
+        identity = _stat(path)
+        if identity is None or not _wanted():
             return None
         try:
             spill = tempfile.TemporaryFile()  # noqa: SIM115 - its descriptor is shared with the child
@@ -74,7 +79,7 @@ class ReadAhead:
             return None
         if pid == 0:  # the child: never returns
             _child(path, given.name, overrides, display_name, fd)
-        return cls(path, overrides, display_name, pid, fd, stat)
+        return cls(path, overrides, display_name, pid, fd, identity)
 
     def __enter__(self) -> ReadAhead:
         return self
@@ -90,7 +95,7 @@ class ReadAhead:
         self._wait()
         try:
             same = (Path(path).resolve() == self.path and overrides == self.overrides
-                    and _stat(self.path) == self.stat)
+                    and _stat(self.path) == self.identity)
             if not same or self.status != 0:
                 return None
             size = os.fstat(self.spill).st_size
