@@ -289,10 +289,14 @@ class Guard:
             any(t not in asked and salient(t) for t in analyse(text)) for text in self.facts[f].all_questions
         )
 
+    def says(self, f: int, pattern: re.Pattern) -> bool:
+        """Whether the fact's own words (phrasings, answer, comment) match ``pattern``."""
+        fact = self.facts[f]
+        return any(pattern.search(t or "") for t in (*fact.all_questions, fact.answer, fact.comment))
+
     def names_document(self, f: int) -> bool:
         """Whether the fact's words (phrasings, answer, comment) name a policy, procedure, plan or document."""
-        fact = self.facts[f]
-        return any(_DOCUMENTED.search(t or "") for t in (*fact.all_questions, fact.answer, fact.comment))
+        return self.says(f, _DOCUMENTED)
 
     def _only_in(self, question: str, part: str, f: int) -> bool:
         """Whether the rare words the question shares with the fact's phrasings all lie in ``part``."""
@@ -360,17 +364,13 @@ class Guard:
         clash = self.domain_clash(terms, f)
         if clash:
             return UNANSWERED, clash
-        if _THEIR_SUPPLIERS.search(question) and not any(
-            _SUPPLIER_WORDS.search(t or "") for t in (*fact.all_questions, fact.answer, fact.comment)
-        ):
+        if _THEIR_SUPPLIERS.search(question) and not self.says(f, _SUPPLIER_WORDS):
             # "Do you have policies for background checks for your suppliers?" asks about the vendor's
             # suppliers; the staff background-check fact never mentions them.
             return UNANSWERED, f"the question is about the vendor's own suppliers; {fact.id} does not mention them"
         if _CUSTOMER_ACTS.search(question) and "@customer" not in have:
             return UNANSWERED, f"asks what customers may do or take part in; {fact.id} does not mention customers"
-        if _CONTRACT_SAYS.search(question) and not any(
-            _CONTRACT.search(t or "") for t in (*fact.all_questions, fact.answer, fact.comment)
-        ):
+        if _CONTRACT_SAYS.search(question) and not self.says(f, _CONTRACT):
             return UNANSWERED, f"asks what a contract or agreement says; {fact.id} states a practice, not a term"
         if keeps_documents_current(question) and not any(_DOCUMENT.search(q) for q in fact.all_questions):
             # "Are the policies and procedures reviewed and updated at least annually?" asks about

@@ -15,6 +15,15 @@ QUESTIONNAIRES = SHARED / "questionnaires"
 
 needs_shared = pytest.mark.skipif(not SHARED.is_dir(), reason="../shared is not beside the repo")
 
+
+def no_children_left() -> bool:
+    """Whether this process has no child left to wait for (every forked worker or reader reaped)."""
+    try:
+        os.waitpid(-1, os.WNOHANG)
+    except ChildProcessError:
+        return True
+    return False
+
 # What tests write goes under tests/_artifacts (git-ignored): a test run never changes tracked files.
 ARTIFACTS = REPO / "tests" / "_artifacts"
 DOC_SCREENSHOTS = REPO / "docs" / "screenshots"

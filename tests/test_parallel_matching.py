@@ -13,19 +13,12 @@ import time
 import pytest
 
 from answerers import MatchingEngine, MatchSettings
-from conftest import BENCH, needs_shared
+from conftest import BENCH, needs_shared, no_children_left
 from trustfill.errors import ConfigError, TrustfillError, WorkerFailed
 from trustfill.workspace import parallel
 
 PARENT = os.getpid()
 
-
-def _no_children_left() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
 
 
 def _child_cpu() -> float:
@@ -57,7 +50,7 @@ def test_the_worker_gives_exactly_the_matches_of_one_process():
     assert _child_cpu() > before, "no worker ran"
     assert got == expected
     assert [[m.model_dump() for m in p] for p in got] == [[m.model_dump() for m in p] for p in expected]
-    assert _no_children_left()
+    assert no_children_left()
 
 
 def test_a_large_answer_run_gives_the_same_files_with_and_without_the_worker(tf_home, tmp_path, monkeypatch):
@@ -85,7 +78,7 @@ def test_a_large_answer_run_gives_the_same_files_with_and_without_the_worker(tf_
         assert forked == (workers == "2")
         outputs.setdefault(workers, []).append((out.read_bytes(), report.read_bytes()))
     assert outputs["2"][0] == outputs["1"][0] == outputs["1"][1]
-    assert _no_children_left()
+    assert no_children_left()
 
 
 def _fail_in_the_worker(item: int) -> int:
@@ -101,7 +94,7 @@ def test_an_error_in_the_worker_is_a_trustfill_error_with_its_traceback():
     assert isinstance(caught.value, TrustfillError)
     assert "ValueError: no answer for item" in str(caught.value)
     assert "_fail_in_the_worker" in caught.value.detail
-    assert _no_children_left()
+    assert no_children_left()
 
 
 def _die_in_the_worker(item: int) -> int:
@@ -116,7 +109,7 @@ def test_a_worker_that_dies_is_reported_and_reaped():
             parallel.in_order(_die_in_the_worker, range(4), fork=True) as it:
         list(it)
     assert parallel.ENV in str(caught.value)  # says how to run without it
-    assert _no_children_left()
+    assert no_children_left()
 
 
 def _slow_in_the_worker(item: int) -> int:
@@ -135,7 +128,7 @@ def test_leaving_early_stops_the_worker_at_once():
             if item == 0:
                 raise KeyboardInterrupt  # Ctrl-C while this process saves a result
     assert time.perf_counter() - t0 < 5
-    assert _no_children_left()
+    assert no_children_left()
 
 
 def test_without_a_fork_every_item_is_computed_here_in_order():

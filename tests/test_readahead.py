@@ -15,6 +15,7 @@ import openpyxl
 import pytest
 from click.testing import CliRunner
 
+from conftest import no_children_left
 from trustfill.cli.main import cli
 from trustfill.config import Limits
 from trustfill.errors import HeaderError, InputFileError, LimitExceeded, RowError, TrustfillError
@@ -36,13 +37,6 @@ def _workbook(path, questions=QUESTIONS):
     return path
 
 
-def _no_children_left() -> bool:
-    try:
-        os.waitpid(-1, os.WNOHANG)
-    except ChildProcessError:
-        return True
-    return False
-
 
 @pytest.fixture(autouse=True)
 def _two_cores(monkeypatch):
@@ -58,7 +52,7 @@ def test_the_child_reads_exactly_what_the_upload_would(tmp_path):
     assert got is not None
     assert got == read_questionnaire(book, None, Limits(), display_name="q.xlsx")
     assert [q.text for q in got.questions] == QUESTIONS
-    assert _no_children_left()
+    assert no_children_left()
 
 
 def test_a_bad_file_raises_the_error_reading_it_would(tmp_path):
@@ -72,7 +66,7 @@ def test_a_bad_file_raises_the_error_reading_it_would(tmp_path):
     assert type(via_child.value) is type(direct.value)
     assert str(via_child.value) == str(direct.value)
     assert via_child.value.path == direct.value.path
-    assert _no_children_left()
+    assert no_children_left()
 
 
 @pytest.mark.parametrize("change", ["limits", "overrides", "display", "file", "path"])
@@ -93,7 +87,7 @@ def test_anything_different_leaves_the_reading_to_the_caller(tmp_path, change):
         time.sleep(0.01)
         _workbook(book, QUESTIONS + ["Do you run background checks?"])
     assert ahead.take(**args) is None
-    assert _no_children_left()
+    assert no_children_left()
 
 
 def test_a_child_given_up_on_is_killed_and_reaped(tmp_path):
@@ -102,7 +96,7 @@ def test_a_child_given_up_on_is_killed_and_reaped(tmp_path):
         assert isinstance(ahead, ReadAhead)
     assert ahead.reaped
     assert ahead.take(book, None, Limits(), "q.xlsx") is None  # closed: the caller reads
-    assert _no_children_left()
+    assert no_children_left()
 
 
 def test_one_worker_means_no_fork(tmp_path, monkeypatch):
@@ -140,7 +134,7 @@ def test_the_cli_answers_the_same_with_and_without_reading_ahead(tf_home, tmp_pa
         reports.append(report.read_text(encoding="utf-8"))
     assert reports[0] == reports[1]
     assert "Do you encrypt customer data at rest?" in reports[0]
-    assert _no_children_left()
+    assert no_children_left()
 
 
 def test_the_cli_reports_a_bad_file_once_as_an_error(tmp_path):
@@ -163,4 +157,4 @@ def test_a_pipe_is_never_read_ahead(tmp_path):
     fifo = tmp_path / "q.xlsx"
     os.mkfifo(fifo)
     assert ReadAhead.start(fifo) is None
-    assert _no_children_left()
+    assert no_children_left()

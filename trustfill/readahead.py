@@ -10,7 +10,8 @@ display name and the same limits (an admin's limits in the settings table make t
 upload then reads the file itself). Anything else (no ``fork``, a thread already running, a child that
 died, a bug) also leaves the upload to read the file itself, so the answer is the same either way.
 
-Only the standard library is imported here: this module loads before the heavy imports it overlaps.
+Only the standard library (and the light ``trustfill.errors`` and ``trustfill.workspace.parallel``) is
+imported here: this module loads before the heavy imports it overlaps.
 ``TRUSTFILL_WORKERS=1`` turns it off, like the matching worker.
 """
 
@@ -26,12 +27,17 @@ import threading
 from pathlib import Path
 from typing import Any
 
+from trustfill.errors import ConfigError
+from trustfill.workspace.parallel import workers
+
 
 def _wanted() -> bool:
-    raw = os.environ.get("TRUSTFILL_WORKERS", "").strip()
-    if raw and raw != "2" and not (raw.isdigit() and int(raw) > 2):
-        return False  # "1" (off), or a bad value the matching worker will report
-    return hasattr(os, "fork") and (os.cpu_count() or 1) > 1 and threading.active_count() == 1
+    """The matching worker's own rule (``TRUSTFILL_WORKERS``, a second core), plus a fork that is safe."""
+    try:
+        second_core = workers() > 1
+    except ConfigError:  # a bad value: the matching worker reports it
+        return False
+    return second_core and hasattr(os, "fork") and threading.active_count() == 1
 
 
 def _stat(path: Path) -> tuple[int, int, int, int] | None:
