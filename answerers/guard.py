@@ -233,6 +233,12 @@ DOMAINS = frozenset({"security", "privacy", "physical", "@physical", "network", 
 
 _KINDS_OF_SECURITY = frozenset({"@physical", "physical", "network"})
 
+# "Data protection" as a noun is the privacy domain in the law's own word (GDPR, the UK Data Protection
+# Act, a data protection officer): "employees trained in data protection" is not security training.
+# Stemming folds it with "is data protected" (any safeguard), so it is read from the question's words;
+# a data protection addendum or agreement is the DPA, a concept of its own.
+_DATA_PROTECTION = re.compile(r"\bdata[- ]protection\b(?![- ](?:addend|agreement))", re.IGNORECASE)
+
 
 # Words that place or count what a question names rather than name it ("before deployment", "all
 # changes"): a fact need not repeat them to cover the question.
@@ -361,7 +367,7 @@ class Guard:
         rare = [SUBJECTS[t] for t in dict.fromkeys(terms) if t in SUBJECTS and t not in have and salient(t)]
         if rare:
             return UNANSWERED, f"the question is about {', '.join(rare)}; {fact.id} does not mention it"
-        clash = self.domain_clash(terms, f)
+        clash = self.domain_clash(terms + ("privacy",) if _DATA_PROTECTION.search(question) else terms, f)
         if clash:
             return UNANSWERED, clash
         if _THEIR_SUPPLIERS.search(question) and not self.says(f, _SUPPLIER_WORDS):

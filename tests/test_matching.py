@@ -1154,6 +1154,22 @@ def test_the_vendors_own_suppliers_are_a_subject_of_their_own():
     assert (m.fact_id, m.status) == ("checks", "suggested"), m
 
 
+def test_data_protection_is_the_privacy_domain():
+    # TISAX's "To what extent are employees trained in data protection?" was suggested security
+    # awareness training at 98: "data protection" (GDPR's word) is privacy, which that fact never names.
+    engine = MatchingEngine([SECURITY_TRAINING, *NAMING_LIBRARY], LEXICAL)
+    m = engine.match_one("Do all employees receive data protection training every year?")
+    assert m.status == "unanswered" and "privacy" in m.note, m
+    # "Is the data protected" (any safeguard) stems alike but names no domain: the fact still answers.
+    m = engine.match_one("Are employees trained so that the data is protected, every year?")
+    assert m.fact_id == "security-awareness" and m.status != "unanswered", m
+    # A data protection addendum is the DPA, not a privacy domain the fact must name.
+    dpa = Fact(id="dpa", question="Will you sign a data processing agreement?", answer="Yes",
+               comment="Our standard DPA, with security measures in its annex.")
+    m = MatchingEngine([dpa, *NAMING_LIBRARY], LEXICAL).match_one("Will you sign our data protection addendum?")
+    assert (m.fact_id, m.status) == ("dpa", "suggested"), m
+
+
 def test_a_checklist_statement_is_matched_as_its_own_question():
     # CISO-Assistant-style checklists: "Is the following requirement implemented and verified: A secure
     # data destruction process is in place." had left every right fact under the review threshold.
