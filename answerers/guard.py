@@ -497,7 +497,10 @@ _DOCUMENT = re.compile(_DOCUMENT_WORD, re.IGNORECASE)
 # "Do you have a written policy ...", "a documented procedure/plan/standard ...".
 _ASKS_WRITTEN = re.compile(
     r"\b(?:written|documented|formal(?:ly)? documented)\s+(?:[a-z-]+\s+){0,3}?"
-    r"(?:polic(?:y|ies)|procedures?|plans?|standards?|programs?|programmes?|process(?:es)?)\b",
+    r"(?:polic(?:y|ies)|procedures?|plans?|standards?|programs?|programmes?|process(?:es)?)\b|"
+    # "Do you maintain documentation of policies and procedures regarding risk assessment ...?"
+    r"\bdocumentation (?:of|for) (?:(?:the|your|its|all|any)\s+)?(?:[a-z-]+\s+){0,2}?"
+    r"(?:polic(?:y|ies)|procedures?|plans?|standards?|process(?:es)?)\b",
     re.IGNORECASE,
 )
 # What a fact naming a document says: the document words, or "process", "documented", "written".

@@ -946,6 +946,10 @@ def test_a_question_asking_for_a_written_policy_needs_a_fact_that_names_a_docume
     assert (m.fact_id, m.status) == ("dc-physical", "review") and "names no document" in m.note, m
     m = engine.match_one("Do you have a documented incident response plan?")
     assert (m.fact_id, m.status) == ("ir-plan", "suggested"), m
+    # HIPAA SRA: "Do you maintain documentation of policies and procedures regarding risk assessment ...?"
+    # had been suggested the risk-register fact at 97.
+    m = engine.match_one("Is there documentation of the procedures for the physical security of the data centres?")
+    assert (m.fact_id, m.status) == ("dc-physical", "review") and "names no document" in m.note, m
 
 
 def test_software_development_is_not_a_development_environment():
