@@ -116,10 +116,22 @@ def says_no(answer: str) -> bool:
 _LINK = re.compile(r"https?://|www\.|\b[\w-]+\.(com|org|net|io|edu|gov|example)(/|\b)")
 
 
+# "Information security policies available for review?", "Is the report available on request?": a
+# document is asked to be seen.
+_AVAILABLE_FOR_REVIEW = re.compile(
+    r"\b(polic(?:y|ies)|procedures?|plans?|reports?|documentation|documents?|certificates?|attestations?|"
+    r"evidence)\b[^?.]*?\bavailable\s+(?:for\s+(?:review|inspection)|(?:up)?on\s+request)\b"
+)
+
+
 def asks_for_document(question: str) -> str | None:
     """The document a question asks to be provided ("certificates", "executive summary"), or None."""
-    m = _ASKS_DOCUMENT.search(" ".join((question or "").split()).lower())
-    return m.group(2) if m else None
+    text = " ".join((question or "").split()).lower()
+    m = _ASKS_DOCUMENT.search(text)
+    if m:
+        return m.group(2)
+    m = _AVAILABLE_FOR_REVIEW.search(text)
+    return m.group(1) if m else None
 
 
 def bare_yes_no(answer: str) -> bool:
@@ -442,7 +454,7 @@ class Guard:
         subjects = [SUBJECTS[t] for t in dict.fromkeys(terms) if t in SUBJECTS and t not in have]
         if subjects:
             return REVIEW, f"the question is about {', '.join(subjects)}; {fact.id} does not mention it"
-        unheard = [t for t in dict.fromkeys(terms) if not t.startswith("@") and salient(t)]
+        unheard = [t for t in dict.fromkeys(terms) if salient(t)]
         unheard = [t for t in unheard if t not in self.library_terms()] if unheard else unheard
         if unheard and len(unheard) >= SALIENT_SHARE * len(set(terms)) and self.names_other(f, set(terms)):
             # Plain words the whole library never uses and questionnaires seldom do, making up a good

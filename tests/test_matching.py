@@ -1174,6 +1174,42 @@ def test_data_protection_is_the_privacy_domain():
     assert (m.fact_id, m.status) == ("dpa", "suggested"), m
 
 
+def test_api_keys_are_credentials_not_encryption_keys():
+    # VSA Core's "How are API keys stored and managed?" was suggested the KMS fact at 98. API keys are a
+    # concept of their own, and a concept no fact in the library names is worth a look, like a plain word.
+    kms = Fact(id="kms", question="How are encryption keys managed?", answer="Provider-managed (KMS)",
+               comment="Keys for stored data are generated, stored and rotated by the cloud providers' key "
+                       "management services, rotate every year, and staff never handle raw key material.",
+               category="Encryption")
+    engine = MatchingEngine([kms, *NAMING_LIBRARY], LEXICAL)
+    assert "@api_credential" in analyse("Where do you keep API tokens?")
+    m = engine.match_one("How are API keys stored and managed?")
+    assert m.status == "review" and "no fact in the library mentions" in m.note, m
+    m = engine.match_one("How are encryption keys stored and managed?")
+    assert (m.fact_id, m.status) == ("kms", "suggested"), m
+
+
+@needs_shared
+def test_api_keys_are_not_suggested_the_key_management_fact_of_the_bench_library():
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from bench_matching_data import load_library
+
+    m = MatchingEngine(load_library(), LEXICAL).match_one("How do you store and manage API keys?", "forms")
+    assert m.status != "suggested", m
+
+
+def test_a_document_available_for_review_is_asked_to_be_seen():
+    from answerers.guard import asks_for_document
+
+    # VSA Core's "Information Security Policies available for review?" was suggested "Yes" at 99: the
+    # customer asks to see the document, which a person attaches.
+    assert asks_for_document("Incident response plan available on request?") == "plan"
+    assert asks_for_document("Is MFA available for customer accounts?") is None
+    engine = MatchingEngine(NAMING_LIBRARY, LEXICAL)
+    m = engine.match_one("Incident response plan available for review?")
+    assert (m.fact_id, m.status) == ("ir-plan", "review") and "document" in m.note, m
+
+
 def test_a_checklist_statement_is_matched_as_its_own_question():
     # CISO-Assistant-style checklists: "Is the following requirement implemented and verified: A secure
     # data destruction process is in place." had left every right fact under the review threshold.
