@@ -1210,6 +1210,23 @@ def test_a_document_available_for_review_is_asked_to_be_seen():
     assert (m.fact_id, m.status) == ("ir-plan", "review") and "document" in m.note, m
 
 
+def test_contingency_planning_and_malware_protection_are_the_controls_they_name():
+    # HIPAA SRA: "Is your contingency plan documented?" had been offered the incident response plan, and
+    # "Do you periodically update your contingency plan?" left unanswered (NIST SP 800-34: contingency
+    # planning is continuity and recovery planning). "Malware protection" is the anti-malware control.
+    assert "@bcp" in analyse("Do you test your contingency plans?")
+    assert "@edr" in analyse("Are all servers protected against malware?")
+    assert "@edr" not in analyse("Are uploaded files scanned for malware?")
+    bcp = Fact(id="bcp", question="Do you have a business continuity plan?", answer="Yes",
+               comment="Reviewed every year; covers loss of a region and of key staff.")
+    upload_scan = Fact(id="upload-scan", question="Are uploaded files scanned for malware?", answer="Yes")
+    engine = MatchingEngine([bcp, upload_scan, *NAMING_LIBRARY], LEXICAL)
+    m = engine.match_one("Is the organisation's contingency plan kept up to date?")
+    assert m.fact_id == "bcp" and m.status != "unanswered", m
+    m = engine.match_one("Is malware protection kept up to date?")
+    assert m.alternatives[0].fact_id == "laptops", m  # endpoint protection, not the upload scan
+
+
 def test_a_checklist_statement_is_matched_as_its_own_question():
     # CISO-Assistant-style checklists: "Is the following requirement implemented and verified: A secure
     # data destruction process is in place." had left every right fact under the review threshold.
