@@ -528,7 +528,10 @@ def asks_for_written(question: str) -> bool:
 # incident response plan": a policy the question refers to, not what it asks about.
 _PER_POLICY = re.compile(
     r"\b(?:in accordance with|according to|as defined in|as described in|as set out in|as required by|"
-    r"consistent with|in line with|pursuant to|as per)\s+(?:the|your|our|its|their)?\s*"
+    r"consistent with|in line with|pursuant to|as per|"
+    # "reviewed to check their compliance with the information security policies": what is checked
+    # against the policy is the subject, the policy only its yardstick.
+    r"(?:compliance|conformance|conformity|compl(?:y|ies|ying)|conform(?:s|ing)?) (?:with|to))\s+(?:the|your|our|its|their)?\s*"
     r"(?:organi[sz]ation[\u2019']s|company[\u2019']s|vendor[\u2019']s)?\s*(?:[\w-]+\s+){0,4}?"
     r"(?:polic(?:y|ies)|procedures?|standards?|plans?)\b[^?.;]*",
     re.IGNORECASE,

@@ -1198,6 +1198,21 @@ def test_api_keys_are_not_suggested_the_key_management_fact_of_the_bench_library
     assert m.status != "suggested", m
 
 
+@needs_shared
+def test_systems_checked_for_compliance_with_the_policy_are_not_the_policy():
+    # ISO 27001 audit checklist: "Are information systems regularly reviewed to check their compliance
+    # with the information security policies and standards?" was suggested the security policy at 100.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from bench_matching_data import load_library
+    from answerers.guard import per_policy
+
+    assert per_policy("Do all suppliers comply with our acceptable use policy?") == "comply with our acceptable use policy"
+    engine = MatchingEngine(load_library(), LEXICAL)
+    m = engine.match_one("Are information systems reviewed every year for compliance with the security policies and standards?",
+                         "forms")
+    assert m.status == "review" and "accord with" in m.note, m
+
+
 def test_a_document_available_for_review_is_asked_to_be_seen():
     from answerers.guard import asks_for_document
 
