@@ -1242,6 +1242,22 @@ def test_contingency_planning_and_malware_protection_are_the_controls_they_name(
     assert m.alternatives[0].fact_id == "laptops", m  # endpoint protection, not the upload scan
 
 
+def test_secure_coding_techniques_are_the_sdlc_and_training_in_them_is_training():
+    # "Was your application developed using secure coding techniques?" (HECVAT) and "Are secure coding
+    # principles applied into software development?" (an ISO 27001 checklist) had been offered the
+    # secure-coding-training fact first: "secure coding practices" was the SDLC, its synonyms were not.
+    lib = [Fact(id="sdlc", question="Do you follow a secure software development lifecycle?", answer="Yes",
+                comment="Threat modelling, peer review and automated scanning on every change."),
+           Fact(id="sc-training", question="Do developers receive secure coding training?", answer="Yes (annually)",
+                comment="Engineers complete secure coding training covering the OWASP Top 10 every year."),
+           *NAMING_LIBRARY]
+    engine = MatchingEngine(lib, LEXICAL)
+    m = engine.match_one("Is the application built using secure coding techniques?")
+    assert (m.fact_id, m.status) == ("sdlc", "review"), m  # was the training fact
+    m = engine.match_one("Are developers trained in secure coding techniques?")
+    assert (m.fact_id, m.status) == ("sc-training", "suggested"), m
+
+
 def test_a_checklist_statement_is_matched_as_its_own_question():
     # CISO-Assistant-style checklists: "Is the following requirement implemented and verified: A secure
     # data destruction process is in place." had left every right fact under the review threshold.
