@@ -37,6 +37,10 @@ SUGGEST_AGREEMENT = 0.75
 # A runner-up over the suggest threshold and this close to the top holds a suggestion back (close_rival).
 # Not any runner-up over the threshold: an exact match (100) next to its neighbour (63) is safe.
 RIVAL_GAP = 10.0
+# How far behind the first a runner-up naming more of the question's concepts may be and still go first
+# (answerers.guard.Guard.names_more). Measured on all labelled workbooks: at 20 points, 7 questions gained
+# the right fact and 1 lost it; at 40, 8 and 2 (one of them a dev question).
+PROMOTE_WITHIN = 20.0
 CHUNK = 64  # questions scored together; bounds memory of per-question score vectors (64: measured
 # faster than 32, 48, 96 or 128 on 2,000 questions x 5,000 facts once the static answerer's cosines
 # are taken per batch: fewer fixed costs per chunk, score arrays still in cache)
@@ -281,15 +285,29 @@ class MatchingEngine:
         pos = 0
         for n, question in zip(per_q, questions, strict=True):
             alts = every[pos : pos + n]
-            twins = n > 1 and self.saying[top_facts[pos]] == self.saying[top_facts[pos + 1]]
+            order = top_facts[pos : pos + n]
+            twins = n > 1 and self.saying[order[0]] == self.saying[order[1]]
             status, note = verdict(
                 alts, votes[pos] if n else 0, voters, self.settings, bool(question.strip()), same_answer=twins,
-                says_no=bool(n) and self.says_no[top_facts[pos]],
+                says_no=bool(n) and self.says_no[order[0]],
             )
+            more = self._names_more(question, order, alts) if n > 1 and not twins else frozenset()
+            if more:
+                # "Do you regularly test your backups?": the backup-frequency fact at 100, the restore-test
+                # fact at 99. Of two close candidates, the one naming every concept of the question the
+                # first names, and more ("test"), goes first; it was not first on confidence, so a person
+                # checks it.
+                alts = [alts[1], alts[0], *alts[2:]]
+                order = [order[1], order[0], *order[2:]]
+                status = "review" if status == "suggested" else status
+                note = (
+                    f"confidence {alts[0].score:.0f}: ranked before {alts[1].fact_id} ({alts[1].score:.0f}), "
+                    f"which does not name {', '.join(sorted(_shown(t) for t in more))}"
+                )
             # The next candidates that say something else: one covering all the question names while
             # the first leaves part of it out is a choice for a person (Guard.check).
-            rivals = [f for f in top_facts[pos + 1 : pos + min(n, 5)] if self.saying[f] != self.saying[top_facts[pos]]]
-            if n and (held := self.guard.check(question, top_facts[pos], status, rivals)) is not None:
+            rivals = [f for f in order[1 : min(n, 5)] if self.saying[f] != self.saying[order[0]]]
+            if n and (held := self.guard.check(question, order[0], status, rivals)) is not None:
                 status, note = held[0], f"confidence {alts[0].score:.0f}, but {held[1]}"
             chosen = alts[0] if alts else None
             if self.scopes:
@@ -304,9 +322,7 @@ class MatchingEngine:
                     )
                     return 100.0 / (1.0 + math.exp(-max(-50.0, min(50.0, z))))
 
-                out_of_scope = self._out_of_scope(
-                    question, top_facts[pos] if n else -1, status, alts, product, confidence_of
-                )
+                out_of_scope = self._out_of_scope(question, order[0] if n else -1, status, alts, product, confidence_of)
                 if out_of_scope is not None:
                     chosen, note = out_of_scope
                     status = "review"
@@ -331,6 +347,13 @@ class MatchingEngine:
             if clear:
                 clear()
         return matches
+
+    def _names_more(self, question: str, order: list[int], alts: list) -> frozenset[str]:
+        """The question's concepts the runner-up names beyond the first's, when it is within
+        ``PROMOTE_WITHIN`` points of it, over the review threshold, and names all the first names."""
+        if alts[1].score < max(alts[0].score - PROMOTE_WITHIN, self.settings.review_threshold):
+            return frozenset()
+        return self.guard.names_more(question, order[0], order[1])
 
     def _exact_wording(self, question: str, alts: list) -> Candidate | None:
         """The candidate whose fact has this exact wording among its phrasings, if every fact worded so

@@ -301,6 +301,15 @@ class Guard:
             hit = self._phrased[f] = frozenset(t for text in self.facts[f].all_questions for t in analyse(text))
         return hit
 
+    def names_more(self, question: str, first: int, second: int) -> frozenset[str]:
+        """The concepts of the question that fact ``second`` names and ``first`` does not, when
+        ``second`` names every concept of the question that ``first`` names (else empty)."""
+        asked = {t for t in analyse(question) if t.startswith("@")}
+        if not asked:
+            return frozenset()
+        one, two = asked & self.fact_terms(first), asked & self.fact_terms(second)
+        return frozenset(two - one) if one < two else frozenset()
+
     def names_other(self, f: int, asked: set[str]) -> bool:
         """Whether each of the fact's phrasings names a rare term (salient) the question does not."""
         return all(

@@ -1258,6 +1258,25 @@ def test_secure_coding_techniques_are_the_sdlc_and_training_in_them_is_training(
     assert (m.fact_id, m.status) == ("sc-training", "suggested"), m
 
 
+def test_a_close_runner_up_naming_more_of_the_question_goes_first_for_review():
+    # "How often are backups tested?" / "Do you regularly test your backups?" (VSAQ, the OpenGRC
+    # template, CISA's SCRM, a VDD checklist) had the backup-frequency fact first, a hair ahead of the
+    # restore-test fact, which alone names the testing asked about.
+    lib = [Fact(id="backup-freq", question="How often is customer data backed up?", answer="Daily",
+                comment="Nightly snapshots of every database, kept for 30 days."),
+           Fact(id="restore-test", question="Do you test restoring data from backups?", answer="Yes (quarterly)",
+                comment="A full restore into an isolated environment every quarter."),
+           *NAMING_LIBRARY]
+    engine = MatchingEngine(lib, LEXICAL)
+    for asked in ("How often are backups tested?", "Do you regularly test your backups?"):
+        m = engine.match_one(asked)
+        assert (m.fact_id, m.status) == ("restore-test", "review"), (asked, m)
+        assert "does not name test" in m.note and m.alternatives[1].fact_id == "backup-freq", m
+    # the frequency question itself still gets the frequency fact
+    m = engine.match_one("How often are backups taken?")
+    assert (m.fact_id, m.status) == ("backup-freq", "suggested"), m
+
+
 def test_a_checklist_statement_is_matched_as_its_own_question():
     # CISO-Assistant-style checklists: "Is the following requirement implemented and verified: A secure
     # data destruction process is in place." had left every right fact under the review threshold.
