@@ -540,7 +540,8 @@ _PER_POLICY = re.compile(
     r"consistent with|in line with|pursuant to|as per|"
     # "reviewed to check their compliance with the information security policies": what is checked
     # against the policy is the subject, the policy only its yardstick.
-    r"(?:compliance|conformance|conformity|compl(?:y|ies|ying)|conform(?:s|ing)?) (?:with|to))\s+(?:the|your|our|its|their)?\s*"
+    r"(?:compliance|conformance|conformity|compl(?:y|ies|ying)|conform(?:s|ing)?) (?:with|to))\s+"
+    r"(?:the|your|our|its|their)?\s*"
     r"(?:organi[sz]ation[\u2019']s|company[\u2019']s|vendor[\u2019']s)?\s*(?:[\w-]+\s+){0,4}?"
     r"(?:polic(?:y|ies)|procedures?|standards?|plans?)\b[^?.;]*",
     re.IGNORECASE,

@@ -1204,12 +1204,14 @@ def test_systems_checked_for_compliance_with_the_policy_are_not_the_policy():
     # with the information security policies and standards?" was suggested the security policy at 100.
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     from bench_matching_data import load_library
+
     from answerers.guard import per_policy
 
-    assert per_policy("Do all suppliers comply with our acceptable use policy?") == "comply with our acceptable use policy"
+    asked = "Do all suppliers comply with our acceptable use policy?"
+    assert per_policy(asked) == "comply with our acceptable use policy"
     engine = MatchingEngine(load_library(), LEXICAL)
-    m = engine.match_one("Are information systems reviewed every year for compliance with the security policies and standards?",
-                         "forms")
+    asked = "Are information systems reviewed every year for compliance with the security policies and standards?"
+    m = engine.match_one(asked, "forms")
     assert m.status == "review" and "accord with" in m.note, m
 
 
