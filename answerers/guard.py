@@ -134,6 +134,27 @@ def asks_for_document(question: str) -> str | None:
     return m.group(1) if m else None
 
 
+# A figure with its unit: "24 hours", "64 characters", "99.9%", "90-day". Not a window the question looks
+# back or ahead over ("in the past 36 months", "in the next 12 months"): that scopes the question, it
+# sets no figure an answer must meet.
+_FIGURE = re.compile(
+    r"(?<!past )(?<!last )(?<!next )(?<!previous )(?<!coming )\b(\d+(?:\.\d+)?)\s*(?:-\s*)?"
+    r"(characters?|chars?|seconds?|minutes?|hours?|days?|weeks?|months?|years?|%|percent)"
+    r"(?![a-z])",
+    re.IGNORECASE,
+)
+
+
+def _figures(text: str) -> dict[tuple[float, str], str]:
+    """The figures of ``text``, keyed by (value, unit) with the unit's spelling folded, shown as written."""
+    out = {}
+    for m in _FIGURE.finditer(text):
+        unit = m.group(2).lower()
+        unit = "%" if unit in ("%", "percent") else unit.rstrip("s")[:4]
+        out.setdefault((float(m.group(1)), unit), m.group(0))
+    return out
+
+
 def bare_yes_no(answer: str) -> bool:
     """A bare "Yes", "No" or "N/A" (form.answer_kind 2; 4-5 carry a detail, 0-1 are values)."""
     return answer_kind(answer) == 2
@@ -301,6 +322,20 @@ class Guard:
             hit = self._phrased[f] = frozenset(t for text in self.facts[f].all_questions for t in analyse(text))
         return hit
 
+    def only_staff(self, f: int) -> bool:
+        """Whether the fact's phrasings name staff and never users."""
+        ph = self.phrasing_terms(f)
+        return "@staff" in ph and "user" not in ph
+
+    def figures_unstated(self, question: str, f: int) -> list[str]:
+        """The figures the question names ("24 hours", "64 characters") that the fact's words never state."""
+        asked = _figures(question)
+        if not asked:
+            return []
+        fact = self.facts[f]
+        have = {key for text in (*fact.all_questions, fact.answer, fact.comment) for key in _figures(text or "")}
+        return [shown for key, shown in asked.items() if key not in have]
+
     def names_more(self, question: str, first: int, second: int) -> frozenset[str]:
         """The concepts of the question that fact ``second`` names and ``first`` does not, when
         ``second`` names every concept of the question that ``first`` names (else empty)."""
@@ -415,6 +450,12 @@ class Guard:
                 return REVIEW, f"asks which company or product; {fact.id} names one only in its comment"
         if status != "suggested":
             return None
+        unmet = self.figures_unstated(question, f)
+        if unmet:
+            # "Supplier shall notify Contoso of any personal data breach within 24 hours" against "Within 72
+            # hours"; "passwords of at least 64 characters are permitted" against "Minimum 14 characters":
+            # whether the fact meets the figure asked is for a person to judge.
+            return REVIEW, f"the question names {', '.join(unmet)}; {fact.id} does not state it"
         if _DESCRIBE.match(question.lower()) and bare_yes_no(fact.answer):
             return REVIEW, f'asks for a description; {fact.id} answers only "{fact.answer.strip()}"'
         if flip and not self.fact_flips(f):
@@ -463,6 +504,10 @@ class Guard:
         subjects = [SUBJECTS[t] for t in dict.fromkeys(terms) if t in SUBJECTS and t not in have]
         if subjects:
             return REVIEW, f"the question is about {', '.join(subjects)}; {fact.id} does not mention it"
+        if "user" in terms and "@staff" not in terms and self.only_staff(f):
+            # "Verify users can change their password" (an application's users) against "What password
+            # policy applies to staff accounts?": whose accounts is for a person to settle.
+            return REVIEW, f"the question is about users; {fact.id} is about staff"
         unheard = [t for t in dict.fromkeys(terms) if salient(t)]
         unheard = [t for t in unheard if t not in self.library_terms()] if unheard else unheard
         if unheard and len(unheard) >= SALIENT_SHARE * len(set(terms)) and self.names_other(f, set(terms)):

@@ -1279,6 +1279,31 @@ def test_a_close_runner_up_naming_more_of_the_question_goes_first_for_review():
     assert (m.fact_id, m.status) == ("backup-freq", "suggested"), m
 
 
+def test_a_figure_the_fact_does_not_state_and_users_against_staff_go_to_review():
+    # OWASP ASVS: "passwords of at least 64 characters are permitted" was suggested the staff password
+    # policy ("Minimum 14 characters") at 99, and "Verify users can change their password" the same fact.
+    lib = [Fact(id="breach", question="How soon will you notify customers of a personal data breach?",
+                answer="Within 72 hours",
+                comment="A confirmed breach is reported no later than 72 hours after we become aware of it."),
+           Fact(id="passwords", question="What password policy applies to staff accounts?",
+                answer="Minimum 14 characters",
+                comment="Staff passwords are at least 14 characters and kept in a password manager."),
+           *NAMING_LIBRARY]
+    engine = MatchingEngine(lib, LEXICAL)
+    m = engine.match_one("Will you notify customers of a personal data breach within 24 hours?")
+    assert (m.fact_id, m.status) == ("breach", "review") and "24 hours" in m.note, m
+    m = engine.match_one("Will you notify customers of a personal data breach within 72 hours?")
+    assert (m.fact_id, m.status) == ("breach", "suggested"), m  # the figure the fact states
+    m = engine.match_one("Are user passwords at least 14 characters long?")
+    assert (m.fact_id, m.status) == ("passwords", "review") and "users" in m.note, m
+    m = engine.match_one("Are staff passwords at least 14 characters long?")
+    assert (m.fact_id, m.status) == ("passwords", "suggested"), m
+    from answerers.guard import _figures
+
+    # a window the question looks back or ahead over sets no figure to meet
+    assert _figures("Any AI features planned in the next 12 months, or breaches in the past 36 months?") == {}
+
+
 def test_a_checklist_statement_is_matched_as_its_own_question():
     # CISO-Assistant-style checklists: "Is the following requirement implemented and verified: A secure
     # data destruction process is in place." had left every right fact under the review threshold.
