@@ -501,6 +501,12 @@ class Guard:
             # fact shares more. A suggestion needs one security concept or rare word in common.
             shown = ", ".join(f'"{_spelled(question, t)}"' for t in shared) or "nothing"
             return REVIEW, f"{fact.id} shares only common words with the question ({shown})"
+        if not any(t.startswith("@") for t in shared) and not self.phrasing_terms(f).intersection(terms):
+            # "What is your main business?" -> the code-review fact at 96: "main" is rare in questionnaires,
+            # and the fact says it only in its comment ("the main branch"). A suggestion needs a concept in
+            # common, or a word of what the fact is about (its phrasings).
+            shown = ", ".join(f'"{_spelled(question, t)}"' for t in shared)
+            return REVIEW, f"{fact.id} shares only words of its comment with the question ({shown})"
         subjects = [SUBJECTS[t] for t in dict.fromkeys(terms) if t in SUBJECTS and t not in have]
         if subjects:
             return REVIEW, f"the question is about {', '.join(subjects)}; {fact.id} does not mention it"

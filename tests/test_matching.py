@@ -1215,6 +1215,20 @@ def test_systems_checked_for_compliance_with_the_policy_are_not_the_policy():
     assert m.status == "review" and "accord with" in m.note, m
 
 
+@needs_shared
+def test_a_word_only_the_facts_comment_shares_is_not_enough_to_suggest():
+    # UK Cyber Essentials: "What is your main business?" was suggested the code-review fact at 96, whose
+    # comment alone says "main" ("direct pushes to the main branch").
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from bench_matching_data import load_library
+
+    engine = MatchingEngine(load_library(), LEXICAL)
+    m = engine.match_one("What is the main business of your company?", "forms")
+    assert m.status != "suggested" and "only words of its comment" in m.note, m
+    m = engine.match_one("Are all code changes peer reviewed before they are deployed?", "forms")
+    assert (m.fact_id, m.status) == ("code-review", "suggested"), m
+
+
 def test_a_document_available_for_review_is_asked_to_be_seen():
     from answerers.guard import asks_for_document
 
