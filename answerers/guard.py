@@ -19,7 +19,8 @@ whether it is a question at all. Each returns why in words, shown as the match's
   a subprocessor, AI) that the fact never mentions means the fact is about something else: not offered.
 - Domain: the question names a domain (privacy, security, physical, network, accessibility...) the
   fact never mentions, and the fact's phrasing or category names another one: "privacy awareness
-  training" is not security awareness training. Not offered.
+  training" is not security awareness training; nor is "trained in *data protection*" (the law's word
+  for privacy). Not offered.
 - Covered better: another candidate that says something else covers every word the question names
   where the first leaves some out ("changes *tested* before deployment": peer review vs the change
   process that runs the tests): it goes to a person.
@@ -31,10 +32,15 @@ whether it is a question at all. Each returns why in words, shown as the match's
   in its comment goes to a person.
 - List item and count: "- Operating systems" (a bullet under a prompt in the row above) is never
   suggested; "Servers (# of devices)" is a field asking for a number.
-- Written policy: "Do you have a written policy for ...?" asks whether a document exists; a fact whose
-  words name no policy, procedure, plan or document goes to a person.
-- Per policy: "Are security roles documented *in accordance with the information security policy*?"
-  asks about roles; a fact it shares rare words with only inside that qualifier goes to a person.
+- Written policy: "Do you have a written policy for ...?", "Do you maintain documentation of policies
+  ...?" ask whether a document exists; a fact whose words name no policy, procedure, plan or document
+  goes to a person. "Policies available for review?" asks to see one, like "provide ...".
+- Per policy: "Are security roles documented *in accordance with the information security policy*?",
+  "systems reviewed for *compliance with* the policies" ask about roles and systems; a fact it shares
+  rare words with only inside that qualifier goes to a person.
+- Figure: "passwords of at least 64 characters", "within 24 hours": a figure the fact never states
+  ("Minimum 14 characters", "Within 72 hours") goes to a person, who judges whether the fact meets it.
+- Users, not staff: a question about users, of a fact whose phrasings name only staff, goes to a person.
 - Customers acting: "Do you allow customers to perform vulnerability assessments?", "Do you engage
   customers when testing the incident response plan?" ask what customers may do or take part in; a
   fact about the vendor's own practice that never mentions customers is not offered.
@@ -45,7 +51,8 @@ whether it is a question at all. Each returns why in words, shown as the match's
 - Frequency of an action: "What is the frequency for *testing* of back-up media?" asks how often one
   action happens; a fact that does not name it ("Daily" backups) goes to a person.
 - Common words only: a suggestion needs at least one security concept or rare word in common with
-  the question; "Service features" shares only "features" with the AI-features fact: to a person.
+  the question; "Service features" shares only "features" with the AI-features fact: to a person. A rare
+  word only the fact's comment has ("main", of "the main branch") is not enough without a concept.
 - Salient terms: words rare in questionnaire language (answerers/salience.py: "violations",
   "consultant", "possession", "vetted") that the fact does not cover, even through the thesaurus,
   name something the fact does not state; when they are a good part of the question, it goes to a
