@@ -152,6 +152,9 @@ _FIGURE = re.compile(
 )
 
 
+_EXAMPLES = re.compile(r"\((?:e\.g\.|i\.e\.|eg|ie|for example|for instance|such as)[^)]*\)", re.IGNORECASE)
+
+
 def _figures(text: str) -> dict[tuple[float, str], str]:
     """The figures of ``text``, keyed by (value, unit) with the unit's spelling folded, shown as written."""
     out = {}
@@ -336,7 +339,7 @@ class Guard:
 
     def figures_unstated(self, question: str, f: int) -> list[str]:
         """The figures the question names ("24 hours", "64 characters") that the fact's words never state."""
-        asked = _figures(question)
+        asked = _figures(_EXAMPLES.sub(" ", question))  # "(e.g., 99.9% uptime)" is an example, not a figure to meet
         if not asked:
             return []
         fact = self.facts[f]

@@ -1316,6 +1316,9 @@ def test_a_figure_the_fact_does_not_state_and_users_against_staff_go_to_review()
 
     # a window the question looks back or ahead over sets no figure to meet
     assert _figures("Any AI features planned in the next 12 months, or breaches in the past 36 months?") == {}
+    # nor does an example in parentheses
+    m = engine.match_one("Will you notify customers of a personal data breach promptly (e.g., within 24 hours)?")
+    assert "24 hours" not in m.note, m
 
 
 def test_a_checklist_statement_is_matched_as_its_own_question():
