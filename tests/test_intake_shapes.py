@@ -244,3 +244,28 @@ def test_short_form_headers_question_number_and_scoring_columns_still_make_a_hea
     )
     assert (sheet.header_row, sheet.question_col, sheet.answer_col, sheet.comment_col, sheet.id_col) == \
         (1, "B", "C", "D", "A")
+
+
+def test_short_best_practice_titles_with_segmented_ids_are_questions(tmp_path):
+    # AWS Well-Architected-style items: "SEC01-BP01 | Separate workloads using accounts". IDs whose later
+    # parts carry letters were not read as IDs, so short imperative titles read as headings (35 of 74
+    # found on a real sheet of them).
+    from trustfill.intake.text import is_strong_id
+
+    assert is_strong_id("SEC01-BP01") and is_strong_id("A.5.36-q2")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Security"
+    ws.append(["ID", "Question", "Answer", "Comments"])
+    items = [("SEC01", "How do you securely operate your workload?"),
+             ("SEC01-BP01", "Separate workloads using accounts"),
+             ("SEC01-BP02", "Grant least privilege access"),
+             ("SEC01-BP03", "Automate security controls"),
+             ("SEC02", "How do you manage authentication?"),
+             ("SEC02-BP01", "Use strong sign-in mechanisms")]
+    for ref, text in items:
+        ws.append([ref, text, None, None])
+    path = tmp_path / "wa.xlsx"
+    wb.save(path)
+    intake = read_questionnaire(path)
+    assert [q.text for q in intake.questions] == [t for _, t in items]

@@ -9,8 +9,9 @@ from __future__ import annotations
 import re
 from functools import lru_cache
 
-# A question ID or number as written: DSP-03.2, COMP-01, AC-2(1), Q12, A.1.2, 3.1.4, 12, 1.
-_ID_BODY = r"(?:[A-Za-z]{1,8}(?:[-_.][A-Za-z]{1,8})?[-_. ]?)?\d+(?:[.\-]\d+)*(?:\(\d+\))?[a-z]?"
+# A question ID or number as written: DSP-03.2, COMP-01, AC-2(1), Q12, A.1.2, 3.1.4, 12, 1, and IDs whose
+# later parts carry letters too (SEC01-BP01, A.5.36-q2).
+_ID_BODY = r"(?:[A-Za-z]{1,8}(?:[-_.][A-Za-z]{1,8})?[-_. ]?)?\d+(?:[.\-](?:[A-Za-z]{1,4})?\d+)*(?:\(\d+\))?[a-z]?"
 ID_RE = re.compile(rf"^{_ID_BODY}[.)]?$")
 LEADING_ID_RE = re.compile(rf"^\s*(?P<id>{_ID_BODY})(?:[.):\-–]\s*|\s+)(?P<rest>[A-Za-z\"'‘“(].*)$", re.S)
 # A strong ID has letters and digits (COMP-01) or a dotted number (3.1.4): bare "12" is only numbering.
