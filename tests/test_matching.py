@@ -1229,6 +1229,19 @@ def test_a_word_only_the_facts_comment_shares_is_not_enough_to_suggest():
     assert (m.fact_id, m.status) == ("code-review", "suggested"), m
 
 
+@needs_shared
+def test_application_security_training_is_secure_coding_training():
+    # AWS Well-Architected: "Train for application security" was suggested security awareness training
+    # at 99; "application security" is secure development, so the secure-coding training fact comes first.
+    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
+    from bench_matching_data import load_library
+
+    assert "@sdlc" in analyse("Is there an application security programme?")
+    m = MatchingEngine(load_library(), LEXICAL).match_one("Is application security training given to engineers?",
+                                                            "forms")
+    assert m.alternatives[0].fact_id == "secure-coding-training" and m.status != "unanswered", m
+
+
 def test_a_document_available_for_review_is_asked_to_be_seen():
     from answerers.guard import asks_for_document
 
