@@ -1189,56 +1189,50 @@ def test_api_keys_are_credentials_not_encryption_keys():
     assert (m.fact_id, m.status) == ("kms", "suggested"), m
 
 
-@needs_shared
-def test_api_keys_are_not_suggested_the_key_management_fact_of_the_bench_library():
+@pytest.fixture(scope="module")
+def bench_engine():
+    """The default install's engine on ../shared/bench/library.csv (for tests marked needs_shared)."""
     sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
     from bench_matching_data import load_library
 
-    m = MatchingEngine(load_library(), LEXICAL).match_one("How do you store and manage API keys?", "forms")
+    return MatchingEngine(load_library(), LEXICAL)
+
+
+@needs_shared
+def test_api_keys_are_not_suggested_the_key_management_fact_of_the_bench_library(bench_engine):
+    m = bench_engine.match_one("How do you store and manage API keys?", "forms")
     assert m.status != "suggested", m
 
 
 @needs_shared
-def test_systems_checked_for_compliance_with_the_policy_are_not_the_policy():
+def test_systems_checked_for_compliance_with_the_policy_are_not_the_policy(bench_engine):
     # ISO 27001 audit checklist: "Are information systems regularly reviewed to check their compliance
     # with the information security policies and standards?" was suggested the security policy at 100.
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    from bench_matching_data import load_library
-
     from answerers.guard import per_policy
 
     asked = "Do all suppliers comply with our acceptable use policy?"
     assert per_policy(asked) == "comply with our acceptable use policy"
-    engine = MatchingEngine(load_library(), LEXICAL)
     asked = "Are information systems reviewed every year for compliance with the security policies and standards?"
-    m = engine.match_one(asked, "forms")
+    m = bench_engine.match_one(asked, "forms")
     assert m.status == "review" and "accord with" in m.note, m
 
 
 @needs_shared
-def test_a_word_only_the_facts_comment_shares_is_not_enough_to_suggest():
+def test_a_word_only_the_facts_comment_shares_is_not_enough_to_suggest(bench_engine):
     # UK Cyber Essentials: "What is your main business?" was suggested the code-review fact at 96, whose
     # comment alone says "main" ("direct pushes to the main branch").
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    from bench_matching_data import load_library
-
-    engine = MatchingEngine(load_library(), LEXICAL)
-    m = engine.match_one("What is the main business of your company?", "forms")
+    m = bench_engine.match_one("What is the main business of your company?", "forms")
     assert m.status != "suggested" and "only words of its comment" in m.note, m
-    m = engine.match_one("Are all code changes peer reviewed before they are deployed?", "forms")
+    m = bench_engine.match_one("Are all code changes peer reviewed before they are deployed?", "forms")
     assert (m.fact_id, m.status) == ("code-review", "suggested"), m
 
 
 @needs_shared
-def test_application_security_training_is_secure_coding_training():
+def test_application_security_training_is_secure_coding_training(bench_engine):
     # AWS Well-Architected: "Train for application security" was suggested security awareness training
     # at 99; "application security" is secure development, so the secure-coding training fact comes first.
-    sys.path.insert(0, str(Path(__file__).resolve().parent.parent / "benchmarks"))
-    from bench_matching_data import load_library
-
     assert "@sdlc" in analyse("Is there an application security programme?")
-    m = MatchingEngine(load_library(), LEXICAL).match_one("Is application security training given to engineers?",
-                                                            "forms")
+    m = bench_engine.match_one("Is application security training given to engineers?", "forms")
     assert m.alternatives[0].fact_id == "secure-coding-training" and m.status != "unanswered", m
 
 
