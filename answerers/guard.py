@@ -302,6 +302,7 @@ class Guard:
         self.facts = facts
         self._terms: dict[int, frozenset[str]] = {}
         self._flips: dict[int, bool] = {}
+        self._stated: dict[int, frozenset[tuple[float, str]]] = {}
         self._phrased: dict[int, frozenset[str]] = {}
         self._library: frozenset[str] | None = None
 
@@ -342,8 +343,11 @@ class Guard:
         asked = _figures(_EXAMPLES.sub(" ", question))  # "(e.g., 99.9% uptime)" is an example, not a figure to meet
         if not asked:
             return []
-        fact = self.facts[f]
-        have = {key for text in (*fact.all_questions, fact.answer, fact.comment) for key in _figures(text or "")}
+        have = self._stated.get(f)
+        if have is None:  # per fact, once: many questions of a sheet name figures
+            fact = self.facts[f]
+            texts = (*fact.all_questions, fact.answer, fact.comment)
+            have = self._stated[f] = frozenset(key for text in texts for key in _figures(text or ""))
         return [shown for key, shown in asked.items() if key not in have]
 
     def names_more(self, question: str, first: int, second: int) -> frozenset[str]:
