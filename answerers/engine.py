@@ -23,7 +23,7 @@ from answerers.base import Answerer, Candidate, Match, available_answerers, cate
 from answerers.guard import SUBJECTS, Guard, says_no, uncovered
 from answerers.scaffold import collapse
 from answerers.scope import scope_facts
-from answerers.text import analyse, normalise, strip_leading_id
+from answerers.text import analyse, normalise, strip_citations, strip_leading_id
 from knowledge.model import Fact
 
 _FUSION = Path(__file__).with_name("fusion.json")
@@ -159,7 +159,8 @@ class MatchingEngine:
         # A control catalogue's lists of process words ("established, documented, approved, ...,
         # and maintained") collapsed to their first word: they say "a documented practice exists"
         # and otherwise drown the few words that name the topic (answerers/scaffold.py).
-        texts = [collapse(q) if isinstance(q, str) else "" for q in questions]
+        # Bracketed control cross-references ("[IA-2, IA-2(1)]") are citations, not content.
+        texts = [collapse(strip_citations(q)) if isinstance(q, str) else "" for q in questions]
         idx = self._lexical_index()
         names = idx.questioner_names(texts) if idx is not None else frozenset()
         if not names:

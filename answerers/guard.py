@@ -203,7 +203,10 @@ def _field_value(what: str, text: str) -> bool:
 _FLIP = re.compile(
     r"\b(not using|not use|not on|not in|do not use|does not use|don't use|doesn't use|who do not|that do not|"
     r"which do not|other than|except|excluding|apart from|besides|instead of|in lieu of|in addition to|"
-    r"alternatives? to|lack|lacking)\b"
+    r"alternatives? to|lack|lacking|"
+    # Asking for the exceptions: "Any resources that can't be SSO integrated", "Are any systems not
+    # integrated with a central IdP?". Not after "if"/"why"/"when" ("If not encrypted, why?").
+    r"can[\u2019']?t be|cannot be|can not be|(?<!\bif )(?<!\bwhy )(?<!\bwhen )not(?= [a-z]+ed\b))\b"
 )
 
 

@@ -1352,3 +1352,56 @@ def test_client_systems_are_end_users_computers_not_the_servers():
     assert m.status == "unanswered" and "end users' computers" in m.note, m
     m = engine.match_one("Are staff laptops protected by endpoint protection?")
     assert (m.fact_id, m.status) == ("laptops", "suggested"), m
+
+
+# -- eighth round: blind sets of a FedRAMP readiness template and an architecture review ------------
+@pytest.mark.parametrize(
+    "question",
+    [
+        "Is customer data encrypted at rest?",
+        "Is multi-factor authentication required for employees' administrative accounts?",
+        "Do you keep each client's records apart from other clients' records?",
+    ],
+)
+def test_bracketed_control_references_change_nothing(sample_engine, question):
+    # A catalogue's cross-references ("[SC-28, SC-28(1)]") cite where a requirement comes from; their
+    # letters and numbers had weighed like unknown words and sunk the right fact under the threshold.
+    plain = sample_engine.match_one(question)
+    for tag in (" [SC-28, SC-28(1)]", " [PE-2 through PE-6 (except PE-3(1)), PE-8]", " (AC-6(10))"):
+        cited = sample_engine.match_one(question[:-1] + tag + "?")
+        assert (cited.status, cited.fact_id, cited.score) == (plain.status, plain.fact_id, plain.score), tag
+
+
+def test_strip_citations_keeps_versions_and_asides():
+    from answerers.text import strip_citations
+
+    assert strip_citations("Is data separated? [SC-4]") == "Is data separated?"
+    assert strip_citations("Logs kept [AU-11] for a year?") == "Logs kept for a year?"
+    for kept in ("Do you hold SOC 2 (Type II)?", "Is TLS 1.2 (or higher) used?", "Is data (PII) encrypted?",
+                 "Do you have a SOC 2 report (SOC-2)?", "Is AES-256 (AES-128 at least) used?"):
+        assert strip_citations(kept) == kept
+
+
+def test_a_question_asking_for_the_exceptions_is_not_answered_by_the_rule(sample_engine):
+    # "Any resources that can't be SSO integrated" asks which are left out; "Yes, SSO is supported" is
+    # not an answer to it.
+    from answerers.guard import scope_flip
+
+    for question in ("Are there any applications that can't be put behind single sign-on?",
+                     "Which of your apps cannot be used with single sign-on?",
+                     "Are any internal systems not integrated with single sign-on?"):
+        m = sample_engine.match_one(question)
+        assert m.status == "unanswered" and m.fact_id is None, (question, m.note)
+    assert scope_flip("Is data encrypted? If not encrypted, why?") is None
+    assert sample_engine.match_one("Do you support single sign-on (SSO) via SAML?").status == "suggested"
+
+
+def test_telemetry_alone_is_not_product_analytics(bench_engine):
+    # In an architecture review "telemetry" is the security logs (EDR, WAF, SIEM); only "usage
+    # telemetry" is the product analytics a privacy question asks about.
+    assert "@analytics" not in analyse("Is all security telemetry collected centrally?")
+    assert "@analytics" in analyse("Does the app send usage telemetry?")
+    for question in ("Is all telemetry gathered in one central place?",
+                     "What kinds of telemetry do you gather, and what for?"):
+        m = bench_engine.match_one(question, "forms")
+        assert not (m.status == "suggested" and m.fact_id == "analytics-optout"), (question, m.note)
