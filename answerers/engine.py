@@ -136,7 +136,39 @@ class MatchingEngine:
                 if part.status == "suggested":
                     note = f'answered for the main question only ("{mains[i]}"): {part.note}'
                     out[i] = part.model_copy(update={"status": "review", "note": note})
+        self._answer_by_sentence(texts, out, product)
         return out
+
+    def _answer_by_sentence(self, texts: list[str], out: list[Match], product: str | None) -> None:
+        """A statement of several sentences left unanswered as a whole may be offered, for review, the
+        fact one of its sentences matches alone at the suggest threshold's confidence, when that is the
+        fact the whole statement ranks first too. A control catalogue's criterion ("The provider
+        operates X. The records are kept ... Access is ...") scores every fact low as a whole: its length
+        weighs against each fact, while one sentence states the control. Two views agreeing are asked
+        for, because a sentence alone also matches what the statement only mentions in passing.
+        Through the CLI on 28 labelled stranger workbooks (not blind): 10 more answered right, 6 fewer
+        unanswerable left alone, 22 offers in all; a BSI C5 sheet 0.028 -> 0.070 answered right, CIS
+        Controls 0.262 -> 0.323; dev and HECVAT unchanged. At the review threshold instead of the
+        suggest threshold: 31 more right, 21 fewer left alone."""
+        parts: list[tuple[int, str]] = []
+        for i, text in enumerate(texts):
+            if out[i].status == "unanswered" and out[i].alternatives:
+                sentences = statement_sentences(text)
+                if len(sentences) >= 2:
+                    parts.extend((i, s) for s in sentences)
+        if not parts:
+            return
+        best: dict[int, tuple[str, Match]] = {}
+        for (i, sentence), m in zip(parts, self._match_texts([s for _, s in parts], product), strict=True):
+            agrees = m.fact_id is not None and m.fact_id == out[i].alternatives[0].fact_id
+            confident = m.status != "unanswered" and m.score >= self.settings.suggest_threshold
+            if agrees and confident and (i not in best or m.score > best[i][1].score):
+                best[i] = (sentence, m)
+        for i, (sentence, m) in best.items():
+            shown = sentence if len(sentence) <= 120 else sentence[:117].rstrip() + "..."
+            note = (f'answered for one sentence only ("{shown}"), whose fact the whole statement ranks first too '
+                    f"(the whole at {out[i].alternatives[0].score:.0f}): {m.note}")
+            out[i] = m.model_copy(update={"status": "review", "note": note})
 
     def _match_texts(self, texts: list[str], product: str | None) -> list[Match]:
         out: list[Match] = []
@@ -523,6 +555,12 @@ def main_question(text: str) -> str | None:
         return None
     first = sentences[0].strip()
     return first if first.endswith("?") and len(first.split()) >= 4 else None
+
+
+def statement_sentences(text: str) -> list[str]:
+    """The sentences of a question or statement that can stand alone (five words or more)."""
+    sentences = (s.strip() for s in _SENTENCE_BREAK.split((text or "").strip()))
+    return [s for s in sentences if len(s.split()) >= 5]
 
 
 def calibration_logit(cal: dict, **features: float) -> float:

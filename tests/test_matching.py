@@ -1405,3 +1405,33 @@ def test_telemetry_alone_is_not_product_analytics(bench_engine):
                      "What kinds of telemetry do you gather, and what for?"):
         m = bench_engine.match_one(question, "forms")
         assert not (m.status == "suggested" and m.fact_id == "analytics-optout"), (question, m.note)
+
+
+_TAIL = (" The arrangement is reviewed periodically as part of the overarching governance framework, and the outcome"
+         " is presented to the oversight committee together with the remaining obligations of every contractual annex.")
+
+
+@pytest.mark.parametrize(
+    ("sentence", "fact"),
+    [
+        ("Customer data is encrypted at rest by the provider.", "encryption-at-rest"),
+        ("Staff use multi-factor authentication for every administrative console.", "staff-mfa"),
+    ],
+)
+def test_a_long_statement_is_answered_for_review_by_the_sentence_that_states_the_control(sample_engine, sentence, fact):
+    # A control catalogue's criterion runs to several sentences; as a whole it scores every fact low.
+    m = sample_engine.match_one(sentence + _TAIL)
+    assert (m.status, m.fact_id) == ("review", fact), m.note
+    assert f'answered for one sentence only ("{sentence}")' in m.note
+
+
+def test_a_sentence_is_not_answered_alone_when_the_whole_statement_ranks_another_fact_first(sample_engine):
+    # The encryption sentence matches alone, but the whole statement is about keeping evidence: a
+    # sentence alone also matches what a statement mentions only in passing.
+    statement = ("The organisation operates an overarching governance framework covering its numerous contractual"
+                 " commitments and regulatory expectations in every jurisdiction. Customer data is encrypted at rest."
+                 " Evidence is retained by the compliance function and presented to auditors upon request during each"
+                 " annual certification cycle.")
+    m = sample_engine.match_one(statement)
+    assert m.status == "unanswered" and m.fact_id is None, m.note
+    assert m.alternatives and m.alternatives[0].fact_id != "encryption-at-rest"
