@@ -268,6 +268,11 @@ _CONTRACT = re.compile(rf"\b(?:{_CONTRACT_WORDS})\b", re.IGNORECASE)
 # the question's terms. One is not enough: on the development questionnaires (written for the library)
 # a single uncovered rare word ("formal", "recent", "kept") was as common beside right suggestions
 # as beside wrong ones; two or more making a quarter of the question were mostly wrong answers.
+# Concepts that name the kind of answer asked for (how often, how soon, where, what kind, a documented
+# procedure), not a topic: "Country or region where your company is headquartered" shares only "where"
+# with "Where is customer data stored?", and "Do you regularly review the effectiveness of the security
+# controls?" only "regularly review" with the access-review fact.
+FORM_CONCEPTS = frozenset({"@frequency", "@timeframe", "@where", "@kind", "@procedure"})
 SALIENT_MISSING = 2
 SALIENT_SHARE = 0.25
 
@@ -512,7 +517,7 @@ class Guard:
             # time at all cannot be the whole answer.
             return REVIEW, f'asks how soon, how long or how often; {fact.id} ("{fact.answer.strip()}") names no time'
         shared = [t for t in dict.fromkeys(terms) if t in have]
-        if not any(t.startswith("@") or salient(t) for t in shared):
+        if not any((t.startswith("@") and t not in FORM_CONCEPTS) or salient(t) for t in shared):
             # "Service features" -> "Do the apps include AI features?": nothing the two share is more than
             # words every questionnaire uses ("service", "features"); the confidence only says no other
             # fact shares more. A suggestion needs one security concept or rare word in common.

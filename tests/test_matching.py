@@ -1435,3 +1435,13 @@ def test_a_sentence_is_not_answered_alone_when_the_whole_statement_ranks_another
     m = sample_engine.match_one(statement)
     assert m.status == "unanswered" and m.fact_id is None, m.note
     assert m.alternatives and m.alternatives[0].fact_id != "encryption-at-rest"
+
+
+def test_a_suggestion_needs_a_topic_in_common_not_only_the_kind_of_answer(bench_engine):
+    # "Where" and "how often" say what kind of answer is wanted; sharing only them, a question about the
+    # company's head office is not the data-location fact, nor a review of controls the access review.
+    for question, fact in (("Country or region where your firm's head office is registered", "data-location-forms"),
+                           ("Do you regularly review the effectiveness of your controls?", "access-review")):
+        m = bench_engine.match_one(question, "forms")
+        assert not (m.status == "suggested" and m.fact_id == fact), (question, m.note)
+    assert bench_engine.match_one("Where is customer data stored?", "forms").status == "suggested"
