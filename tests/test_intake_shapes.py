@@ -269,3 +269,49 @@ def test_short_best_practice_titles_with_segmented_ids_are_questions(tmp_path):
     wb.save(path)
     intake = read_questionnaire(path)
     assert [q.text for q in intake.questions] == [t for _, t in items]
+
+
+def test_machine_keys_in_the_id_column_code_their_rows_as_questions(tmp_path):
+    # Marketplace and GRC exports key each row with a machine key ("SEC36_codeReview",
+    # "webapp.application_name", "vendorName"); the short form fields under such keys read as headings
+    # (93 of 103 found on a real attestation template), though a key codes a row as firmly as "GNRL-01".
+    from trustfill.intake.text import is_code_id
+
+    assert is_code_id("DHP_G16_tlsSupport") and is_code_id("webapp.application_name") and is_code_id("vendorName")
+    assert not any(is_code_id(word) for word in ("General", "N/A", "Yes", "2023"))
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Attestation"
+    ws.append(["Question ID", "Question", "Answer", "Comments"])
+    items = [("vendorName", "Vendor name"),
+             ("GEN01_websiteLink", "Link to your company's website"),
+             ("GEN02_supportEmail", "Customer support contact email"),
+             ("SEC36_complianceAdditionalReviewer",
+              "Is an additional person reviewing and approving all code changes submitted to production?"),
+             ("SEC40_complianceEncryptionAtRest", "Is customer data encrypted at rest?"),
+             ("webapp.application_roles_description", "Briefly describe the roles your application provides.")]
+    for ref, text in items:
+        ws.append([ref, text, None, None])
+    path = tmp_path / "attestation.xlsx"
+    wb.save(path)
+    intake = read_questionnaire(path)
+    assert [q.text for q in intake.questions] == [t for _, t in items]
+
+
+def test_an_acronym_under_a_numbered_id_is_an_item_not_a_shouted_heading(tmp_path):
+    # "1.2.4 | PCI DSS", "1.2.5 | HIPAA": certifications listed as items to answer. All-capital text is
+    # read as a heading ("SECTION 1 - PRODUCT & SERVICE"), but acronyms are names, not shouting.
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Compliance"
+    ws.append(["ID", "Question", "Answer", "Comments"])
+    items = [("1.2.1", "Do you hold any of the following certifications?"),
+             ("1.2.2", "ISO 27001"), ("1.2.3", "SOC 2 Type II"), ("1.2.4", "PCI DSS"), ("1.2.5", "HIPAA"),
+             ("1.3.1", "Do you have a documented incident response plan?")]
+    ws.append(["1.1", "GOVERNANCE AND COMPLIANCE", None, None])
+    for ref, text in items:
+        ws.append([ref, text, None, None])
+    path = tmp_path / "certs.xlsx"
+    wb.save(path)
+    intake = read_questionnaire(path)
+    assert [q.text for q in intake.questions] == [t for _, t in items]

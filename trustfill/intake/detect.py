@@ -14,6 +14,7 @@ from trustfill.intake.grid import Grid, column_index_from_string, coord, get_col
 from trustfill.intake.model import DetectedQuestion, LayoutOverrides, SheetLayout
 from trustfill.intake.text import (
     header_role,
+    is_code_id,
     is_id,
     is_instruction,
     is_strong_id,
@@ -76,8 +77,12 @@ class _Row:
 
 def _ref_for(grid: Grid, plan: Plan, row: int, text: str) -> tuple[str, str]:
     ref = grid.text(row, plan.id) if plan.id else ""
-    ref = norm(ref) if ref and len(ref) <= 24 else ""
+    ref = norm(ref) if ref and (len(ref) <= 24 or is_code_id(ref)) else ""
     lead, rest = split_leading_id(text)
+    if lead and ref and " " in lead:
+        # The ID column holds the row's ID, so a spaced "ID" opening the text is its subject: "SOC 2 Type
+        # II", "ISO 27001 certification".
+        return ref, text
     if lead:
         return ref or lead, rest
     return ref, text
@@ -112,15 +117,17 @@ def _score_rows(grid: Grid, plan: Plan, rows: list[_Row]) -> None:
     mostly_bold = bool(rows) and sum(1 for r in rows if (r.row, q) in grid.bold) > 0.5 * len(rows)
     for i, r in enumerate(rows):
         score = question_score(r.text)
+        # A machine key in the ID column ("DHP_G16_tlsSupport") codes a question as firmly as "GNRL-01".
+        strong = is_strong_id(r.ref) or (plan.id is not None and is_code_id(r.ref))
         if r.ref:
             # In a sheet where questions carry IDs, an ID-coded row is a question even when it is a
             # form field ("GNRL-01 Solution Provider Name"); headings there have no ID.
-            score += (3.5 if id_mode and is_strong_id(r.ref) else 2.0) if is_id(r.ref) else 0.5
+            score += (3.5 if id_mode and strong else 2.0) if is_id(r.ref) or strong else 0.5
         elif id_mode:
             score -= 1.5
         if targets and grid.validation_at(r.row, targets[0]):
             score += 2.0 if dv_informative else 0.5
-        elif dv_informative and not (id_mode and is_strong_id(r.ref)):
+        elif dv_informative and not (id_mode and strong):
             score -= 1.0  # free-text fields beside drop-downs are fine when they carry an ID
         if any(grid.text(r.row, t) for t in targets):
             score += 1.0  # already answered: headings carry no answer

@@ -111,6 +111,21 @@ def is_strong_id(text: str) -> bool:
     return is_id(t) and bool(STRONG_ID_RE.match(t))
 
 
+# A machine key in a column headed as the ID, as GRC tools and marketplace templates export them
+# ("DHP_G16_tlsSupport", "LEG03_complianceDataTermination", "webapp.application_name", "vendorName"):
+# one token of up to 64 characters with a digit, an underscore, a dot between letters or a camelCase
+# join; a plain word ("General", "N/A") is not one.
+_CODE_ID_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.\-()/]{2,63}$")
+_CODE_MARK_RE = re.compile(r"\d|_|[A-Za-z]\.[A-Za-z]|[a-z][A-Z]")
+
+
+@_cached
+def is_code_id(text: str) -> bool:
+    """Whether an ID column's value is a machine key rather than a word (see ``_CODE_ID_RE``)."""
+    t = text.strip()
+    return bool(_CODE_ID_RE.match(t)) and bool(_CODE_MARK_RE.search(t)) and any(ch.isalpha() for ch in t)
+
+
 @_cached
 def split_leading_id(text: str) -> tuple[str, str]:
     """``"3.1.4 Do you..."`` -> ``("3.1.4", "Do you...")``; text without a leading ID is returned whole."""
@@ -154,7 +169,8 @@ def question_score(text: str) -> float:
     if t.endswith((".", ")")) and n >= 4:
         score += 0.5
     letters = [ch for ch in t if ch.isalpha()]
-    if len(letters) >= 4 and all(ch.isupper() for ch in letters) and "?" not in t:
+    acronyms = all(len(w) <= 5 for w in re.findall(r"[A-Za-z]+", t))  # "PCI DSS", "HIPAA": names, not shouting
+    if len(letters) >= 4 and all(ch.isupper() for ch in letters) and "?" not in t and not acronyms:
         score -= 2.0  # SECTION 1 - PRODUCT & SERVICE
     if re.match(r"^(?:section|part|chapter|appendix)\b", t, re.I) and n <= 8 and "?" not in t:
         score -= 2.0
