@@ -142,6 +142,27 @@ _NAME_INSIDE = re.compile(r"(?<![.?!:]\s)(?<=[\s,(/])[A-Z][a-z][A-Za-z]+\b")
 _NAME_SHAPE = re.compile(r"\b[A-Z][a-z]+[A-Z][A-Za-z]*\b")
 
 
+# "What is your primary contact for security incidents?", "Who is the point of contact for ...?", "Please
+# provide contact details for ...": the answer is a person or an address. Not "Do you contact customers".
+_ASKS_CONTACT = re.compile(
+    r"^\W*(?:what|who|which)\s+(?:is|are|will be|would be)\s+(?:your|the)\b[^?]{0,40}?\bcontacts?\b(?!\s+(?:customers|"
+    r"users|clients|you|us|them)\b)|\bpoints? of contact\b|\bcontact (?:details|information|info|e-?mail|address|"
+    r"person|persons|name|names|number|numbers)\b"
+)
+# What a fact naming a contact holds: an e-mail address, a phone number or a web address.
+_CONTACT = re.compile(r"[\w.+-]+@[\w-]+\.\w|\+?\d[\d ()-]{6,}\d|https?://|\bwww\.")
+
+
+def asks_for_contact(question: str) -> bool:
+    """Whether the question asks who or what to contact: an answer that is a person or an address."""
+    return bool(_ASKS_CONTACT.search(" ".join((question or "").split()).lower()))
+
+
+def states_contact(text: str) -> bool:
+    """Whether ``text`` gives an address to contact (an e-mail address, a phone number, a web address)."""
+    return bool(_CONTACT.search(text or ""))
+
+
 def asks_for_name(question: str) -> bool:
     """Whether the question asks which company, vendor, product or tool: an answer that is a name."""
     return bool(_ASKS_NAME.search(" ".join((question or "").split()).lower()))

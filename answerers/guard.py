@@ -71,9 +71,11 @@ from functools import lru_cache
 
 from answerers.form import (
     answer_kind,
+    asks_for_contact,
     asks_for_date,
     asks_for_name,
     asks_for_time,
+    states_contact,
     states_date,
     states_name,
     states_time,
@@ -463,6 +465,13 @@ class Guard:
         if asks_for_date(question) and not (states_date(fact.answer) or states_date(fact.comment)):
             # "When was your last penetration test?" asks for a date; "Yes (annually)" is not one.
             return UNANSWERED, f'asks when it last happened; {fact.id} ("{fact.answer.strip()}") gives no date'
+        if asks_for_contact(question) and not states_contact(fact.answer):
+            # "What is your primary contact for security incidents and breach notifications?" asks whom to
+            # reach; "Within 72 hours" is not a contact. One given only in the comment is for a person.
+            if not states_contact(fact.comment):
+                return UNANSWERED, f'asks whom to contact; {fact.id} ("{fact.answer.strip()}") gives no contact'
+            if status == "suggested":
+                return REVIEW, f"asks whom to contact; {fact.id} gives one only in its comment"
         if asks_for_name(question) and not states_name(fact.answer):
             # "What company did you use for your penetration tests?" asks for a name; "Yes (annually,
             # independent firm)" names none. One named only in the comment is for a person to pick out.

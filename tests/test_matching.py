@@ -1445,3 +1445,18 @@ def test_a_suggestion_needs_a_topic_in_common_not_only_the_kind_of_answer(bench_
         m = bench_engine.match_one(question, "forms")
         assert not (m.status == "suggested" and m.fact_id == fact), (question, m.note)
     assert bench_engine.match_one("Where is customer data stored?", "forms").status == "suggested"
+
+
+def test_a_question_asking_whom_to_contact_needs_a_fact_that_gives_a_contact(bench_engine):
+    # "What is your primary contact for security incidents and breach notifications?" had been suggested
+    # the breach-notification fact ("Within 72 hours") at 99: the notification words matched, but the
+    # question asks whom to reach.
+    from answerers.form import asks_for_contact
+
+    for question in ("Who is your designated contact for data breach notifications?",
+                     "Please give the contact details of the person who handles security incidents."):
+        m = bench_engine.match_one(question, "forms")
+        timing = ("breach-notification", "ir-notification-channel", "ir-ack-critical")
+        assert m.fact_id not in timing, (question, m.note)
+    assert not asks_for_contact("Will you contact us if there is a breach?")
+    assert bench_engine.match_one("How soon will you notify us of a data breach?", "forms").status == "suggested"
