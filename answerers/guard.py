@@ -70,11 +70,13 @@ from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
 from answerers.form import (
+    DESCRIPTION,
     answer_kind,
     asks_for_contact,
     asks_for_date,
     asks_for_name,
     asks_for_time,
+    question_asks,
     states_contact,
     states_date,
     states_name,
@@ -489,6 +491,12 @@ class Guard:
             return REVIEW, f"the question names {', '.join(unmet)}; {fact.id} does not state it"
         if _DESCRIBE.match(question.lower()) and bare_yes_no(fact.answer):
             return REVIEW, f'asks for a description; {fact.id} answers only "{fact.answer.strip()}"'
+        if question_asks(question) == {DESCRIPTION} and _DEADLINE.search(fact.answer or ""):
+            # "How do you respond to security incidents involving external parties?" asks how; "Acknowledged
+            # within 4 business hours" says how soon. "What information will you provide in a breach
+            # notification?" asks what; "Within 72 hours" says when. A deadline is part of such an answer.
+            deadline = fact.answer.strip()
+            return REVIEW, f'asks how or what, not how soon; {fact.id} answers with a deadline ("{deadline}")'
         if flip and not self.fact_flips(f):
             return REVIEW, f'the question is about an exception ("{flip}"); {fact.id} states the general case'
         document = asks_for_document(question)
@@ -608,6 +616,10 @@ _ASKS_WRITTEN = re.compile(
 )
 # What a fact naming a document says: the document words, or "process", "documented", "written".
 _DOCUMENTED = re.compile(rf"\b(?:{_DOCUMENT_WORDS}|process(?:es)?|documented|document|written)\b", re.IGNORECASE)
+
+
+# An answer that is a deadline: "Within 72 hours", "Acknowledged within 4 business hours".
+_DEADLINE = re.compile(r"\bwithin\s+\d", re.IGNORECASE)
 
 
 def asks_for_written(question: str) -> bool:

@@ -1460,3 +1460,15 @@ def test_a_question_asking_whom_to_contact_needs_a_fact_that_gives_a_contact(ben
         assert m.fact_id not in timing, (question, m.note)
     assert not asks_for_contact("Will you contact us if there is a breach?")
     assert bench_engine.match_one("How soon will you notify us of a data breach?", "forms").status == "suggested"
+
+
+def test_a_deadline_does_not_answer_how_or_what_as_a_suggestion(bench_engine):
+    # "How does your practice ... respond to security incidents?" had been suggested "Acknowledged within
+    # 4 business hours" at 93, "What information will you provide in a breach notification?" "Within 72
+    # hours" at 100: the deadline fact is about the same thing, but says how soon, not how or what.
+    for question, fact in (("What details will your breach notices to us contain?", "breach-notification"),
+                           ("How does your team handle and respond to security incidents?", "ir-ack-critical")):
+        m = bench_engine.match_one(question, "forms")
+        assert not (m.status == "suggested" and m.fact_id == fact), (question, m.note)
+    m = bench_engine.match_one("How soon will you notify us of a data breach?", "forms")
+    assert (m.status, m.fact_id) == ("suggested", "breach-notification"), m.note
