@@ -1472,3 +1472,17 @@ def test_a_deadline_does_not_answer_how_or_what_as_a_suggestion(bench_engine):
         assert not (m.status == "suggested" and m.fact_id == fact), (question, m.note)
     m = bench_engine.match_one("How soon will you notify us of a data breach?", "forms")
     assert (m.status, m.fact_id) == ("suggested", "breach-notification"), m.note
+
+
+def test_the_vendors_own_suppliers_are_the_vendor_risk_topic(bench_engine):
+    # "Vendor" and "supplier" alone are the one answering (a stopword: "Supplier shall encrypt ..."), so
+    # "Do your vendor contracts include security requirements?" had lost its topic word.
+    assert "@vendor_risk" in analyse("Do your suppliers sign contracts with security clauses?")
+    assert "@vendor_risk" in analyse("Are business associates held to your security requirements?")
+    assert "@vendor_risk" not in analyse("Supplier shall encrypt customer data at rest.")
+    for question in ("Do your vendor contracts oblige them to protect our information?",
+                     "How do you manage information security across your supply chain?"):
+        m = bench_engine.match_one(question, "forms")
+        assert m.alternatives and m.alternatives[0].fact_id == "vendor-risk", (question, m.note)
+    m = bench_engine.match_one("Supplier shall encrypt customer data at rest.", "forms")
+    assert m.fact_id == "enc-at-rest", m.note
