@@ -124,7 +124,9 @@ _NONE = re.compile(r"\s*(no|n/?a|none|not applicable)\b", re.IGNORECASE)
 def says_no(answer: str) -> bool:
     """Whether an answer denies or puts out of scope: "No", "No (in progress)", "N/A", "Not applicable"."""
     return bool(_NONE.match(answer or ""))
-_LINK = re.compile(r"https?://|www\.|\b[\w-]+\.(com|org|net|io|edu|gov|example)(/|\b)")
+# A link to a document: a web address with a path ("northwindapps.example/privacy"), not an e-mail address
+# or a bare site ("status.northwindapps.example" is where incidents are posted, not a report).
+_LINK = re.compile(r"https?://|www\.|\b[\w-]+\.(com|org|net|io|edu|gov|example)/")
 
 
 # "Information security policies available for review?", "Is the report available on request?": a

@@ -1486,3 +1486,12 @@ def test_the_vendors_own_suppliers_are_the_vendor_risk_topic(bench_engine):
         assert m.alternatives and m.alternatives[0].fact_id == "vendor-risk", (question, m.note)
     m = bench_engine.match_one("Supplier shall encrypt customer data at rest.", "forms")
     assert m.fact_id == "enc-at-rest", m.note
+
+
+def test_a_site_or_an_address_is_not_a_link_to_the_document_asked_for(bench_engine):
+    # "Will you provide post-incident reports to affected customers?" had been suggested "By email" at
+    # 100, because the fact's comment names the status site; a request for a document needs a link to it.
+    m = bench_engine.match_one("Will you provide post-incident reports to affected clients?", "forms")
+    assert not (m.status == "suggested" and m.fact_id == "ir-notification-channel"), m.note
+    m = bench_engine.match_one("Please provide a copy of your privacy policy.", "forms")
+    assert m.fact_id == "privacy-policy" and "does not link" not in m.note, m.note
