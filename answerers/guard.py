@@ -511,6 +511,13 @@ class Guard:
             # SOC 2 report") answers it; "No" to ISO certification does not answer "provide deletion
             # certificates".
             return REVIEW, f'asks for a document ("{document}"); {fact.id} does not link one'
+        thing = asked_thing(question)
+        head = analyse(thing) if thing else ()
+        if head and not set(head) & have and all(not t.startswith("@") and salient(t) for t in head):
+            # "Do you have a dedicated incident response team?" against "Do you have a documented incident
+            # response plan?": everything but the thing asked about matches. A common head ("policy",
+            # "program", "process") is left alone: the fact's concept usually carries it.
+            return REVIEW, f'asks whether there is a "{thing}"; {fact.id} does not mention one'
         if asks_for_written(question) and not self.names_document(f):
             # "Do you have a written policy listing the physical security requirements for data
             # centres?" asks whether a document exists; "Inherited from cloud providers" is a practice.
@@ -622,6 +629,26 @@ _DOCUMENTED = re.compile(rf"\b(?:{_DOCUMENT_WORDS}|process(?:es)?|documented|doc
 
 # An answer that is a deadline: "Within 72 hours", "Acknowledged within 4 business hours".
 _DEADLINE = re.compile(r"\bwithin\s+\d", re.IGNORECASE)
+
+
+# "Do you have a dedicated incident response team?": a yes/no question whether a thing exists, the thing
+# named by the last word ("team"). Read only in that shape, so the head noun is plain to see.
+_HAVE_A = re.compile(
+    r"^\W*(?:do|does|did)\s+(?:you|your\s+\w+|the\s+\w+)\s+(?:have|maintain|employ|keep|operate|run)\s+"
+    r"(?:a|an|any)\s+([^?]*?)\s*\?\s*$",
+    re.IGNORECASE,
+)
+# Head nouns that name no thing of their own ("... or equivalent?", "... in place?").
+_NO_THING = frozenset({"equivalent", "place", "similar", "alternative"})
+
+
+def asked_thing(question: str) -> str | None:
+    """The thing a "Do you have a ...?" question asks about, by its last word ("team"), or None."""
+    m = _HAVE_A.match(" ".join((question or "").split()))
+    if not m or not m.group(1).split():
+        return None
+    word = m.group(1).split()[-1].lower()
+    return None if word in _NO_THING else word
 
 
 def asks_for_written(question: str) -> bool:

@@ -1495,3 +1495,16 @@ def test_a_site_or_an_address_is_not_a_link_to_the_document_asked_for(bench_engi
     assert not (m.status == "suggested" and m.fact_id == "ir-notification-channel"), m.note
     m = bench_engine.match_one("Please provide a copy of your privacy policy.", "forms")
     assert m.fact_id == "privacy-policy" and "does not link" not in m.note, m.note
+
+
+def test_a_question_whether_a_thing_exists_needs_a_fact_that_mentions_the_thing(bench_engine):
+    # "Do you have a dedicated incident response team?" had been suggested the incident response *plan* at
+    # 93 (on two blind sets): everything matched but the thing asked about.
+    from answerers.guard import asked_thing
+
+    assert asked_thing("Does the company maintain a standing incident response committee?") == "committee"
+    assert asked_thing("Do you have a SOC or equivalent?") is None
+    m = bench_engine.match_one("Do you have a permanent incident response team?", "forms")
+    assert not (m.status == "suggested" and m.fact_id == "ir-plan"), m.note
+    m = bench_engine.match_one("Do you have a documented incident response plan?", "forms")
+    assert (m.status, m.fact_id) == ("suggested", "ir-plan"), m.note
