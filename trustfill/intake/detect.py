@@ -7,6 +7,7 @@ existing answer on the row count in its favour. Headings found on the way become
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 
 from trustfill.intake.columns import Plan, fill_from_repeats, find_header, find_repeats, infer_missing, plan_columns
@@ -75,6 +76,9 @@ class _Row:
     score: float
 
 
+_NUMBERED = re.compile(r"^\d+(?:[-.]\d+)+[a-z]?$")
+
+
 def _ref_for(grid: Grid, plan: Plan, row: int, text: str) -> tuple[str, str]:
     ref = grid.text(row, plan.id) if plan.id else ""
     ref = norm(ref) if ref and (len(ref) <= 24 or is_code_id(ref)) else ""
@@ -117,8 +121,9 @@ def _score_rows(grid: Grid, plan: Plan, rows: list[_Row]) -> None:
     mostly_bold = bool(rows) and sum(1 for r in rows if (r.row, q) in grid.bold) > 0.5 * len(rows)
     for i, r in enumerate(rows):
         score = question_score(r.text)
-        # A machine key in the ID column ("DHP_G16_tlsSupport") codes a question as firmly as "GNRL-01".
-        strong = is_strong_id(r.ref) or (plan.id is not None and is_code_id(r.ref))
+        # A machine key in the ID column ("DHP_G16_tlsSupport") codes a question as firmly as "GNRL-01", and
+        # so does a hyphenated number there ("6-01", like "6.01").
+        strong = is_strong_id(r.ref) or (plan.id is not None and (is_code_id(r.ref) or bool(_NUMBERED.match(r.ref))))
         if r.ref:
             # In a sheet where questions carry IDs, an ID-coded row is a question even when it is a
             # form field ("GNRL-01 Solution Provider Name"); headings there have no ID.
