@@ -246,6 +246,21 @@ def test_short_form_headers_question_number_and_scoring_columns_still_make_a_hea
         (1, "B", "C", "D", "A")
 
 
+def _questions_of(tmp_path, header: list[str], items: list[tuple[str, str]], before: tuple = ()) -> list[str]:
+    """The question texts intake reads from a one-sheet workbook of (ID, text) rows under ``header``."""
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Sheet"
+    ws.append(header)
+    for row in before:
+        ws.append(list(row))
+    for ref, text in items:
+        ws.append([ref, text, None, None])
+    path = tmp_path / "items.xlsx"
+    wb.save(path)
+    return [q.text for q in read_questionnaire(path).questions]
+
+
 def test_short_best_practice_titles_with_segmented_ids_are_questions(tmp_path):
     # AWS Well-Architected-style items: "SEC01-BP01 | Separate workloads using accounts". IDs whose later
     # parts carry letters were not read as IDs, so short imperative titles read as headings (35 of 74
@@ -253,22 +268,13 @@ def test_short_best_practice_titles_with_segmented_ids_are_questions(tmp_path):
     from trustfill.intake.text import is_strong_id
 
     assert is_strong_id("SEC01-BP01") and is_strong_id("A.5.36-q2")
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Security"
-    ws.append(["ID", "Question", "Answer", "Comments"])
     items = [("SEC01", "How do you securely operate your workload?"),
              ("SEC01-BP01", "Separate workloads using accounts"),
              ("SEC01-BP02", "Grant least privilege access"),
              ("SEC01-BP03", "Automate security controls"),
              ("SEC02", "How do you manage authentication?"),
              ("SEC02-BP01", "Use strong sign-in mechanisms")]
-    for ref, text in items:
-        ws.append([ref, text, None, None])
-    path = tmp_path / "wa.xlsx"
-    wb.save(path)
-    intake = read_questionnaire(path)
-    assert [q.text for q in intake.questions] == [t for _, t in items]
+    assert _questions_of(tmp_path, ["ID", "Question", "Answer", "Comments"], items) == [t for _, t in items]
 
 
 def test_machine_keys_in_the_id_column_code_their_rows_as_questions(tmp_path):
@@ -279,10 +285,6 @@ def test_machine_keys_in_the_id_column_code_their_rows_as_questions(tmp_path):
 
     assert is_code_id("DHP_G16_tlsSupport") and is_code_id("webapp.application_name") and is_code_id("vendorName")
     assert not any(is_code_id(word) for word in ("General", "N/A", "Yes", "2023"))
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Attestation"
-    ws.append(["Question ID", "Question", "Answer", "Comments"])
     items = [("vendorName", "Vendor name"),
              ("GEN01_websiteLink", "Link to your company's website"),
              ("GEN02_supportEmail", "Customer support contact email"),
@@ -290,47 +292,25 @@ def test_machine_keys_in_the_id_column_code_their_rows_as_questions(tmp_path):
               "Is an additional person reviewing and approving all code changes submitted to production?"),
              ("SEC40_complianceEncryptionAtRest", "Is customer data encrypted at rest?"),
              ("webapp.application_roles_description", "Briefly describe the roles your application provides.")]
-    for ref, text in items:
-        ws.append([ref, text, None, None])
-    path = tmp_path / "attestation.xlsx"
-    wb.save(path)
-    intake = read_questionnaire(path)
-    assert [q.text for q in intake.questions] == [t for _, t in items]
+    assert _questions_of(tmp_path, ["Question ID", "Question", "Answer", "Comments"], items) == [t for _, t in items]
 
 
 def test_an_acronym_under_a_numbered_id_is_an_item_not_a_shouted_heading(tmp_path):
     # "1.2.4 | PCI DSS", "1.2.5 | HIPAA": certifications listed as items to answer. All-capital text is
     # read as a heading ("SECTION 1 - PRODUCT & SERVICE"), but acronyms are names, not shouting.
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Compliance"
-    ws.append(["ID", "Question", "Answer", "Comments"])
     items = [("1.2.1", "Do you hold any of the following certifications?"),
              ("1.2.2", "ISO 27001"), ("1.2.3", "SOC 2 Type II"), ("1.2.4", "PCI DSS"), ("1.2.5", "HIPAA"),
              ("1.3.1", "Do you have a documented incident response plan?")]
-    ws.append(["1.1", "GOVERNANCE AND COMPLIANCE", None, None])
-    for ref, text in items:
-        ws.append([ref, text, None, None])
-    path = tmp_path / "certs.xlsx"
-    wb.save(path)
-    intake = read_questionnaire(path)
-    assert [q.text for q in intake.questions] == [t for _, t in items]
+    heading = [("1.1", "GOVERNANCE AND COMPLIANCE", None, None)]
+    found = _questions_of(tmp_path, ["ID", "Question", "Answer", "Comments"], items, before=heading)
+    assert found == [t for _, t in items]
 
 
 def test_hyphenated_numbers_in_the_id_column_code_short_items(tmp_path):
     # "6-01 | Background checks", "7-03 | Video surveillance": a template's short control names under
     # hyphenated numbers read as headings (76 of 98 rows found on a real one), though "6-01" numbers an
     # item as firmly as "6.01".
-    wb = Workbook()
-    ws = wb.active
-    ws.title = "Assessment"
-    ws.append(["ID", "Question", "Response", "Notes"])
     items = [("5-01", "Do you have an incident response plan?"), ("6-01", "Background checks"),
              ("6-02", "Security awareness training"), ("7-01", "Data center security"),
              ("7-03", "Video surveillance"), ("8-01", "Is customer data encrypted at rest?")]
-    for ref, text in items:
-        ws.append([ref, text, None, None])
-    path = tmp_path / "assessment.xlsx"
-    wb.save(path)
-    intake = read_questionnaire(path)
-    assert [q.text for q in intake.questions] == [t for _, t in items]
+    assert _questions_of(tmp_path, ["ID", "Question", "Response", "Notes"], items) == [t for _, t in items]
