@@ -41,6 +41,7 @@ RIVAL_GAP = 10.0
 # (answerers.guard.Guard.names_more). Measured on all labelled workbooks: at 20 points, 7 questions gained
 # the right fact and 1 lost it; at 40, 8 and 2 (one of them a dev question).
 PROMOTE_WITHIN = 20.0
+MAX_SENTENCES = 8  # sentences of one statement matched alone (a criterion runs to 2-6)
 CHUNK = 64  # questions scored together; bounds memory of per-question score vectors (64: measured
 # faster than 32, 48, 96 or 128 on 2,000 questions x 5,000 facts once the static answerer's cosines
 # are taken per batch: fewer fixed costs per chunk, score arrays still in cache)
@@ -155,7 +156,8 @@ class MatchingEngine:
             if out[i].status == "unanswered" and out[i].alternatives:
                 sentences = statement_sentences(text)
                 if len(sentences) >= 2:
-                    parts.extend((i, s) for s in sentences)
+                    # Bounded: a cell of hundreds of sentences is matched on its first few, not on each.
+                    parts.extend((i, s) for s in sentences[:MAX_SENTENCES])
         if not parts:
             return
         best: dict[int, tuple[str, Match]] = {}
