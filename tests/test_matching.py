@@ -913,6 +913,12 @@ NAMING_LIBRARY = [
 ]
 
 
+def _naming_engine(*facts: Fact) -> MatchingEngine:
+    """The default install's engine on ``facts`` and the naming library (so the questioner-name and
+    boilerplate checks see a library of realistic size)."""
+    return MatchingEngine([*facts, *NAMING_LIBRARY], LEXICAL)
+
+
 def test_a_question_asking_which_company_or_product_needs_a_fact_that_names_one():
     engine = MatchingEngine(NAMING_LIBRARY, LEXICAL)
     m = engine.match_one("Which firm carried out your most recent penetration tests?")
@@ -1070,13 +1076,13 @@ def test_what_customers_may_do_is_not_answered_by_the_vendors_own_practice():
     # "Does your organisation allow its customers to perform regular vulnerability assessments?" was
     # suggested the weekly-scanning fact at 100; "... engage its customers when testing its incident
     # response plans?" the tabletop fact at 99 (a blind government questionnaire, issue #15).
-    engine = MatchingEngine([SCANS, DRILLS, BACKUPS, *NAMING_LIBRARY], LEXICAL)
+    engine = _naming_engine(SCANS, DRILLS, BACKUPS)
     for asked in ("Are tenants allowed to run vulnerability scans against the service?",
                   "Does the provider involve its customers when it exercises the incident response plan?"):
         m = engine.match_one(asked)
         assert m.status == "unanswered" and "customers" in m.note, (asked, m)
     # a fact that does speak of customers doing it answers
-    m = MatchingEngine([OWN_TESTS, SCANS, *NAMING_LIBRARY], LEXICAL).match_one(
+    m = _naming_engine(OWN_TESTS, SCANS).match_one(
         "Are clients permitted to run their own security tests?")
     assert m.fact_id == "own-tests" and m.status != "unanswered", m
     # the vendor's own practice, asked as such, is still suggested
@@ -1086,12 +1092,12 @@ def test_what_customers_may_do_is_not_answered_by_the_vendors_own_practice():
 
 def test_what_a_contract_says_is_not_answered_by_a_practice():
     # "Does the SLA specify the data backup schedule?" was suggested the backup-frequency fact at 100.
-    engine = MatchingEngine([SCANS, DRILLS, BACKUPS, *NAMING_LIBRARY], LEXICAL)
+    engine = _naming_engine(SCANS, DRILLS, BACKUPS)
     for asked in ("Does the service agreement specify how often data is backed up?",
                   "Is the backup frequency defined in the contract?"):
         m = engine.match_one(asked)
         assert m.status == "unanswered" and "contract" in m.note, (asked, m)
-    m = MatchingEngine([CONTRACT_BACKUPS, BACKUPS, *NAMING_LIBRARY], LEXICAL).match_one(
+    m = _naming_engine(CONTRACT_BACKUPS, BACKUPS).match_one(
         "Is the backup frequency defined in the contract?")
     assert m.fact_id == "contract-backups" and m.status != "unanswered", m
     m = engine.match_one("How often is data backed up?")
@@ -1103,7 +1109,7 @@ def test_a_suggestion_needs_more_in_common_than_common_words():
     # at 100 with every signal agreeing: no other fact shared even one word.
     ai = Fact(id="ai", question="Do the apps include AI-powered features?", answer="No",
               comment="No customer data is sent to a language model.")
-    engine = MatchingEngine([ai, *NAMING_LIBRARY], LEXICAL)
+    engine = _naming_engine(ai)
     for field in ("Service features", "Features"):
         m = engine.match_one(field)
         assert m.status == "review" and "only common words" in m.note, (field, m)
@@ -1128,10 +1134,10 @@ def test_a_frequency_question_asks_how_often_one_action_happens():
     # "What is the frequency for testing of back-up media?" was suggested the backup-frequency fact
     # ("Daily": how often backups are taken) at 94 (CISA's supplier template, issue #15).
     restore = Fact(id="restore-test", question="Are restores from backup tested?", answer="Yes (quarterly)")
-    engine = MatchingEngine([BACKUPS, restore, *NAMING_LIBRARY], LEXICAL)
+    engine = _naming_engine(BACKUPS, restore)
     m = engine.match_one("How often do you test the backup media?")
     assert m.status != "suggested" or m.fact_id == "restore-test", m
-    m = MatchingEngine([BACKUPS, *NAMING_LIBRARY], LEXICAL).match_one("What is the frequency for testing of backups?")
+    m = _naming_engine(BACKUPS).match_one("What is the frequency for testing of backups?")
     assert m.status != "suggested" and "how often it is testing" in m.note, m
     # "performed", "taken", "subjected to" name no action of their own
     m = engine.match_one("How often are backups of the data performed?")
@@ -1149,7 +1155,7 @@ def test_the_vendors_own_suppliers_are_a_subject_of_their_own():
     checks = Fact(id="checks", question="Are background checks done on new employees?", answer="Yes",
                   comment="Criminal and reference checks before the first day.")
     vendors = Fact(id="vendors", question="Do you assess the security of your vendors?", answer="Yes (yearly)")
-    engine = MatchingEngine([checks, vendors, *NAMING_LIBRARY], LEXICAL)
+    engine = _naming_engine(checks, vendors)
     m = engine.match_one("Are background checks required for staff of your key suppliers?")
     assert m.status == "unanswered" and "own suppliers" in m.note, m
     m = engine.match_one("Do you assess the security of your vendors?")
@@ -1161,7 +1167,7 @@ def test_the_vendors_own_suppliers_are_a_subject_of_their_own():
 def test_data_protection_is_the_privacy_domain():
     # TISAX's "To what extent are employees trained in data protection?" was suggested security
     # awareness training at 98: "data protection" (GDPR's word) is privacy, which that fact never names.
-    engine = MatchingEngine([SECURITY_TRAINING, *NAMING_LIBRARY], LEXICAL)
+    engine = _naming_engine(SECURITY_TRAINING)
     m = engine.match_one("Do all employees receive data protection training every year?")
     assert m.status == "unanswered" and "privacy" in m.note, m
     # "Is the data protected" (any safeguard) stems alike but names no domain: the fact still answers.
@@ -1170,7 +1176,7 @@ def test_data_protection_is_the_privacy_domain():
     # A data protection addendum is the DPA, not a privacy domain the fact must name.
     dpa = Fact(id="dpa", question="Will you sign a data processing agreement?", answer="Yes",
                comment="Our standard DPA, with security measures in its annex.")
-    m = MatchingEngine([dpa, *NAMING_LIBRARY], LEXICAL).match_one("Will you sign our data protection addendum?")
+    m = _naming_engine(dpa).match_one("Will you sign our data protection addendum?")
     assert (m.fact_id, m.status) == ("dpa", "suggested"), m
 
 
@@ -1181,7 +1187,7 @@ def test_api_keys_are_credentials_not_encryption_keys():
                comment="Keys for stored data are generated, stored and rotated by the cloud providers' key "
                        "management services, rotate every year, and staff never handle raw key material.",
                category="Encryption")
-    engine = MatchingEngine([kms, *NAMING_LIBRARY], LEXICAL)
+    engine = _naming_engine(kms)
     assert "@api_credential" in analyse("Where do you keep API tokens?")
     m = engine.match_one("How are API keys stored and managed?")
     assert m.status == "review" and "no fact in the library mentions" in m.note, m
@@ -1258,7 +1264,7 @@ def test_contingency_planning_and_malware_protection_are_the_controls_they_name(
     bcp = Fact(id="bcp", question="Do you have a business continuity plan?", answer="Yes",
                comment="Reviewed every year; covers loss of a region and of key staff.")
     upload_scan = Fact(id="upload-scan", question="Are uploaded files scanned for malware?", answer="Yes")
-    engine = MatchingEngine([bcp, upload_scan, *NAMING_LIBRARY], LEXICAL)
+    engine = _naming_engine(bcp, upload_scan)
     m = engine.match_one("Is the organisation's contingency plan kept up to date?")
     assert m.fact_id == "bcp" and m.status != "unanswered", m
     m = engine.match_one("Is malware protection kept up to date?")
@@ -1272,9 +1278,8 @@ def test_secure_coding_techniques_are_the_sdlc_and_training_in_them_is_training(
     lib = [Fact(id="sdlc", question="Do you follow a secure software development lifecycle?", answer="Yes",
                 comment="Threat modelling, peer review and automated scanning on every change."),
            Fact(id="sc-training", question="Do developers receive secure coding training?", answer="Yes (annually)",
-                comment="Engineers complete secure coding training covering the OWASP Top 10 every year."),
-           *NAMING_LIBRARY]
-    engine = MatchingEngine(lib, LEXICAL)
+                comment="Engineers complete secure coding training covering the OWASP Top 10 every year.")]
+    engine = _naming_engine(*lib)
     m = engine.match_one("Is the application built using secure coding techniques?")
     assert (m.fact_id, m.status) == ("sdlc", "review"), m  # was the training fact
     m = engine.match_one("Are developers trained in secure coding techniques?")
@@ -1288,9 +1293,8 @@ def test_a_close_runner_up_naming_more_of_the_question_goes_first_for_review():
     lib = [Fact(id="backup-freq", question="How often is customer data backed up?", answer="Daily",
                 comment="Nightly snapshots of every database, kept for 30 days."),
            Fact(id="restore-test", question="Do you test restoring data from backups?", answer="Yes (quarterly)",
-                comment="A full restore into an isolated environment every quarter."),
-           *NAMING_LIBRARY]
-    engine = MatchingEngine(lib, LEXICAL)
+                comment="A full restore into an isolated environment every quarter.")]
+    engine = _naming_engine(*lib)
     for asked in ("How often are backups tested?", "Do you regularly test your backups?"):
         m = engine.match_one(asked)
         assert (m.fact_id, m.status) == ("restore-test", "review"), (asked, m)
@@ -1308,9 +1312,8 @@ def test_a_figure_the_fact_does_not_state_and_users_against_staff_go_to_review()
                 comment="A confirmed breach is reported no later than 72 hours after we become aware of it."),
            Fact(id="passwords", question="What password policy applies to staff accounts?",
                 answer="Minimum 14 characters",
-                comment="Staff passwords are at least 14 characters and kept in a password manager."),
-           *NAMING_LIBRARY]
-    engine = MatchingEngine(lib, LEXICAL)
+                comment="Staff passwords are at least 14 characters and kept in a password manager.")]
+    engine = _naming_engine(*lib)
     m = engine.match_one("Will you notify customers of a personal data breach within 24 hours?")
     assert (m.fact_id, m.status) == ("breach", "review") and "24 hours" in m.note, m
     m = engine.match_one("Will you notify customers of a personal data breach within 72 hours?")
@@ -1347,7 +1350,7 @@ def test_client_systems_are_end_users_computers_not_the_servers():
     assert "@endpoint" not in analyse("How is data protected between the user's device and the service?")
     logs = Fact(id="logs", question="How long are server logs retained?", answer="One year",
                 comment="Application and access logs are kept for twelve months.")
-    engine = MatchingEngine([logs, *NAMING_LIBRARY], LEXICAL)
+    engine = _naming_engine(logs)
     m = engine.match_one("Are client system security logs retained for a year?")
     assert m.status == "unanswered" and "end users' computers" in m.note, m
     m = engine.match_one("Are staff laptops protected by endpoint protection?")
