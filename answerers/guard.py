@@ -69,6 +69,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
+from answerers.asked import asked_subject, opted_out_of
 from answerers.form import (
     DESCRIPTION,
     answer_kind,
@@ -268,6 +269,13 @@ _CONTRACT_SAYS = re.compile(
     re.IGNORECASE,
 )
 _CONTRACT = re.compile(rf"\b(?:{_CONTRACT_WORDS})\b", re.IGNORECASE)
+# "Do the policies clearly indicate whether ...", "Does your privacy notice disclose ...": what a
+# published document says, not what is practised.
+_POLICY_SAYS = re.compile(
+    r"\b(?:polic(?:y|ies)|notices?|terms)\s+(?:clearly\s+|explicitly\s+)?(?:indicate|disclose|state|say|mention|explain)s?\b",
+    re.IGNORECASE,
+)
+_POLICY_DOCUMENT = re.compile(r"\b(?:privacy|cookie)\s+(?:polic(?:y|ies)|notices?|statements?)\b", re.IGNORECASE)
 
 
 # Salient words the fact leaves uncovered before it is held back: at least this many, and this share of
@@ -511,6 +519,21 @@ class Guard:
             # SOC 2 report") answers it; "No" to ISO certification does not answer "provide deletion
             # certificates".
             return REVIEW, f'asks for a document ("{document}"); {fact.id} does not link one'
+        if _POLICY_SAYS.search(question) and not self.says(f, _POLICY_DOCUMENT):
+            # "Do the policies clearly indicate whether or not all data at rest is encrypted?" asks what a
+            # published policy discloses; a fact stating the practice does not say what the policy says.
+            return REVIEW, f"asks what a policy or notice discloses; {fact.id} states a practice, not what it says"
+        subject = asked_subject(question)
+        if subject and not set(analyse(subject)) & have:
+            # "Does the mobile application encrypt data stored on the device?", "Are audit logs encrypted
+            # in transit?": what the question is about is its grammatical subject; a fact about encryption
+            # of everything else that never mentions it answers a different question.
+            return REVIEW, f'the question is about "{subject}"; {fact.id} does not mention it'
+        opted = opted_out_of(question)
+        if opted and not set(analyse(opted)) & have:
+            # "Can customers opt out of automatic updates?" against "Can customers opt out of analytics
+            # collection?": what is opted out of is the subject; the opt-out alone is only its form.
+            return REVIEW, f'asks about opting out of "{opted}"; {fact.id} does not mention it'
         thing = asked_thing(question)
         head = analyse(thing) if thing else ()
         if head and not set(head) & have and all(not t.startswith("@") and salient(t) for t in head):

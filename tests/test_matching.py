@@ -1511,3 +1511,45 @@ def test_a_question_whether_a_thing_exists_needs_a_fact_that_mentions_the_thing(
     assert not (m.status == "suggested" and m.fact_id == "ir-plan"), m.note
     m = bench_engine.match_one("Do you have a documented incident response plan?", "forms")
     assert (m.status, m.fact_id) == ("suggested", "ir-plan"), m.note
+
+
+def test_the_subject_a_question_names_must_be_what_the_fact_is_about(bench_engine):
+    # "Does the device encrypt data stored on the device?" and "Are audit logs encrypted in transit?" had
+    # been suggested the platform's encryption facts at 94-100 (two blind sets): the encryption matched,
+    # the thing encrypted did not.
+    from answerers.asked import asked_subject
+
+    assert asked_subject("Does the handheld scanner encrypt what it stores?") == "handheld scanner"
+    assert asked_subject("Are event journals signed before upload?") == "event journals"
+    assert asked_subject("Does the audit log record who made the change?") == "audit log"
+    assert asked_subject("Can a penetration test be arranged?") is None  # "test" ends the noun, not a verb
+    assert asked_subject("Is customer data logically separated?") is None  # data in general: any fact
+    assert asked_subject("Is Contoso data encrypted at rest?") is None  # a name, not a thing
+    m = bench_engine.match_one("Does the kiosk terminal encrypt data held on it?", "forms")
+    assert not (m.status == "suggested" and m.fact_id == "enc-at-rest"), m.note
+    m = bench_engine.match_one("Are audit logs encrypted while they travel over the network?", "forms")
+    assert not (m.status == "suggested" and m.fact_id == "enc-in-transit"), m.note
+    m = bench_engine.match_one("Is customer data encrypted at rest?", "forms")
+    assert (m.status, m.fact_id) == ("suggested", "enc-at-rest"), m.note
+
+
+def test_what_is_opted_out_of_is_the_subject_of_an_opt_out_question(bench_engine):
+    # "Can customers opt out of automatic updates?" had been suggested the analytics opt-out at 93.
+    from answerers.asked import opted_out_of
+
+    assert opted_out_of("Can tenants opt-out of beta features?") == "beta features"
+    assert opted_out_of("Is SSO enforced?") is None
+    m = bench_engine.match_one("Can clients opt out of scheduled maintenance windows?", "forms")
+    assert not (m.status == "suggested" and m.fact_id == "analytics-optout"), m.note
+    m = bench_engine.match_one("Can customers opt out of analytics collection?", "forms")
+    assert (m.status, m.fact_id) == ("suggested", "analytics-optout"), m.note
+
+
+def test_what_a_policy_discloses_is_not_answered_by_the_practice(bench_engine):
+    # "Do the policies clearly indicate whether or not all data at rest is encrypted?" had been suggested
+    # the encryption fact at 100: the question asks what the published policy says.
+    m = bench_engine.match_one("Does the privacy notice disclose whether stored data is encrypted?", "forms")
+    assert not (m.status == "suggested" and m.fact_id == "enc-at-rest"), m.note
+    m = bench_engine.match_one("Do your policies explicitly state whether or not data in transit is encrypted?",
+                               "forms")
+    assert not (m.status == "suggested" and m.fact_id == "enc-in-transit"), m.note

@@ -1,0 +1,81 @@
+"""What a yes/no question is about, read from its wording: its grammatical subject ("the mobile
+application", "audit logs") and what it asks to opt out of. The guard (guard.py) checks that a fact
+mentions it before a suggestion stands."""
+
+from __future__ import annotations
+
+import re
+
+from answerers.text import analyse
+
+
+def _wordset(text: str) -> frozenset[str]:
+    return frozenset(text.split())
+
+
+# "Does the mobile application encrypt ...?", "Are audit logs encrypted ...?": the subject, read as the
+# words between the opening auxiliary (and a determiner) and the verb. The verb is found by form: a
+# base verb questionnaires use after "does/do/can/will", a participle or adjective after "is/are".
+_SUBJECT = re.compile(
+    r"^\W*(?P<aux>does|do|can|will|is|are)\s+"
+    r"(?:(?:the|a|an|any|your|this|these|its|each|every|all)\s+)?(?P<rest>[^?]*)",
+    re.IGNORECASE,
+)
+_BASE_VERBS = _wordset(
+    "support allow provide encrypt record store use have require enforce offer log maintain include perform send "
+    "collect share transmit permit prevent restrict protect display contain retain keep delete audit capture "
+    "track monitor limit lock authenticate comply meet run connect access process generate produce create "
+    "undergo receive apply implement employ utilize utilise rely need follow get notify alert hash sign verify "
+    "validate scan test back backup expose ship transfer sync synchronize integrate leverage operate host"
+)
+_ADJECTIVES = _wordset(
+    "able available capable configurable subject stored required protected encrypted kept backed retained "
+    "secured hashed logged signed reviewed tested scanned hosted located isolated segregated separated "
+    "restricted limited monitored patched updated managed enabled disabled supported accessible compliant "
+    "certified audited performed documented"
+)
+# Subjects that name the vendor or its product as a whole: any fact may be about them.
+_GENERIC_SUBJECT = _wordset(
+    "you we vendor vendors supplier suppliers provider company organization organisation organizations "
+    "firm business application applications app apps service services product products platform solution "
+    "solutions system systems software offering tool it there data information customer customers "
+    "client clients user users cloud saas environment environments process processes policy policies "
+    "program programme team staff"
+)
+
+
+def asked_subject(question: str) -> str | None:
+    """The words of a yes/no question's grammatical subject that name a particular thing ("mobile" of
+    "the mobile application", "audit logs"), or None (the vendor, its product, data in general, a name,
+    or no clear parse)."""
+    m = _SUBJECT.match(" ".join((question or "").split()))
+    if not m:
+        return None
+    verbs = _BASE_VERBS if m.group("aux").lower() in ("does", "do", "can", "will") else None
+    words = re.findall(r"[A-Za-z][\w/'’-]*", m.group("rest"))
+    for n in range(1, min(4, len(words))):
+        verb = words[n].lower()
+        if verb in verbs if verbs is not None else (verb in _ADJECTIVES or (verb.endswith("ed") and len(verb) > 4)):
+            np_words = words[:n]
+            phrase = " ".join(words[:n + 1])
+            spanned = {t for t in analyse(phrase) if t.startswith("@")} - set(analyse(" ".join(np_words)))
+            if spanned - set(analyse(verb)):
+                continue  # "audit log", "penetration test": the "verb" ends a compound noun
+            if any(w[0].isupper() for w in np_words) or any(w.lower().endswith("ly") for w in np_words):
+                return None  # a name ("AIVO data", "the CSP") or an adverb: no clear subject
+            generic = set(analyse(" ".join(w for w in np_words if w.lower() in _GENERIC_SUBJECT)))
+            named = set(analyse(" ".join(np_words))) - generic
+            return " ".join(np_words).lower() if named else None
+    return None
+
+
+_OPT_OUT_OF = re.compile(
+    r"\bopt(?:s|ed|ing)?[\s-]+(?:out|in)\s+(?:of|to|from)\s+(?:the\s+|any\s+|all\s+|such\s+)?([^?.;,()]+)",
+    re.IGNORECASE,
+)
+
+
+def opted_out_of(question: str) -> str | None:
+    """What a question asks to opt out of (or into): "opt out of automatic updates" -> "automatic updates"."""
+    m = _OPT_OUT_OF.search(" ".join((question or "").split()))
+    return m.group(1).strip() if m and analyse(m.group(1)) else None
