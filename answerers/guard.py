@@ -254,7 +254,11 @@ _CUSTOMER_ACTS = re.compile(
     r"|\b(?:customers?|clients?|tenants?)\s+(?:can|may|to|(?:are\s+|be\s+)?(?:able|permitted|allowed)\s+to)\s+"
     r"(?:perform|conduct|run|carry out|undertake|do|audit|test|scan|assess|review|inspect|visit)\b"
     r"|\b(?:customers?|clients?|tenants?)(?:'|’)?s?(?:'|’)?\s+own\s+(?:audits?|tests?|testing|scans?|scanning|"
-    r"assessments?|penetration|vulnerability|inspections?)",
+    r"assessments?|penetration|vulnerability|inspections?)"
+    # "Are clients provided with the ability to rotate their encryption key?": a capability given to them.
+    r"|\b(?:customers?|clients?|tenants?)\s+(?:are\s+|be\s+)?(?:provided\s+with|given|offered)\s+(?:the\s+|an?\s+)?"
+    r"(?:ability|option|means|capability)\s+to\b"
+    r"|\b(?:ability|option|capability)\s+for\s+(?:the\s+)?(?:customers?|clients?|tenants?)\s+to\b",
     re.IGNORECASE,
 )
 # "Does the SLA/contract/agreement specify ...?": what a contract says, not what is practised.
