@@ -1558,7 +1558,7 @@ def test_what_a_policy_discloses_is_not_answered_by_the_practice(bench_engine):
 def test_a_capability_given_to_customers_is_what_customers_may_do(bench_engine):
     # "Are clients provided with the ability to rotate their encryption key?" had been suggested the
     # provider-managed key fact at 95: the keys rotate, but not by the customer.
-    m = bench_engine.match_one("Are tenants given the option to rotate their own encryption keys?", "forms")
+    m = bench_engine.match_one("Are customers provided with the ability to rotate their encryption keys?", "forms")
     assert not (m.status == "suggested" and m.fact_id == "enc-key-management"), m.note
     m = bench_engine.match_one("How are encryption keys managed?", "forms")
     assert (m.status, m.fact_id) == ("suggested", "enc-key-management"), m.note
