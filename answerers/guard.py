@@ -258,7 +258,9 @@ _CUSTOMER_ACTS = re.compile(
     # "Are clients provided with the ability to rotate their encryption key?": a capability given to them.
     r"|\b(?:customers?|clients?|tenants?)\s+(?:are\s+|be\s+)?(?:provided\s+with|given|offered)\s+(?:the\s+|an?\s+)?"
     r"(?:ability|option|means|capability)\s+to\b"
-    r"|\b(?:ability|option|capability)\s+for\s+(?:the\s+)?(?:customers?|clients?|tenants?)\s+to\b",
+    r"|\b(?:ability|option|capability)\s+for\s+(?:the\s+)?(?:customers?|clients?|tenants?)\s+to\b"
+    r"|\b(?:provides?|gives?|offers?)\s+(?:the\s+)?(?:customers?|clients?|tenants?|users?|end[- ]users?)\s+(?:with\s+)?"
+    r"(?:the\s+|an?\s+)?(?:ability|option|means|capability)\s+to\b",
     re.IGNORECASE,
 )
 # "Does the SLA/contract/agreement specify ...?": what a contract says, not what is practised.

@@ -1562,3 +1562,11 @@ def test_a_capability_given_to_customers_is_what_customers_may_do(bench_engine):
     assert not (m.status == "suggested" and m.fact_id == "enc-key-management"), m.note
     m = bench_engine.match_one("How are encryption keys managed?", "forms")
     assert (m.status, m.fact_id) == ("suggested", "enc-key-management"), m.note
+
+
+def test_an_ability_the_product_gives_its_users_is_what_users_may_do(bench_engine):
+    # "Does the application or service provide users the ability to access data in their account?" had been
+    # suggested the Jira-permissions fact at 94: the fact says what the app may access, not what users can.
+    m = bench_engine.match_one("Does the service provide users the option to see what data is stored in their profile?",
+                               "forms")
+    assert m.status == "unanswered" or m.fact_id != "rbac-jira", m.note
