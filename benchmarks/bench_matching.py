@@ -38,6 +38,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from bench_matching_data import BENCH, load_dev, load_library  # noqa: E402
 
 from answerers import MatchingEngine, MatchSettings  # noqa: E402
+from answerers.fit import hold_suggestions  # noqa: E402
 from answerers.semantic import installed as semantic_installed  # noqa: E402
 from knowledge.model import Fact  # noqa: E402
 
@@ -61,7 +62,9 @@ def engine_figures(engine: MatchingEngine, dev, details: dict | None = None) -> 
     top1 = ranked = n_ans = abst = n_un = sugg = sugg_ok = 0
     wrong, pairs = [], []
     for product, items in grouped(dev):
-        for d, m in zip(items, engine.match([d.question for d in items], product), strict=True):
+        # One product's questions are one questionnaire in these sets: the workspace's hold applies to it.
+        matches = hold_suggestions(engine.match([d.question for d in items], product))
+        for d, m in zip(items, matches, strict=True):
             best = m.alternatives[0].fact_id if m.alternatives else None
             if m.fact_id:  # the answer offered (a scope fact may stand in for the top candidate)
                 pairs.append((m.score, m.fact_id in d.expected))

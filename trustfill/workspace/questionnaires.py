@@ -15,7 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from pydantic import ValidationError
 
-from answerers import MatchSettings
+from answerers import MatchSettings, fit
 from knowledge import store
 from trustfill import config
 from trustfill.db import facts as facts_table
@@ -330,7 +330,7 @@ class QuestionnaireOps:
         # A large run matches its later chunks in a forked worker meanwhile (parallel.py): the same
         # engine.match call per chunk, so the same matches, saved in the same order.
         fork = parallel.worth_forking([len(t) for t in texts])
-        done = 0
+        done = matching = 0
         with parallel.in_order(lambda part_texts: engine.match(part_texts, product), texts, fork=fork) as matched:
             for part, matches in zip(parts, matched, strict=True):
                 # One executemany per shape of update (a person's answer kept or not), not one statement
@@ -345,12 +345,21 @@ class QuestionnaireOps:
                     for batch in shapes.values():
                         conn.execute(_CONDITIONAL_UPDATE, batch)
                 done += len(part)
+                matching += sum(m.status != "unanswered" for m in matches)
                 share = min(1.0, done / max(len(rows), 1))
                 if progress:
                     progress(share)
                 if stages:
                     stages("matching", share)
         with self.tx() as conn:
+            if fit.holds_suggestions(len(rows), matching):
+                # A questionnaire mostly outside the knowledge base: its suggestions go to a person
+                # (answerers/fit.py). Only the engine's verdict changes; a reviewer's decision stands.
+                c = questions_table.c
+                conn.execute(questions_table.update().where(
+                    c.questionnaire_id == qid, c.match_status == "suggested").values(
+                    match_status="review", match_note=sa.literal(fit.hold_reason(len(rows), matching)) + c.match_note,
+                    version=c.version + 1, updated_at=utcnow()))
             conn.execute(q_table.update().where(q_table.c.id == qid).values(matched_at=utcnow()))
             p = self._progress(conn, qid)
             self.audit(conn, "match_run", "questionnaire", qid, questions=len(rows), facts=len(facts),
