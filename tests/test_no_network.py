@@ -8,12 +8,14 @@ the network and quietly falls back still fails the test.
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import ipaddress
 import json
 import os
 import re
 import shutil
+import signal
 import socket
 import subprocess
 import sys
@@ -210,6 +212,20 @@ def _websocket_upgrade(port: int, origin: str) -> bytes:
         return s.recv(200)
 
 
+def _wait_group_gone(pgid: int, timeout: float = 20) -> None:
+    """Wait until no process of the group is left (the app under strace exits after strace), then
+    kill what remains: a test leaves no server running behind it."""
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            os.killpg(pgid, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.2)
+    with contextlib.suppress(ProcessLookupError):
+        os.killpg(pgid, signal.SIGKILL)
+
+
 @pytest.mark.browser
 @pytest.mark.slow
 def test_the_app_sends_nothing_anywhere(tf_home, tmp_path):
@@ -229,7 +245,8 @@ def test_the_app_sends_nothing_anywhere(tf_home, tmp_path):
     env = dict(os.environ, PYTHONPATH=str(REPO))
     proc = subprocess.Popen(["strace", "-f", "-qq", "-e", "trace=network", "-o", str(trace), sys.executable, "-m",
                              "trustfill", "app", "--port", str(port), "--address", "0.0.0.0"],
-                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                            cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            start_new_session=True)
     url = f"http://127.0.0.1:{port}"
     requests: list[str] = []
     dom = {}
@@ -264,12 +281,14 @@ def test_the_app_sends_nothing_anywhere(tf_home, tmp_path):
                     icon: (document.querySelector("link[rel='shortcut icon']") || {}).href || ''})""")
                 browser.close()
     finally:
-        proc.terminate()
+        # The whole group: stopping strace alone detaches it and leaves the traced app running.
+        os.killpg(proc.pid, signal.SIGTERM)
         try:
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
-            proc.kill()
+            os.killpg(proc.pid, signal.SIGKILL)
             proc.wait()
+        _wait_group_gone(proc.pid)
     assert _outbound(trace.read_text()) == []
     foreign = [u for u in requests if not u.startswith((url, "data:", "blob:", "about:"))]
     assert foreign == []
