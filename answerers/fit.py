@@ -18,6 +18,7 @@ from answerers.base import Match
 
 FIT_FLOOR = 0.30  # share of a questionnaire's questions that match some fact (suggested or review)
 MIN_QUESTIONS = 20  # fewer questions say too little about the questionnaire as a whole
+HOLD_PREFIX = "held for review: only "  # how a held row's reason starts (the workspace counts them by it)
 
 
 def holds_suggestions(questions: int, matched: int) -> bool:
@@ -27,7 +28,7 @@ def holds_suggestions(questions: int, matched: int) -> bool:
 
 
 def hold_reason(questions: int, matched: int) -> str:
-    return (f"held for review: only {matched} of this questionnaire's {questions} questions match the knowledge "
+    return (f"{HOLD_PREFIX}{matched} of this questionnaire's {questions} questions match the knowledge "
             f"base at all (under {FIT_FLOOR:.0%}), and strong matches in such a questionnaire are less often "
             f"right; ")
 

@@ -58,7 +58,7 @@ def test_only_suggestions_are_held_and_the_reason_comes_first():
 
 
 @pytest.fixture
-def service(tf_home, tmp_path) -> Service:
+def service(db_url, tmp_path) -> Service:
     library = tmp_path / "library.csv"
     with library.open("w", newline="", encoding="utf-8") as fh:
         w = csv.writer(fh)
@@ -92,7 +92,8 @@ def test_a_questionnaire_mostly_outside_the_knowledge_base_has_its_suggestions_h
         assert row["match_note"].startswith("held for review: only 3 of this questionnaire's 25 questions")
         assert row["fact_id"] and row["answer"]  # the answer is offered, for a person to approve
     assert result.written == 0  # `--fill suggested` writes nothing a person has not seen
-    assert service.progress(qid).suggested == 0
+    progress = service.progress(qid)
+    assert (progress.suggested, progress.review, progress.held) == (0, 3, 3)
 
 
 def test_a_questionnaire_in_the_knowledge_base_s_domain_keeps_its_suggestions(service, tmp_path):
@@ -101,3 +102,29 @@ def test_a_questionnaire_in_the_knowledge_base_s_domain_keeps_its_suggestions(se
     qid, _result = service.answer_file(src, product=None, out=tmp_path / "filled.xlsx")
     statuses = [r["match_status"] for r in service.questions(qid) if r["text"] in {q for q, _a, _c in FACTS}]
     assert statuses == ["suggested"] * 9
+    assert service.progress(qid).held == 0
+
+
+def test_the_cli_says_why_nothing_was_suggested(tf_home, tmp_path):
+    from test_cli import run
+
+    library = tmp_path / "library.csv"
+    with library.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["ID", "Question", "Answer", "Comment"])
+        w.writerows([f"fact-{i}", *fact] for i, fact in enumerate(FACTS))
+    run(tf_home, "kb", "import", str(library))
+    src = _workbook(tmp_path / "device-form.xlsx", [q for q, _a, _c in FACTS] + OFF_DOMAIN)
+    out = run(tf_home, "answer", str(src), "-o", str(tmp_path / "filled.xlsx")).stdout
+    assert "0 suggested, 3 to review" in out
+    assert "its 3 strong match(es) were held for review" in out
+
+
+def test_the_review_page_says_why_nothing_was_suggested(service, tmp_path):
+    from test_app_pages import new_session, no_errors, open_page
+
+    src = _workbook(tmp_path / "device-form.xlsx", [q for q, _a, _c in FACTS] + OFF_DOMAIN)
+    service.run_matching(service.upload_questionnaire(src))
+    at = open_page(new_session(), "review")
+    no_errors(at)
+    assert any("its 3 strong match(es) were held for review" in i.value for i in at.info), [i.value for i in at.info]

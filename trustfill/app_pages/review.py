@@ -36,6 +36,13 @@ if qn["matched_at"] is None:
         if common.attempt(svc.run_matching, qid, progress=lambda f: bar.progress(f, text=f"Matching… {f:.0%}")):
             st.rerun()
 
+else:
+    held = svc.progress(qid).held
+    if held:
+        st.info(f"Few of this questionnaire's questions match the knowledge base, so its {held} strong match(es) "
+                "were held for review rather than suggested: in such a questionnaire a strong match is more often "
+                "a near miss. Each row's reason says so.")
+
 PREVIEW = f"rev_bulk_preview_{qid}"
 FILTER_KEYS = [f"rev_states_{qid}", f"rev_band_{qid}", f"rev_section_{qid}", f"rev_search_{qid}",
                f"rev_sort_{qid}", f"rev_min_{qid}", "rev_auto_next", PICK]

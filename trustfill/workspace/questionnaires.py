@@ -48,6 +48,7 @@ class Progress:
     approved: int = 0
     rejected: int = 0
     prefilled: int = 0
+    held: int = 0  # suggestions held for review: the questionnaire is mostly outside the knowledge base
 
     @property
     def done_share(self) -> float:
@@ -227,6 +228,9 @@ class QuestionnaireOps:
                 p.prefilled += n
             else:
                 setattr(p, match_status, getattr(p, match_status) + n)
+        c = questions_table.c
+        p.held = conn.execute(sa.select(sa.func.count()).where(
+            c.questionnaire_id == qid, c.match_note.startswith(fit.HOLD_PREFIX, autoescape=True))).scalar_one()
         return p
 
     def questions(self, qid: int, columns: Sequence[str] | None = None) -> list[dict]:
