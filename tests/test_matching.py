@@ -1570,3 +1570,13 @@ def test_an_ability_the_product_gives_its_users_is_what_users_may_do(bench_engin
     m = bench_engine.match_one("Does the service provide users the option to see what data is stored in their profile?",
                                "forms")
     assert m.status == "unanswered" or m.fact_id != "rbac-jira", m.note
+
+
+def test_the_security_of_sub_processors_is_the_vendor_risk_topic(bench_engine):
+    # "How do you assess subprocessor security?" had been offered the sub-processor *list* (98, on three
+    # sets): who they are, not how their security is vetted.
+    assert "@vendor_risk" in analyse("What is your process for reviewing sub-processor security?")
+    m = bench_engine.match_one("What is your process for reviewing sub-processor security?", "forms")
+    assert m.fact_id == "vendor-risk", m.note
+    m = bench_engine.match_one("Which sub-processors process customer data?", "forms")
+    assert (m.status, m.fact_id) == ("suggested", "sub-processors"), m.note
