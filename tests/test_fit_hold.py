@@ -6,13 +6,12 @@ against 0.96 elsewhere; the rows go to a person with the reason, nothing else ch
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
-import openpyxl
 import pytest
 
 from answerers.base import Match
 from answerers.fit import FIT_FLOOR, MIN_QUESTIONS, hold_suggestions, holds_suggestions
+from hostile.corpus import questionnaire_workbook
 from trustfill.service import Service
 
 FACTS = [  # question, answer, comment
@@ -70,20 +69,9 @@ def service(db_url, tmp_path) -> Service:
     return svc
 
 
-def _workbook(path: Path, questions: list[str]) -> Path:
-    wb = openpyxl.Workbook()
-    ws = wb.active
-    ws.title = "Questions"
-    ws.append(["Question", "Answer", "Comment"])
-    for q in questions:
-        ws.append([q, None, None])
-    wb.save(path)
-    return path
-
-
 def test_a_questionnaire_mostly_outside_the_knowledge_base_has_its_suggestions_held(service, tmp_path):
     asked = [q for q, _a, _c in FACTS] + OFF_DOMAIN
-    src = _workbook(tmp_path / "device-form.xlsx", asked)
+    src = questionnaire_workbook(tmp_path / "device-form.xlsx", asked)
     qid, result = service.answer_file(src, product=None, out=tmp_path / "filled.xlsx")
     rows = {r["text"]: r for r in service.questions(qid)}
     for question, _a, _c in FACTS:
@@ -98,7 +86,7 @@ def test_a_questionnaire_mostly_outside_the_knowledge_base_has_its_suggestions_h
 
 def test_a_questionnaire_in_the_knowledge_base_s_domain_keeps_its_suggestions(service, tmp_path):
     asked = [q for q, _a, _c in FACTS] * 3 + OFF_DOMAIN[:13]  # 9 of 22 match: 41%
-    src = _workbook(tmp_path / "vendor-form.xlsx", asked)
+    src = questionnaire_workbook(tmp_path / "vendor-form.xlsx", asked)
     qid, _result = service.answer_file(src, product=None, out=tmp_path / "filled.xlsx")
     statuses = [r["match_status"] for r in service.questions(qid) if r["text"] in {q for q, _a, _c in FACTS}]
     assert statuses == ["suggested"] * 9
@@ -114,7 +102,7 @@ def test_the_cli_says_why_nothing_was_suggested(tf_home, tmp_path):
         w.writerow(["ID", "Question", "Answer", "Comment"])
         w.writerows([f"fact-{i}", *fact] for i, fact in enumerate(FACTS))
     run(tf_home, "kb", "import", str(library))
-    src = _workbook(tmp_path / "device-form.xlsx", [q for q, _a, _c in FACTS] + OFF_DOMAIN)
+    src = questionnaire_workbook(tmp_path / "device-form.xlsx", [q for q, _a, _c in FACTS] + OFF_DOMAIN)
     out = run(tf_home, "answer", str(src), "-o", str(tmp_path / "filled.xlsx")).stdout
     assert "0 suggested, 3 to review" in out
     assert "its 3 strong match(es) were held for review" in out
@@ -123,7 +111,7 @@ def test_the_cli_says_why_nothing_was_suggested(tf_home, tmp_path):
 def test_the_review_page_says_why_nothing_was_suggested(service, tmp_path):
     from test_app_pages import new_session, no_errors, open_page
 
-    src = _workbook(tmp_path / "device-form.xlsx", [q for q, _a, _c in FACTS] + OFF_DOMAIN)
+    src = questionnaire_workbook(tmp_path / "device-form.xlsx", [q for q, _a, _c in FACTS] + OFF_DOMAIN)
     service.run_matching(service.upload_questionnaire(src))
     at = open_page(new_session(), "review")
     no_errors(at)
