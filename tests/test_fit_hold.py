@@ -82,6 +82,8 @@ def test_a_questionnaire_mostly_outside_the_knowledge_base_has_its_suggestions_h
     assert result.written == 0  # `--fill suggested` writes nothing a person has not seen
     progress = service.progress(qid)
     assert (progress.suggested, progress.review, progress.held) == (0, 3, 3)
+    run = [e for e in service.audit_log() if e["action"] == "match_run"][-1]
+    assert run["details"]["held"] == 3  # the audit says why nothing was suggested
 
 
 def test_a_questionnaire_in_the_knowledge_base_s_domain_keeps_its_suggestions(service, tmp_path):

@@ -367,7 +367,7 @@ class QuestionnaireOps:
             conn.execute(q_table.update().where(q_table.c.id == qid).values(matched_at=utcnow()))
             p = self._progress(conn, qid)
             self.audit(conn, "match_run", "questionnaire", qid, questions=len(rows), facts=len(facts),
-                       suggested=p.suggested, review=p.review, unanswered=p.unanswered)
+                       suggested=p.suggested, review=p.review, unanswered=p.unanswered, held=p.held)
         if stages:
             stages("saving", 1.0)
         return p
