@@ -11,6 +11,7 @@ from __future__ import annotations
 import pandas as pd
 import streamlit as st
 
+from answerers import fit
 from trustfill.app_pages import common
 from trustfill.app_pages.review_detail import PICK, current_pick, detail_panel
 from trustfill.app_pages.review_table import (
@@ -35,13 +36,6 @@ if qn["matched_at"] is None:
         bar = st.progress(0.0, text="Matching…")
         if common.attempt(svc.run_matching, qid, progress=lambda f: bar.progress(f, text=f"Matching… {f:.0%}")):
             st.rerun()
-
-else:
-    held = svc.progress(qid).held
-    if held:
-        st.info(f"Few of this questionnaire's questions match the knowledge base, so its {held} strong match(es) "
-                "were held for review rather than suggested: in such a questionnaire a strong match is more often "
-                "a near miss. Each row's reason says so.")
 
 PREVIEW = f"rev_bulk_preview_{qid}"
 FILTER_KEYS = [f"rev_states_{qid}", f"rev_band_{qid}", f"rev_section_{qid}", f"rev_search_{qid}",
@@ -158,6 +152,12 @@ def workspace() -> None:
         st.info("This questionnaire has no questions.")
         return
     counts = common.progress_counts(df)
+    # From the table already read (no query of its own on every rerun): rows whose reason says they were held.
+    held = int(df["match_note"].fillna("").str.startswith(fit.HOLD_PREFIX).sum())
+    if held:
+        st.info(f"Few of this questionnaire's questions match the knowledge base, so its {held} strong match(es) "
+                "were held for review rather than suggested: in such a questionnaire a strong match is more often "
+                "a near miss. Each row's reason says so.")
     cells = st.columns(7)
     for cell, state in zip(cells, ["suggested", "review", "unanswered", "edited", "approved", "rejected"],
                            strict=False):
