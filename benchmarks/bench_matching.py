@@ -56,14 +56,26 @@ FAMILIES = {"dev": BENCH / "dev" / "truth.csv", "hecvat": BENCH / "real" / "hecv
 BUILT_IN = frozenset(FAMILIES)
 
 
+def _held_per_file(items, matches):
+    """The workspace's hold (answerers/fit.py) applied to each questionnaire file on its own, as the
+    workspace applies it to each stored questionnaire."""
+    out = list(matches)
+    by_file: dict[str, list[int]] = {}
+    for i, d in enumerate(items):
+        by_file.setdefault(d.file, []).append(i)
+    for rows in by_file.values():
+        for i, m in zip(rows, hold_suggestions([out[i] for i in rows]), strict=True):
+            out[i] = m
+    return out
+
+
 def engine_figures(engine: MatchingEngine, dev, details: dict | None = None) -> dict:
     """The engine's figures on ``dev``; ``details`` (a dict) receives the wrong suggestions and the
     (confidence, right) pair of every question's top candidate."""
     top1 = ranked = n_ans = abst = n_un = sugg = sugg_ok = 0
     wrong, pairs = [], []
     for product, items in grouped(dev):
-        # One product's questions are one questionnaire in these sets: the workspace's hold applies to it.
-        matches = hold_suggestions(engine.match([d.question for d in items], product))
+        matches = _held_per_file(items, engine.match([d.question for d in items], product))
         for d, m in zip(items, matches, strict=True):
             best = m.alternatives[0].fact_id if m.alternatives else None
             if m.fact_id:  # the answer offered (a scope fact may stand in for the top candidate)
