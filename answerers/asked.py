@@ -26,7 +26,7 @@ _BASE_VERBS = _wordset(
     "collect share transmit permit prevent restrict protect display contain retain keep delete audit capture "
     "track monitor limit lock authenticate comply meet run connect access process generate produce create "
     "undergo receive apply implement employ utilize utilise rely need follow get notify alert hash sign verify "
-    "validate scan test back backup expose ship transfer sync synchronize integrate leverage operate host"
+    "validate scan test back backup expose ship transfer sync synchronize integrate leverage operate host hold"
 )
 _ADJECTIVES = _wordset(
     "able available capable configurable subject stored required protected encrypted kept backed retained "
@@ -79,3 +79,18 @@ def opted_out_of(question: str) -> str | None:
     """What a question asks to opt out of (or into): "opt out of automatic updates" -> "automatic updates"."""
     m = _OPT_OUT_OF.search(" ".join((question or "").split()))
     return m.group(1).strip() if m and analyse(m.group(1)) else None
+
+
+# "(Select all that apply)", "Choose one": the customer's sheet offers options and the answer is a pick
+# among them, which a fact's own wording is not.
+_PICK_OPTIONS = re.compile(
+    r"\b(?:select|choose|check|tick|mark)\s+(?:all|any|each|one|those)\s+(?:that|which)\s+appl(?:y|ies)\b|"
+    r"\b(?:select|choose)\s+(?:all|one|any)\b",
+    re.IGNORECASE,
+)
+
+
+def picks_options(question: str) -> str | None:
+    """The words asking to pick among the questionnaire's options ("Select all that apply"), or None."""
+    m = _PICK_OPTIONS.search(question or "")
+    return m.group(0) if m else None

@@ -69,7 +69,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from answerers.asked import asked_subject, opted_out_of
+from answerers.asked import asked_subject, opted_out_of, picks_options
 from answerers.form import (
     DESCRIPTION,
     answer_kind,
@@ -311,6 +311,13 @@ _KINDS_OF_SECURITY = frozenset({"@physical", "physical", "network"})
 _DATA_PROTECTION = re.compile(r"\bdata[- ]protection\b(?![- ](?:addend|agreement))", re.IGNORECASE)
 
 
+# Parties other than the vendor answering: its providers, sub-processors, suppliers, partners.
+_THIRD_PARTIES = re.compile(
+    r"\b(?:providers|sub-?processors?|sub-?contractors?|third[- ]part(?:y|ies)|partners|suppliers|vendors|"
+    r"aws|azure|gcp|heroku|hosting)\b",
+    re.IGNORECASE,
+)
+
 # Words that place or count what a question names rather than name it ("before deployment", "all
 # changes"): a fact need not repeat them to cover the question.
 _FUNCTION_WORDS = "before after all any each every within without during prior only also use"
@@ -332,6 +339,7 @@ class Guard:
         self._flips: dict[int, bool] = {}
         self._stated: dict[int, frozenset[tuple[float, str]]] = {}
         self._phrased: dict[int, frozenset[str]] = {}
+        self._owners: dict[int, tuple[str, ...]] = {}
         self._library: frozenset[str] | None = None
 
     def library_terms(self) -> frozenset[str]:
@@ -359,6 +367,16 @@ class Guard:
         hit = self._phrased.get(f)
         if hit is None:
             hit = self._phrased[f] = frozenset(t for text in self.facts[f].all_questions for t in analyse(text))
+        return hit
+
+    def others_of(self, f: int) -> tuple[str, ...]:
+        """When every phrasing of the fact has a third party as its subject ("Do your hosting providers
+        hold security certifications?"), those subjects; else nothing (the fact is about the vendor)."""
+        hit = self._owners.get(f)
+        if hit is None:
+            subjects = [asked_subject(q) for q in self.facts[f].all_questions]
+            others = subjects and all(s and _THIRD_PARTIES.search(s) for s in subjects)
+            hit = self._owners[f] = tuple(subjects) if others else ()
         return hit
 
     def only_staff(self, f: int) -> bool:
@@ -535,6 +553,15 @@ class Guard:
             # in transit?": what the question is about is its grammatical subject; a fact about encryption
             # of everything else that never mentions it answers a different question.
             return REVIEW, f'the question is about "{subject}"; {fact.id} does not mention it'
+        others = self.others_of(f)
+        if others and not _THIRD_PARTIES.search(question) and not any(set(analyse(o)) & set(terms) for o in others):
+            # "Does the vendor maintain security certifications?" against "Do your hosting providers hold
+            # security certifications?": the fact answers for a third party the question never names.
+            return REVIEW, f'{fact.id} is about "{others[0]}", and the question names no third party'
+        picked = picks_options(question)
+        if picked:
+            # The sheet lists the options to pick from; matching a fact's words to them is for a person.
+            return REVIEW, f'asks to pick among the questionnaire\'s options ("{picked}")'
         opted = opted_out_of(question)
         if opted and not set(analyse(opted)) & have:
             # "Can customers opt out of automatic updates?" against "Can customers opt out of analytics

@@ -1580,3 +1580,30 @@ def test_the_security_of_sub_processors_is_the_vendor_risk_topic(bench_engine):
     assert m.fact_id == "vendor-risk", m.note
     m = bench_engine.match_one("Which sub-processors process customer data?", "forms")
     assert (m.status, m.fact_id) == ("suggested", "sub-processors"), m.note
+
+
+@needs_shared
+def test_a_fact_about_a_third_party_does_not_answer_for_the_vendor(bench_engine):
+    # "Does the vendor maintain relevant security compliance certifications?" had been suggested the
+    # hosting providers' certifications (a blind set): the fact answers for AWS and Heroku, not the vendor.
+    m = bench_engine.match_one("Does the company maintain current security certifications?", "forms")
+    assert not (m.status == "suggested" and m.fact_id == "provider-certs"), m.note
+    m = bench_engine.match_one("Do your hosting providers hold security certifications?", "forms")
+    assert (m.status, m.fact_id) == ("suggested", "provider-certs"), m.note
+
+
+@needs_shared
+def test_a_question_that_asks_to_pick_among_listed_options_is_for_review(bench_engine):
+    # "What controls exist for privileged/administrative access? (Select all that apply)" had been suggested
+    # the privileged-access fact: the answer is a pick among the sheet's options, not the fact's words.
+    from answerers.asked import picks_options
+
+    assert picks_options("Which frameworks do you follow? (Check all that apply)") == "Check all that apply"
+    assert picks_options("Hosting model - choose one") == "choose one"
+    assert picks_options("Do you select vendors by a documented process?") is None
+    m = bench_engine.match_one("How is privileged administrative access to infrastructure controlled? "
+                               "(select all which apply)", "forms")
+    assert m.status != "suggested", m.note
+    assert "pick among" in m.note, m.note
+    m = bench_engine.match_one("How is privileged administrative access to infrastructure controlled?", "forms")
+    assert (m.status, m.fact_id) == ("suggested", "privileged-access"), m.note
