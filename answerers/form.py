@@ -111,9 +111,16 @@ def question_asks(question: str) -> frozenset[int]:
     return frozenset(asks)
 
 
+# "Do you have an SLA for notifying customers of incidents?": a service level for doing something is a
+# time to do it in. Kept out of the form signal's reading: only the check that the fact names a time uses it.
+_ASKS_SERVICE_LEVEL = re.compile(r"\b(slas?|service[- ]level (agreement|commitment|objective|target)s?)\s+"
+                                 r"(for|on|around|covering)\s+\w+ing\b")
+
+
 def asks_for_time(question: str) -> bool:
     """Whether the question asks how long, how often, how soon, within what time frame, or how many."""
-    return bool(_ASKS_QUANTITY.search((question or "").lower()))
+    text = (question or "").lower()
+    return bool(_ASKS_QUANTITY.search(text) or _ASKS_SERVICE_LEVEL.search(text))
 
 
 def asks_for_date(question: str) -> bool:

@@ -1607,3 +1607,17 @@ def test_a_question_that_asks_to_pick_among_listed_options_is_for_review(bench_e
     assert "pick among" in m.note, m.note
     m = bench_engine.match_one("How is privileged administrative access to infrastructure controlled?", "forms")
     assert (m.status, m.fact_id) == ("suggested", "privileged-access"), m.note
+
+
+@needs_shared
+def test_a_service_level_for_doing_something_asks_for_a_time(bench_engine):
+    # "Does the vendor have an SLA for notifying customers of security incidents?" had been suggested the
+    # incident-channel fact ("By email", a blind set): a service level for doing a thing is a time to do it in.
+    from answerers.form import asks_for_time
+
+    assert asks_for_time("Is there a service-level commitment for answering breach reports?")
+    assert not asks_for_time("Do you offer an SLA?")
+    m = bench_engine.match_one("Do you commit to an SLA on informing clients about security incidents?", "forms")
+    assert not (m.status == "suggested" and m.fact_id == "ir-notification-channel"), m.note
+    m = bench_engine.match_one("Do you have SLAs for remediating vulnerabilities?", "forms")
+    assert (m.status, m.fact_id) == ("suggested", "remediation-sla"), m.note
