@@ -246,6 +246,27 @@ def test_short_form_headers_question_number_and_scoring_columns_still_make_a_hea
         (1, "B", "C", "D", "A")
 
 
+def test_a_column_listing_the_response_options_is_not_the_answer_column(tmp_path):
+    # "ID | Question | Response Options | Response | Comments", "Yes / No" on every row of the options
+    # column: it had been read as the answer column, so every question was "pre-filled" and the filled copy
+    # got nothing (a blind set laid out like Google's VSAQ).
+    from trustfill.intake.text import header_role
+
+    assert header_role("Possible answers") == header_role("Answer choices") == "ignore"
+    assert header_role("Response") == header_role("Vendor response") == "answer"
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["ID", "Question", "Response Options", "Response", "Comments"])
+    ws.append(["P-01", "Do you encrypt stored customer data?", "Yes / No", None, None])
+    ws.append(["P-02", "How often are backups taken?", "Daily / Weekly / Monthly", None, None])
+    path = tmp_path / "options.xlsx"
+    wb.save(path)
+    read = read_questionnaire(path)
+    sheet = read.layout.sheets[0]
+    assert (sheet.question_col, sheet.answer_col, sheet.comment_col) == ("B", "D", "E")
+    assert [q.prefilled for q in read.questions] == [False, False]
+
+
 def _questions_of(tmp_path, header: list[str], items: list[tuple[str, str]], before: tuple = ()) -> list[str]:
     """The question texts intake reads from a one-sheet workbook of (ID, text) rows under ``header``."""
     wb = Workbook()

@@ -41,7 +41,10 @@ _HEADER_FAMILIES: list[tuple[str, re.Pattern[str]]] = [
     ("ignore", re.compile(
         r"review(?:er)?|analyst|assessor|evaluat|auditor|internal|office use|use only|score|weight|guidance"
         r"|compliant response|importance|override|non-negotiable|reference standard|mapping|crosswalk"
-        r"|scoring|maturity|ownership|responsibilities",
+        r"|scoring|maturity|ownership|responsibilities"
+        # "Response Options" ("Yes / No" on every row) lists what may be answered, beside the answer column.
+        r"|(?:response|answer)s? (?:options?|choices|values|format)|possible (?:answers?|responses?|values)"
+        r"|(?:valid|allowed|permitted) (?:answers?|responses?|values)|^(?:options?|choices)$",
         re.I)),
     ("id", re.compile(
         r"^(?:#|no\.?|nr\.?|num(?:ber)?|item(?: ?(?:#|no\.?|number|id))?"
