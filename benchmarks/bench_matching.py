@@ -39,6 +39,7 @@ from bench_matching_data import BENCH, load_dev, load_library  # noqa: E402
 
 from answerers import MatchingEngine, MatchSettings  # noqa: E402
 from answerers.fit import hold_suggestions  # noqa: E402
+from answerers.picklist import hold_options  # noqa: E402
 from answerers.semantic import installed as semantic_installed  # noqa: E402
 from knowledge.model import Fact  # noqa: E402
 
@@ -57,14 +58,15 @@ BUILT_IN = frozenset(FAMILIES)
 
 
 def _held_per_file(items, matches):
-    """The workspace's hold (answerers/fit.py) applied to each questionnaire file on its own, as the
-    workspace applies it to each stored questionnaire."""
+    """The workspace's holds (answerers/picklist.py, answerers/fit.py) applied to each questionnaire file
+    on its own, as the workspace applies them to each stored questionnaire."""
     out = list(matches)
     by_file: dict[str, list[int]] = {}
     for i, d in enumerate(items):
         by_file.setdefault(d.file, []).append(i)
     for rows in by_file.values():
-        for i, m in zip(rows, hold_suggestions([out[i] for i in rows]), strict=True):
+        held = hold_options([items[i].question for i in rows], [out[i] for i in rows], [items[i].sheet for i in rows])
+        for i, m in zip(rows, hold_suggestions(held), strict=True):
             out[i] = m
     return out
 

@@ -19,6 +19,7 @@ class DevQuestion:
     question: str
     product: str
     expected: frozenset[str]  # empty: the library does not answer it
+    sheet: str = ""
 
 
 def load_library(path: Path = BENCH / "library.csv") -> list[Fact]:
@@ -48,6 +49,7 @@ def load_dev(path: Path = BENCH / "dev" / "truth.csv") -> list[DevQuestion]:
                 r["question"],
                 r["product"],
                 frozenset(x for x in (r["expected"] or "").split("|") if x),
+                r.get("sheet") or "",
             )
             for r in csv.DictReader(fh)
         ]

@@ -15,7 +15,7 @@ from pathlib import Path
 import sqlalchemy as sa
 from pydantic import ValidationError
 
-from answerers import MatchSettings, fit
+from answerers import MatchSettings, fit, picklist
 from knowledge import store
 from trustfill import config
 from trustfill.db import facts as facts_table
@@ -323,9 +323,13 @@ class QuestionnaireOps:
         with self.tx() as conn:
             facts = store.list_facts(conn, product=product)
             c = questions_table.c
-            rows = conn.execute(sa.select(c.id, c.text, c.review_status, c.origin, c.fact_id, c.version).where(
+            rows = conn.execute(sa.select(c.id, c.sheet, c.text, c.review_status, c.origin, c.fact_id, c.version).where(
                 c.questionnaire_id == qid).order_by(c.position)).all()
         by_id = {f.id: f for f in facts}
+        # Options of a pick list, one per row under their prompt (answerers/picklist.py): what they ask
+        # depends on the prompt, so a suggestion for one goes to a person.
+        options = {rows[i].id: rows[p].text for i, p in picklist.pick_options(
+            [r.text for r in rows], [r.sheet for r in rows]).items()}
         if stages:
             stages("matching", 0.0)
         engine = engine_for(facts, self.match_settings())
@@ -342,6 +346,8 @@ class QuestionnaireOps:
                 shapes: dict[tuple[str, ...], list[dict]] = {}
                 now = utcnow()
                 for row, match in zip(part, matches, strict=True):
+                    if row.id in options:
+                        match = picklist.hold_option(match, options[row.id])
                     values = {**_match_values(row, match, by_id), "version": row.version + 1, "updated_at": now,
                               "b_id": row.id, "b_version": row.version}
                     shapes.setdefault(tuple(sorted(values)), []).append(values)
