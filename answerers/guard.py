@@ -189,9 +189,22 @@ def list_item(question: str) -> bool:
     return bool(_LIST_ITEM.match(text)) and "?" not in text and not _QUESTION_WORD.match(text.lower())
 
 
+# "What is the name of your organization?", "What is your company's website?": a field asked as a question.
+_VALUE_QUESTION = re.compile(
+    r"^\W*what(?:['\u2019]s| is| are)\s+(?:the|your)\s+(?:(?:company|organi[sz]ation|vendor|firm|business|product|"
+    r"app|application|service)(?:['\u2019]s)?\s+)?(?:full |legal |primary |main )?"
+    r"(?P<what>names?|e-?mail(?: address)?|(?:tele)?phone number|website|web site|url|web address)\b"
+    r"(?: of (?:the |your )?(?:company|organi[sz]ation|vendor|firm|business|entity|product|app|application|"
+    r"service|solution|tool|software))?\s*\??\s*$"
+)
+
+
 def form_field(question: str) -> str | None:
     """What a value-asking cell asks for ("an e-mail address"), or None when it is a question."""
     text = " ".join((question or "").split()).lower()
+    asked = _VALUE_QUESTION.match(text)
+    if asked:
+        return next(what for what, asks, _ in _FIELDS if asks.search(asked.group("what")))
     if not text or "?" in text or _QUESTION_WORD.match(text) or len(text.split()) > _FIELD_MAX_WORDS:
         return None
     for what, asks, _ in _FIELDS:

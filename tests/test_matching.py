@@ -1051,6 +1051,21 @@ def test_an_attestation_field_is_a_name_not_a_question():
     assert (m.fact_id, m.status) == ("training", "suggested"), m
 
 
+def test_a_field_asked_as_a_question_is_still_a_field():
+    # "What is the name of your organization?" had been offered the malware-scanning fact for review at 84
+    # (a blind set): a name asked with a question mark is still a form field.
+    from answerers.guard import form_field
+
+    assert form_field("What's the legal name of the company?") == "a name"
+    assert form_field("What is your organisation's website?") == "a web address"
+    assert form_field("What is the name of the standard your programme follows?") is None  # a real question
+    assert form_field("What is your data retention period?") is None
+    library = [Fact(id="scan", question="Are uploaded files scanned for malware?", answer="Yes",
+                    comment="Every file name and payload is checked on upload.")]
+    m = MatchingEngine(library, LEXICAL).match_one("What is the name of your firm?")
+    assert m.status == "unanswered", m
+
+
 def test_sigs_scoped_data_is_the_customers_data():
     # SIG's defined term for the client's systems and data in scope; "Scoped" had read as an OAuth
     # permission scope (the thesaurus' @scope), matching facts that mention "PCI DSS scope".
