@@ -587,6 +587,17 @@ class Guard:
             # response plan?": everything but the thing asked about matches. A common head ("policy",
             # "program", "process") is left alone: the fact's concept usually carries it.
             return REVIEW, f'asks whether there is a "{thing}"; {fact.id} does not mention one'
+        dedicated = _DEDICATED.search(question)
+        if dedicated and not self.says(f, _DEDICATED):
+            # "Do you have a dedicated information security team?" against "Is a named individual
+            # responsible for information security?" ("Yes (CTO)"): someone owns security, but the fact
+            # does not say it is anyone's whole job.
+            return REVIEW, f'asks whether it is {dedicated.group(0).lower()}; {fact.id} does not say so'
+        agreed = _AGREE_TO_TERMS.search(question)
+        if agreed:
+            # "Will you accept breach notification requirements?" asks for a commitment to the customer's
+            # terms; the breach-notification fact ("Within 72 hours") states the vendor's own practice.
+            return REVIEW, f'asks to agree to the customer\'s terms ("{agreed.group(0)}"): for a person to commit to'
         if asks_for_written(question) and not self.names_document(f):
             # "Do you have a written policy listing the physical security requirements for data
             # centres?" asks whether a document exists; "Inherited from cloud providers" is a practice.
@@ -699,6 +710,16 @@ _DOCUMENTED = re.compile(rf"\b(?:{_DOCUMENT_WORDS}|process(?:es)?|documented|doc
 # An answer that is a deadline: "Within 72 hours", "Acknowledged within 4 business hours".
 _DEADLINE = re.compile(r"\bwithin\s+\d", re.IGNORECASE)
 
+
+# "A dedicated security team", "full-time security staff": someone whose whole job it is.
+_DEDICATED = re.compile(r"\b(?:dedicated|full[- ]time)\b", re.IGNORECASE)
+# "Will you accept breach notification requirements?", "Do you agree to our data protection terms?": a
+# commitment to the customer's own terms, asked of the vendor.
+_AGREE_TO_TERMS = re.compile(
+    r"\b(?:accept|agree to|consent to|abide by|sign up to|commit to)\s+(?:the |our |these |such |any |all )?"
+    r"(?:[\w-]+\s+){0,3}?(?:requirements?|terms|clauses?|provisions|obligations|conditions|addend(?:um|a))\b",
+    re.IGNORECASE,
+)
 
 # "Do you have a dedicated incident response team?": a yes/no question whether a thing exists, the thing
 # named by the last word ("team"). Read only in that shape, so the head noun is plain to see.

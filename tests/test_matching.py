@@ -1636,3 +1636,23 @@ def test_a_service_level_for_doing_something_asks_for_a_time(bench_engine):
     assert not (m.status == "suggested" and m.fact_id == "ir-notification-channel"), m.note
     m = bench_engine.match_one("Do you have SLAs for remediating vulnerabilities?", "forms")
     assert (m.status, m.fact_id) == ("suggested", "remediation-sla"), m.note
+
+
+@needs_shared
+def test_a_dedicated_team_is_more_than_an_owner(bench_engine):
+    # "Do you have a dedicated information security team?" had been suggested the security-owner fact
+    # ("Yes (CTO)", a blind set): someone owns security, but it is not said to be anyone's whole job.
+    m = bench_engine.match_one("Is there a dedicated team for information security?", "forms")
+    assert not (m.status == "suggested" and m.fact_id == "security-owner"), m.note
+    m = bench_engine.match_one("Who is responsible for information security?", "forms")
+    assert (m.status, m.fact_id) == ("suggested", "security-owner"), m.note
+
+
+@needs_shared
+def test_agreeing_to_the_customers_terms_is_for_a_person(bench_engine):
+    # "Will you accept breach notification requirements?" had been suggested "Within 72 hours" at 100 (a
+    # blind set): it asks for a commitment to the customer's terms, not the vendor's own practice.
+    m = bench_engine.match_one("Will you accept our breach notification requirements?", "forms")
+    assert m.status != "suggested", m.note
+    m = bench_engine.match_one("How soon will you notify customers of a personal data breach?", "forms")
+    assert (m.status, m.fact_id) == ("suggested", "breach-notification"), m.note
