@@ -433,13 +433,16 @@ class Guard:
         """Whether the fact's words (phrasings, answer, comment) name a policy, procedure, plan or document."""
         return self.says(f, _DOCUMENTED)
 
-    def _only_in(self, question: str, part: str, f: int) -> bool:
-        """Whether the rare words the question shares with the fact's phrasings all lie in ``part``."""
+    def _only_in(self, question: str, part: str, f: int, *, concepts: bool = False) -> bool:
+        """Whether the rare words (and with ``concepts``, the thesaurus concepts) the question shares with
+        the fact's phrasings all lie in ``part``."""
         ph = self.phrasing_terms(f)
         rest = question.replace(part, " ")
-        return not any(salient(t) and t in ph for t in analyse(rest)) and any(
-            salient(t) and t in ph for t in analyse(part)
-        )
+
+        def telling(t: str) -> bool:
+            return t in ph and (salient(t) or (concepts and t.startswith("@")))
+
+        return not any(telling(t) for t in analyse(rest)) and any(telling(t) for t in analyse(part))
 
     def fact_flips(self, f: int) -> bool:
         hit = self._flips.get(f)
@@ -607,6 +610,12 @@ class Guard:
             # "Are security roles defined and documented *in accordance with the information security
             # policy*?" asks about roles; the policy is only what they must accord with.
             return REVIEW, f'names what {fact.id} is about only as what it must accord with ("{per.strip()}")'
+        place = place_clause(question)
+        if place and self._only_in(question, place, f, concepts=True):
+            # "What physical security arrangements are in place *where this data is processed and
+            # stored*?" asks about physical security; where the data is stored only places it.
+            shown = place.strip(" ,")
+            return REVIEW, f'shares words with {fact.id} only in the clause placing what is asked ("{shown}")'
         predicate = asked_predicate(question)
         if predicate and not set(analyse(predicate)) <= have:
             # "Is the remediation of vulnerabilities *automated*?" asks one thing of a subject the fact
@@ -759,6 +768,25 @@ _PER_POLICY = re.compile(
     r"(?:polic(?:y|ies)|procedures?|standards?|plans?)\b[^?.;]*",
     re.IGNORECASE,
 )
+
+
+# "What arrangements are in place where this data is stored?": a clause after "in place" (or "used",
+# "implemented") that places what the question asks about. A question opening with "where" asks for the
+# place; this does not. ("A process where data is deleted" is left alone: there the clause is the content.)
+_PLACE_CLAUSE = re.compile(
+    r"\b(?:in place|implemented|applied|used|available|exist|enforced)"
+    r"(?P<clause>[\s,]+(?:where|in which|at which|wherever)\s+[^?]*)",
+    re.IGNORECASE,
+)
+
+
+def place_clause(question: str) -> str | None:
+    """The "... where <the thing> is kept" clause following a question's main clause, or None."""
+    text = question or ""
+    if re.match(r"^\W*where\b", text, re.IGNORECASE):
+        return None
+    m = _PLACE_CLAUSE.search(text)
+    return m.group("clause") if m else None
 
 
 def per_policy(question: str) -> str | None:

@@ -1656,3 +1656,20 @@ def test_agreeing_to_the_customers_terms_is_for_a_person(bench_engine):
     assert m.status != "suggested", m.note
     m = bench_engine.match_one("How soon will you notify customers of a personal data breach?", "forms")
     assert (m.status, m.fact_id) == ("suggested", "breach-notification"), m.note
+
+
+def test_a_clause_placing_what_is_asked_is_not_its_subject():
+    # "What physical security arrangements are in place where this data is to be processed and stored" had
+    # been suggested the data-location fact at 93 in its sheet (a blind set): the clause after "in place"
+    # only places what is asked about, physical security.
+    from answerers.guard import Guard, place_clause
+
+    assert place_clause("Which controls are implemented where backups are kept?") == " where backups are kept"
+    assert place_clause("Where are backups kept?") is None
+    assert place_clause("Is there a process where data is deleted on request?") is None  # the clause is the content
+    facts = [Fact(id="location", question="Where is customer data stored?", answer="US (AWS us-east-1)"),
+             Fact(id="physical", question="How are data centres physically secured?", answer="Inherited")]
+    guard = Guard(facts)
+    status, why = guard.check("What fire protection is in place where customer data is stored?", 0, "suggested")
+    assert status == "review" and "placing what is asked" in why, why
+    assert guard.check("Where is customer data stored?", 0, "suggested") is None
