@@ -1692,3 +1692,10 @@ def test_formal_qualifies_a_practice_and_is_not_its_topic(bench_engine):
     # first on "formal" and "process" alone; "formal" is now a light word, the leaver's topic a heavy one.
     m = bench_engine.match_one("Do you have a formal process for employee offboarding?", "forms")
     assert m.alternatives[0].fact_id == "offboarding", m.note
+
+
+def test_scanning_dependencies_is_one_concept_however_it_is_worded():
+    # "Do you scan dependencies for vulnerabilities?" read as "scan" + @dependency, while the fact's
+    # "Are third-party dependencies scanned ...?" read as @sca: no concept in common, the fact second.
+    assert analyse("Do you scan your dependencies for vulnerabilities?")[0] == "@sca"
+    assert "@sca" in analyse("Are open source dependencies scanned for CVEs?")
