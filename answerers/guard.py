@@ -104,6 +104,13 @@ _FIELDS: tuple[tuple[str, re.Pattern, re.Pattern | None], ...] = (
     ("a name", re.compile(r"\b(name|names|title|job title|signature|signed by|contact|address|position|"
                           r"completed by|prepared by|submitted by|filled (?:in|out) by|respondent)\b"), None),
 )
+# The company's own particulars, asked on a questionnaire's first page.
+_COMPANY_PROFILE = re.compile(
+    r"\b(?:year (?:founded|established|incorporated)|founded|headquarter(?:s|ed)?|head office|in business|"
+    r"incorporated|incorporation|annual (?:revenue|turnover)|parent company|publicly traded|stock exchange|"
+    r"number of employees|employee count|company size)\b",
+    re.IGNORECASE,
+)
 _QUESTION_WORD = re.compile(
     r"^\W*(do|does|did|is|are|was|were|can|could|will|would|have|has|should|must|may|shall|what|which|how|"
     r"when|where|who|whom|whose|why|if|please)\b"
@@ -484,6 +491,11 @@ class Guard:
                     return REVIEW, f"a form field asking for {what}: {fact.id} gives one in its comment, not its answer"
                 return None
             return UNANSWERED, f"a form field asking for {what}, not a question: {fact.id} does not give one"
+        profile = _COMPANY_PROFILE.search(question)
+        if profile and not any(_COMPANY_PROFILE.search(t) for t in fact.all_questions):
+            # "Year founded", "Headquarters location", "How long has your company been in business?": the
+            # company's own particulars, answered by a fact about them or by a person, never by a control.
+            return UNANSWERED, f'asks about the company itself ("{profile.group(0)}"); {fact.id} is not about it'
         if list_item(question) and status == "suggested":
             return REVIEW, "an item of a list: what it asks depends on the prompt above it"
         flip = scope_flip(question)

@@ -1699,3 +1699,20 @@ def test_scanning_dependencies_is_one_concept_however_it_is_worded():
     # "Are third-party dependencies scanned ...?" read as @sca: no concept in common, the fact second.
     assert "@sca" in analyse("Does the team scan dependencies for vulnerabilities in CI?")
     assert "@sca" in analyse("Are open source dependencies scanned for CVEs?")
+
+
+def test_the_companys_own_particulars_are_answered_only_by_a_fact_about_them():
+    # "Year founded" had been offered the breach-history fact for review at 96 (its comment says "since the
+    # company was founded"), "Headquarters location" the data-location fact at 98 (blind sets).
+    from answerers.guard import Guard
+
+    facts = [Fact(id="breaches", question="Have you had a data breach?", answer="No",
+                  comment="None since the company was founded in 2015."),
+             Fact(id="location", question="Where is customer data stored?", answer="EU (Frankfurt)"),
+             Fact(id="hq", question="Where is the company headquartered?", answer="Lyon, France")]
+    guard = Guard(facts)
+    assert guard.check("Year the business was founded", 0, "review")[0] == "unanswered"
+    assert guard.check("Head office location", 1, "suggested")[0] == "unanswered"
+    assert guard.check("Headquarters location", 2, "suggested") is None
+    m = MatchingEngine(facts, LEXICAL).match_one("How long has your company been in business?")
+    assert m.status == "unanswered", m
