@@ -1716,3 +1716,10 @@ def test_the_companys_own_particulars_are_answered_only_by_a_fact_about_them():
     assert guard.check("Headquarters location", 2, "suggested") is None
     m = MatchingEngine(facts, LEXICAL).match_one("How long has your company been in business?")
     assert m.status == "unanswered", m
+
+
+def test_make_sure_and_ensure_are_filler():
+    # "Do you have processes in place to make sure access is revoked when an employee leaves?" had been held
+    # for review because "no fact in the library mentions make, sure" (a blind set).
+    assert analyse("Do you make sure that leavers lose access?") == analyse("Do leavers lose access?")
+    assert analyse("Processes to ensure that backups are encrypted") == analyse("Processes that backups are encrypted")
