@@ -1676,12 +1676,13 @@ def test_a_clause_placing_what_is_asked_is_not_its_subject():
 
 
 @needs_shared
-def test_access_rights_reviewed_is_the_access_review_concept(bench_engine):
+def test_access_reviews_and_access_rights_reviewed_read_alike(bench_engine):
     # "Do you perform regular access reviews?" had been offered the backup-frequency fact (88; "Do you perform
-    # regular backups ...?") before access-review (28), whose phrasing "Are user access rights reviewed
-    # periodically?" had not folded into the access-review concept the question's "access reviews" did.
-    assert "@access_review" in analyse("Are staff access rights reviewed on a regular basis?")
-    assert "@access_review" in analyse("Is there a periodic review of user access?")
+    # regular backups ...?") before access-review (28): the question's "access reviews" folded into a concept
+    # that the fact's "Are user access rights reviewed periodically?" did not.
+    question, fact = analyse("Do you carry out access reviews?"), analyse("Are staff access rights reviewed?")
+    assert {"@access", "review"} <= set(question) & set(fact)
+    assert "@access_review" in analyse("Are entitlements recertified every quarter?")
     m = bench_engine.match_one("Do you carry out regular access reviews?", "forms")
     assert m.alternatives[0].fact_id == "access-review", m.note
 
