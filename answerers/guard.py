@@ -608,6 +608,12 @@ class Guard:
             # responsible for information security?" ("Yes (CTO)"): someone owns security, but the fact
             # does not say it is anyone's whole job.
             return REVIEW, f'asks whether it is {dedicated.group(0).lower()}; {fact.id} does not say so'
+        past = _IF_IT_HAPPENED.search(question)
+        if past and not says_no(fact.answer):
+            # "If your organisation has had a data breach, were all individuals affected informed?" asks what
+            # was done after an event that may never have happened; "Within 72 hours" states the practice.
+            event = question[past.start():].split(",")[0].strip()
+            return REVIEW, f'asks what was done after a past event ("{event}"); {fact.id} states a practice'
         agreed = _AGREE_TO_TERMS.search(question)
         if agreed:
             # "Will you accept breach notification requirements?" asks for a commitment to the customer's
@@ -732,6 +738,13 @@ _DOCUMENTED = re.compile(rf"\b(?:{_DOCUMENT_WORDS}|process(?:es)?|documented|doc
 _DEADLINE = re.compile(r"\bwithin\s+\d", re.IGNORECASE)
 
 
+# "If your organisation has had a data breach, ...", "In the event that you experienced an incident in the
+# last year, ...": a question conditional on an event in the past.
+_IF_IT_HAPPENED = re.compile(
+    r"^\W*(?:if|where|in the event that|in case)\b[^?.;]{0,80}?\b(?:has|have|had)\s+(?:had|experienced|suffered|"
+    r"been subject to|been affected by)\b",
+    re.IGNORECASE,
+)
 # "A dedicated security team", "full-time security staff": someone whose whole job it is.
 _DEDICATED = re.compile(r"\b(?:dedicated|full[- ]time)\b", re.IGNORECASE)
 # "Will you accept breach notification requirements?", "Do you agree to our data protection terms?": a

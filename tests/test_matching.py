@@ -1724,3 +1724,15 @@ def test_make_sure_and_ensure_are_filler():
     # for review because "no fact in the library mentions make, sure" (a blind set).
     assert analyse("Do you make sure that leavers lose access?") == analyse("Do leavers lose access?")
     assert analyse("Processes to ensure that backups are encrypted") == analyse("Processes that backups are encrypted")
+
+
+@needs_shared
+def test_what_was_done_after_a_past_event_is_not_the_practice(bench_engine):
+    # "If your organisation has had a data breach, were all individuals who were affected informed?" had been
+    # suggested "Within 72 hours" (a blind set): it asks what happened after an event, which may never have
+    # happened, not how the vendor would notify.
+    m = bench_engine.match_one("If you have experienced a personal data breach, were the affected customers notified?",
+                               "forms")
+    assert not (m.status == "suggested" and m.fact_id == "breach-notification"), m.note
+    m = bench_engine.match_one("How soon will you notify customers of a personal data breach?", "forms")
+    assert (m.status, m.fact_id) == ("suggested", "breach-notification"), m.note
