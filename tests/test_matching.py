@@ -1736,3 +1736,10 @@ def test_what_was_done_after_a_past_event_is_not_the_practice(bench_engine):
     assert not (m.status == "suggested" and m.fact_id == "breach-notification"), m.note
     m = bench_engine.match_one("How soon will you notify customers of a personal data breach?", "forms")
     assert (m.status, m.fact_id) == ("suggested", "breach-notification"), m.note
+
+
+def test_software_updates_are_patching():
+    # "How do you make sure that the latest software updates are downloaded and installed promptly?" shared no
+    # concept with "How are operating systems and runtimes kept patched?" (a blind set).
+    assert "@patch" in analyse("Are operating system updates installed within a week?")
+    assert "@patch" in analyse("How often do you install software updates on servers?")
