@@ -529,6 +529,11 @@ class Guard:
         if asks_for_date(question) and not (states_date(fact.answer) or states_date(fact.comment)):
             # "When was your last penetration test?" asks for a date; "Yes (annually)" is not one.
             return UNANSWERED, f'asks when it last happened; {fact.id} ("{fact.answer.strip()}") gives no date'
+        dated = states_date(fact.answer) or states_date(fact.comment)
+        if status == "suggested" and _WHEN_LAST.search(question) and not dated:
+            # "Note when the security policies were last reviewed or updated:": a date for a person to add to
+            # what the fact says ("reviewed every year"), which answers it in part.
+            return REVIEW, f"asks when it was last done; {fact.id} gives no date"
         if asks_for_contact(question) and not states_contact(fact.answer):
             # "What is your primary contact for security incidents and breach notifications?" asks whom to
             # reach; "Within 72 hours" is not a contact. One given only in the comment is for a person.
@@ -744,6 +749,11 @@ _IF_IT_HAPPENED = re.compile(
     r"^\W*(?:if|where|in the event that|in case)\b[^?.;]{0,80}?\b(?:has|have|had)\s+(?:had|experienced|suffered|"
     r"been subject to|been affected by)\b",
     re.IGNORECASE,
+)
+# "Note when the policies were last reviewed", "state when the plan was last tested": the date of the
+# last time, asked without "When was ...?" (form.asks_for_date).
+_WHEN_LAST = re.compile(
+    r"\bwhen\b[^?.:]{0,80}?\b(?:was|were|has been|have been|is|are)\s+(?:last|most recently)\b", re.IGNORECASE
 )
 # "A dedicated security team", "full-time security staff": someone whose whole job it is.
 _DEDICATED = re.compile(r"\b(?:dedicated|full[- ]time)\b", re.IGNORECASE)

@@ -1743,3 +1743,13 @@ def test_software_updates_are_patching():
     # concept with "How are operating systems and runtimes kept patched?" (a blind set).
     assert "@patch" in analyse("Are operating system updates installed within a week?")
     assert "@patch" in analyse("How often do you install software updates on servers?")
+
+
+@needs_shared
+def test_when_something_was_last_done_needs_a_date_from_a_person(bench_engine):
+    # "Note when the privacy policies were last reviewed or updated:" had been suggested the privacy-policy
+    # fact ("Yes") at 98 (a blind set): it asks for a date, which the fact does not give.
+    m = bench_engine.match_one("State when your information security policy was last reviewed.", "forms")
+    assert m.status != "suggested", m.note
+    m = bench_engine.match_one("Do you have a documented information security policy?", "forms")
+    assert (m.status, m.fact_id) == ("suggested", "security-policy"), m.note
