@@ -506,6 +506,10 @@ class Guard:
                 return UNANSWERED, f'the question excludes {shown} ("{flip}"), which is what {fact.id} is about'
         have = self.fact_terms(f)
         terms = analyse(question)
+        if terms and set(terms) <= FORM_CONCEPTS:
+            # "How often?", "Where?": a follow-up that names only the kind of answer; what it asks about is
+            # in the row above, which the match does not see.
+            return UNANSWERED, "asks only how often, when or where, without naming of what"
         # A subject rare in questionnaire language (a consultant, AI) the fact never mentions: the fact
         # is about something else, not merely unsure.
         rare = [SUBJECTS[t] for t in dict.fromkeys(terms) if t in SUBJECTS and t not in have and salient(t)]

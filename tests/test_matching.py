@@ -1753,3 +1753,14 @@ def test_when_something_was_last_done_needs_a_date_from_a_person(bench_engine):
     assert m.status != "suggested", m.note
     m = bench_engine.match_one("Do you have a documented information security policy?", "forms")
     assert (m.status, m.fact_id) == ("suggested", "security-policy"), m.note
+
+
+def test_a_follow_up_naming_only_the_kind_of_answer_is_left_alone():
+    # "How often?" under "Will you keep the data?" had been offered the backup-frequency fact for review at 100
+    # (a blind set): it names nothing but the kind of answer.
+    library = [Fact(id="backups", question="How often are backups taken?", answer="Daily"),
+               Fact(id="hosting", question="Where is customer data hosted?", answer="EU (Frankfurt)")]
+    engine = MatchingEngine(library, LEXICAL)
+    for follow_up in ("How frequently?", "Where?"):
+        assert engine.match_one(follow_up).status == "unanswered", follow_up
+    assert engine.match_one("How often are backups taken?").fact_id == "backups"
