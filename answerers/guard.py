@@ -723,8 +723,11 @@ _PREDICATE = re.compile(
 # is kept current, a question every control catalogue repeats after each policy question.
 _DOCUMENT_WORDS = r"polic(?:y|ies)|procedures?|plans?|standards?|documentation|programs?"
 _DOCUMENT_WORD = rf"\b(?:{_DOCUMENT_WORDS})\b"
+# "Access policies", "IAM policies", "firewall policies": settings in a system, not documents to keep current.
+_SETTING_POLICY = r"(?<!access )(?<!iam )(?<!firewall )(?<!bucket )(?<!password )(?<!network )"
 _KEEPS_CURRENT = re.compile(
-    rf"^(?:are|is|do|does|have|has)\b.*{_DOCUMENT_WORD}.*\b(?:reviewed|updated|revised|re-?evaluated)\b",
+    rf"^(?:are|is|do|does|have|has)\b.*\b(?:{_SETTING_POLICY}polic(?:y|ies)|procedures?|plans?|standards?|"
+    r"documentation|programs?)\b.*\b(?:reviewed|updated|revised|re-?evaluated)\b",
     re.IGNORECASE,
 )
 _DOCUMENT = re.compile(_DOCUMENT_WORD, re.IGNORECASE)

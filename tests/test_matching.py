@@ -1764,3 +1764,13 @@ def test_a_follow_up_naming_only_the_kind_of_answer_is_left_alone():
     for follow_up in ("How frequently?", "Where?"):
         assert engine.match_one(follow_up).status == "unanswered", follow_up
     assert engine.match_one("How often are backups taken?").fact_id == "backups"
+
+
+def test_access_and_firewall_policies_are_settings_not_paperwork():
+    # "Are all access policies in the production environment reviewed regularly?" had been left unanswered as a
+    # question on keeping documents current (a set of the round): access and firewall policies are settings.
+    from answerers.guard import keeps_documents_current
+
+    assert not keeps_documents_current("Are IAM policies reviewed every quarter?")
+    assert not keeps_documents_current("Are firewall policies updated after each change?")
+    assert keeps_documents_current("Is the access control policy document reviewed annually?")
