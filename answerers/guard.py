@@ -104,11 +104,14 @@ _FIELDS: tuple[tuple[str, re.Pattern, re.Pattern | None], ...] = (
     ("a name", re.compile(r"\b(name|names|title|job title|signature|signed by|contact|address|position|"
                           r"completed by|prepared by|submitted by|filled (?:in|out) by|respondent)\b"), None),
 )
-# The company's own particulars, asked on a questionnaire's first page.
+# The company's own particulars and commercial terms, asked on a questionnaire's first page.
 _COMPANY_PROFILE = re.compile(
     r"\b(?:year (?:founded|established|incorporated)|founded|headquarter(?:s|ed)?|head office|in business|"
     r"incorporated|incorporation|annual (?:revenue|turnover)|parent company|publicly traded|stock exchange|"
-    r"number of employees|employee count|company size)\b",
+    r"number of employees|employee count|company size|"
+    # commercial terms: "What is your current funding status?", "Do you offer enterprise licensing or per-seat?"
+    r"funding(?: status| round)?|pricing|cost model|licensing model|enterprise licensing|per[- ]seat|"
+    r"payment terms|invoicing)\b",
     re.IGNORECASE,
 )
 _QUESTION_WORD = re.compile(

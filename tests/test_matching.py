@@ -1717,6 +1717,9 @@ def test_the_companys_own_particulars_are_answered_only_by_a_fact_about_them():
     assert guard.check("Headquarters location", 2, "suggested") is None
     m = MatchingEngine(facts, LEXICAL).match_one("How long has your company been in business?")
     assert m.status == "unanswered", m
+    # and its commercial terms ("What is your cost model?" had been offered the AI-training fact at 72)
+    assert guard.check("Is pricing per-seat or enterprise?", 1, "review")[0] == "unanswered"
+    assert guard.check("What is your current funding status?", 0, "review")[0] == "unanswered"
 
 
 def test_make_sure_and_ensure_are_filler():
