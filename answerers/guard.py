@@ -541,6 +541,9 @@ class Guard:
             # "Note when the security policies were last reviewed or updated:": a date for a person to add to
             # what the fact says ("reviewed every year"), which answers it in part.
             return REVIEW, f"asks when it was last done; {fact.id} gives no date"
+        if _ASKS_WHO.search(question) and not self.says(f, _SOMEONE):
+            # "Who will be part of the SLA meetings?" asks for people; "99.5% target" names no one.
+            return UNANSWERED, f"asks who; {fact.id} names no one"
         if asks_for_contact(question) and not states_contact(fact.answer):
             # "What is your primary contact for security incidents and breach notifications?" asks whom to
             # reach; "Within 72 hours" is not a contact. One given only in the comment is for a person.
@@ -752,6 +755,16 @@ _DOCUMENTED = re.compile(rf"\b(?:{_DOCUMENT_WORDS}|process(?:es)?|documented|doc
 # An answer that is a deadline: "Within 72 hours", "Acknowledged within 4 business hours".
 _DEADLINE = re.compile(r"\bwithin\s+\d", re.IGNORECASE)
 
+
+# "Who will be part of ...?", "Who is responsible for ...?": people asked for, a person or role to answer.
+_ASKS_WHO = re.compile(r"^\W*(?:who|whom)\b", re.IGNORECASE)
+_SOMEONE = re.compile(
+    r"\b(?:cto|ceo|ciso|cio|coo|dpo|founders?|officers?|teams?|staff|engineers?|employees?|personnel|managers?|"
+    r"management|leads?|owners?|owns|head|directors?|administrators?|admins?|persons?|people|individuals?|"
+    r"committees?|board|champions?|rota|on-call|analysts?|auditors?|firms?|provider|providers|vendors?|"
+    r"customers?|users?|partners?|contractors?|consultants?|counsel|named)\b",
+    re.IGNORECASE,
+)
 
 # "If your organisation has had a data breach, ...", "In the event that you experienced an incident in the
 # last year, ...": a question conditional on an event in the past.

@@ -1777,3 +1777,15 @@ def test_access_and_firewall_policies_are_settings_not_paperwork():
     assert not keeps_documents_current("Are IAM policies reviewed every quarter?")
     assert not keeps_documents_current("Are firewall policies updated after each change?")
     assert keeps_documents_current("Is the access control policy document reviewed annually?")
+
+
+def test_who_asks_for_people_and_a_fact_naming_no_one_does_not_answer():
+    # "Who will be part of the SLAs meetings?" had been suggested the availability-SLA fact ("99.5% target") at
+    # 92 (a blind set): it asks for people.
+    library = [Fact(id="uptime", question="Do you offer an SLA for availability?", answer="99.5% monthly target"),
+               Fact(id="owner", question="Who owns information security?", answer="The CTO"),
+               Fact(id="mfa", question="Is MFA required?", answer="Yes")]
+    engine = MatchingEngine(library, LEXICAL)
+    m = engine.match_one("Who joins SLA meetings about availability?")
+    assert m.status == "unanswered" and "names no one" in m.note, m
+    assert engine.match_one("Who owns information security?").fact_id == "owner"
