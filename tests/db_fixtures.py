@@ -138,3 +138,21 @@ def database_snapshot(url: str | None = None) -> dict[str, list[tuple]]:
             order = list(t.primary_key.columns) or list(t.columns)
             out[t.name] = [tuple(r) for r in conn.execute(sa.select(t).order_by(*order))]
     return out
+
+
+def lexical_service(tmp_path, facts):
+    """A Service on the test's database whose knowledge base is ``facts`` ((question, answer, comment) each, IDs
+    fact-0, fact-1, ...), imported from a CSV file, matching with the default (lexical) answerers."""
+    import csv
+
+    from trustfill.service import Service
+
+    library = tmp_path / "library.csv"
+    with library.open("w", newline="", encoding="utf-8") as fh:
+        w = csv.writer(fh)
+        w.writerow(["ID", "Question", "Answer", "Comment"])
+        w.writerows([f"fact-{i}", *fact] for i, fact in enumerate(facts))
+    svc = Service()
+    svc.set_match_settings(semantic=False)
+    svc.import_library(library)
+    return svc

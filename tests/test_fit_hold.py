@@ -11,6 +11,7 @@ import pytest
 
 from answerers.base import Match
 from answerers.fit import FIT_FLOOR, MIN_QUESTIONS, hold_suggestions, holds_suggestions
+from db_fixtures import lexical_service
 from hostile.corpus import questionnaire_workbook
 from trustfill.service import Service
 
@@ -58,15 +59,7 @@ def test_only_suggestions_are_held_and_the_reason_comes_first():
 
 @pytest.fixture
 def service(db_url, tmp_path) -> Service:
-    library = tmp_path / "library.csv"
-    with library.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["ID", "Question", "Answer", "Comment"])
-        w.writerows([f"fact-{i}", *fact] for i, fact in enumerate(FACTS))
-    svc = Service()
-    svc.set_match_settings(semantic=False)
-    svc.import_library(library)
-    return svc
+    return lexical_service(tmp_path, FACTS)
 
 
 def test_a_questionnaire_mostly_outside_the_knowledge_base_has_its_suggestions_held(service, tmp_path):

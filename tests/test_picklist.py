@@ -6,13 +6,12 @@ data-centre fact at 100, though what it asks is whether the *policies* cover it.
 
 from __future__ import annotations
 
-import csv
-
 import pytest
 from openpyxl import Workbook, load_workbook
 
 from answerers.base import Match
 from answerers.picklist import hold_options, pick_options, pick_prompt
+from db_fixtures import lexical_service
 from trustfill.service import Service
 
 
@@ -61,15 +60,7 @@ FACTS = [  # question, answer, comment
 
 @pytest.fixture
 def service(db_url, tmp_path) -> Service:
-    library = tmp_path / "library.csv"
-    with library.open("w", newline="", encoding="utf-8") as fh:
-        w = csv.writer(fh)
-        w.writerow(["ID", "Question", "Answer", "Comment"])
-        w.writerows([f"fact-{i}", *fact] for i, fact in enumerate(FACTS))
-    svc = Service()
-    svc.set_match_settings(semantic=False)
-    svc.import_library(library)
-    return svc
+    return lexical_service(tmp_path, FACTS)
 
 
 def test_a_stored_questionnaire_holds_the_options_of_its_pick_lists(service, tmp_path):
