@@ -629,6 +629,16 @@ class Guard:
             # was done after an event that may never have happened; "Within 72 hours" states the practice.
             event = question[past.start():].split(",")[0].strip()
             return REVIEW, f'asks what was done after a past event ("{event}"); {fact.id} states a practice'
+        site = _OTHER_SITE.search(question)
+        if site and not self.says(f, _SITE_QUALIFIER):
+            # "Where are the vendor's recovery data centers located?" against "Where is customer data stored?":
+            # the primary location answers a question about the recovery site only if the fact says so.
+            return REVIEW, f'asks about the {site.group(1)} site; {fact.id} does not mention one'
+        audit = _CUSTOMER_AUDIT.search(question)
+        if audit:
+            # "Can we review them? Can we do a Business Continuity audit?": the customer's right to inspect is
+            # for a person to grant, whatever the practice.
+            return REVIEW, f'asks for the customer to review or audit ("{audit.group(0)}"): for a person to agree'
         agreed = _AGREE_TO_TERMS.search(question)
         if agreed:
             # "Will you accept breach notification requirements?" asks for a commitment to the customer's
@@ -756,6 +766,24 @@ _DOCUMENTED = re.compile(rf"\b(?:{_DOCUMENT_WORDS}|process(?:es)?|documented|doc
 _DEADLINE = re.compile(r"\bwithin\s+\d", re.IGNORECASE)
 
 
+# "The DR data centers", "recovery sites", "secondary region": a site other than the primary one.
+_OTHER_SITE = re.compile(
+    r"\b(dr|disaster recovery|recovery|backup|back-up|secondary|failover|fail-over|alternate|standby)\s+"
+    r"(?:\(disaster recovery\)\s+)?(?:data ?cent(?:er|re)s?|sites?|locations?|facilit(?:y|ies)|regions?)\b",
+    re.IGNORECASE,
+)
+_SITE_QUALIFIER = re.compile(
+    r"\b(?:dr|disaster|recovery|recover|backups?|back-ups?|secondary|failover|fail-over|alternate|standby|"
+    r"replicat\w*|availability zones?|multi-az|regions)\b",
+    re.IGNORECASE,
+)
+# "Can we review them?", "May our auditors inspect ...?", "Can we do a Business Continuity audit?": the
+# customer asking to review, audit or visit.
+_CUSTOMER_AUDIT = re.compile(
+    r"\b(?:can|may|could|will|would)\s+(?:we|our (?:auditors?|team|staff)|the customer|customers)\b[^?]{0,40}?"
+    r"\b(?:review|audit|inspect|see|visit|assess|examine)\b[^?]*",
+    re.IGNORECASE,
+)
 # "Who will be part of ...?", "Who is responsible for ...?": people asked for, a person or role to answer.
 _ASKS_WHO = re.compile(r"^\W*(?:who|whom)\b", re.IGNORECASE)
 _SOMEONE = re.compile(

@@ -1789,3 +1789,23 @@ def test_who_asks_for_people_and_a_fact_naming_no_one_does_not_answer():
     m = engine.match_one("Who joins SLA meetings about availability?")
     assert m.status == "unanswered" and "names no one" in m.note, m
     assert engine.match_one("Who owns information security?").fact_id == "owner"
+
+
+@needs_shared
+def test_a_recovery_site_is_not_the_primary_location(bench_engine):
+    # "Where are vendor's recovery data centers located?" and "Where are the DR (disaster recovery) data centers
+    # locations located?" had been suggested where customer data is stored (two blind sets).
+    for question in ("In which country is the standby data center?", "Where is the secondary data center located?"):
+        m = bench_engine.match_one(question, "forms")
+        assert not (m.status == "suggested" and m.fact_id == "data-location-forms"), (question, m.note)
+    m = bench_engine.match_one("Where is customer data stored?", "forms")
+    assert (m.status, m.fact_id) == ("suggested", "data-location-forms"), m.note
+
+
+@needs_shared
+def test_the_customer_asking_to_audit_is_for_a_person(bench_engine):
+    # "If so, can we review them? Can we do a Business Continuity audit?" had been suggested the continuity-plan
+    # fact ("Yes") (a blind set): the customer's right to review or audit is for a person to grant.
+    m = bench_engine.match_one("Can we review your business continuity plan?", "forms")
+    assert m.status != "suggested", m.note
+    assert "review or audit" in m.note, m.note
