@@ -634,6 +634,11 @@ class Guard:
             # "Where are the vendor's recovery data centers located?" against "Where is customer data stored?":
             # the primary location answers a question about the recovery site only if the fact says so.
             return REVIEW, f'asks about the {site.group(1)} site; {fact.id} does not mention one'
+        ended = _AFTER_THE_END.search(question)
+        if ended and not self.says(f, _END_EVENT):
+            # "How long do you retain customer data after an account closes?" against "How long is customer
+            # data retained?" ("While the app is installed"): what happens after the end is another fact's.
+            return REVIEW, f'asks what happens "{ended.group(0).strip()}"; {fact.id} does not say'
         audit = _CUSTOMER_AUDIT.search(question)
         if audit:
             # "Can we review them? Can we do a Business Continuity audit?": the customer's right to inspect is
@@ -775,6 +780,21 @@ _OTHER_SITE = re.compile(
 _SITE_QUALIFIER = re.compile(
     r"\b(?:dr|disaster|recovery|recover|backups?|back-ups?|secondary|failover|fail-over|alternate|standby|"
     r"replicat\w*|availability zones?|multi-az|regions)\b",
+    re.IGNORECASE,
+)
+# "After an account closes", "upon termination of the contract", "after cancellation": the end of the
+# relationship, and what a fact must speak of to say what happens then.
+_AFTER_THE_END = re.compile(
+    r"\b(?:after|upon|on|following)\s+(?:(?:an?|the|your|our|their)\s+)?(?:(?:account|contract|subscription|"
+    r"service|agreement|relationship)\s+(?:closes|is closed|closure|ends|has ended|is terminated|terminates|"
+    r"termination|expires|expiry|is cancell?ed|cancell?ation)|cancell?ation|account closure|"
+    # not a bare "termination" or "offboarding": "access revoked upon termination" is an employee's
+    r"contract end|uninstall\w*)\b",
+    re.IGNORECASE,
+)
+_END_EVENT = re.compile(
+    r"\b(?:uninstall\w*|terminat\w*|contract ends?|end of (?:the )?contract|cancell?\w*|clos(?:ed|es|ure)|"
+    r"offboard\w*|exit)\b",
     re.IGNORECASE,
 )
 # "Can we review them?", "May our auditors inspect ...?", "Can we do a Business Continuity audit?": the

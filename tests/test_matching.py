@@ -1809,3 +1809,13 @@ def test_the_customer_asking_to_audit_is_for_a_person(bench_engine):
     m = bench_engine.match_one("Can we review your business continuity plan?", "forms")
     assert m.status != "suggested", m.note
     assert "review or audit" in m.note, m.note
+
+
+@needs_shared
+def test_what_happens_after_the_account_closes_is_not_the_ongoing_retention(bench_engine):
+    # "How long do you retain customer data after an account closes?" had been suggested the retention fact
+    # ("While the app is installed") at 99 (a blind set); what happens after the end is the deletion fact's.
+    m = bench_engine.match_one("How long do you retain customer data after the account is closed?", "forms")
+    assert not (m.status == "suggested" and m.fact_id == "retention-forms"), m.note
+    m = bench_engine.match_one("How quickly is access revoked upon termination?", "forms")  # an employee's
+    assert (m.status, m.fact_id) == ("suggested", "offboarding"), m.note
