@@ -402,6 +402,11 @@ class Guard:
             hit = self._owners[f] = tuple(subjects) if others else ()
         return hit
 
+    def platforms_of(self, f: int) -> frozenset[str]:
+        """The app platforms the fact's words name (phrasings, answer, comment)."""
+        fact = self.facts[f]
+        return platforms(" ".join((*fact.all_questions, fact.answer, fact.comment)))
+
     def only_staff(self, f: int) -> bool:
         """Whether the fact's phrasings name staff and never users."""
         ph = self.phrasing_terms(f)
@@ -629,6 +634,14 @@ class Guard:
             # was done after an event that may never have happened; "Within 72 hours" states the practice.
             event = question[past.start():].split(",")[0].strip()
             return REVIEW, f'asks what was done after a past event ("{event}"); {fact.id} states a practice'
+        asked_on = platforms(question)
+        if asked_on and status == "suggested":
+            on = self.platforms_of(f)
+            if on and not asked_on & on:
+                # "GitHub Apps must authenticate using a JWT" against the Jira app's "JWT and OAuth 2.0": the
+                # question is about a platform the fact's product does not run on.
+                asked, about = ", ".join(sorted(asked_on)), ", ".join(sorted(on))
+                return REVIEW, f"the question is about {asked}; {fact.id} is about {about}"
         site = _OTHER_SITE.search(question)
         if site and not self.says(f, _SITE_QUALIFIER):
             # "Where are the vendor's recovery data centers located?" against "Where is customer data stored?":
@@ -769,6 +782,31 @@ _DOCUMENTED = re.compile(rf"\b(?:{_DOCUMENT_WORDS}|process(?:es)?|documented|doc
 
 # An answer that is a deadline: "Within 72 hours", "Acknowledged within 4 business hours".
 _DEADLINE = re.compile(r"\bwithin\s+\d", re.IGNORECASE)
+
+
+# Platforms an app is built on or plugs into, by family: a question about one is not answered by a fact
+# about another ("GitHub Apps must ..." against a Jira app's fact). Hosting providers are not among them.
+_PLATFORM_FAMILIES = {
+    "atlassian": r"atlassian|jira|confluence|forge",
+    "github": r"github",
+    "gitlab": r"gitlab",
+    "bitbucket": r"bitbucket",
+    "slack": r"slack",
+    "salesforce": r"salesforce|appexchange",
+    "shopify": r"shopify",
+    "microsoft teams": r"microsoft teams|ms teams",
+    "zoom": r"zoom",
+    "hubspot": r"hubspot",
+    "intuit": r"intuit|quickbooks",
+    "xero": r"xero",
+    "zendesk": r"zendesk",
+}
+_PLATFORM = [(name, re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE)) for name, pattern in _PLATFORM_FAMILIES.items()]
+
+
+def platforms(text: str) -> frozenset[str]:
+    """The app platforms ``text`` names, by family ("Jira" and "Forge" are both Atlassian)."""
+    return frozenset(name for name, pattern in _PLATFORM if pattern.search(text or ""))
 
 
 # "The DR data centers", "recovery sites", "secondary region": a site other than the primary one.

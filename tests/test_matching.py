@@ -1819,3 +1819,17 @@ def test_what_happens_after_the_account_closes_is_not_the_ongoing_retention(benc
     assert not (m.status == "suggested" and m.fact_id == "retention-forms"), m.note
     m = bench_engine.match_one("How quickly is access revoked upon termination?", "forms")  # an employee's
     assert (m.status, m.fact_id) == ("suggested", "offboarding"), m.note
+
+
+@needs_shared
+def test_a_question_about_another_platform_is_not_answered_by_the_jira_apps_fact(bench_engine):
+    # "GitHub Apps must authenticate using either a JSON Web Token (JWT), OAuth token, or installation access
+    # token." had been suggested the Jira app's authentication fact ("JWT and OAuth 2.0") (a blind set).
+    from answerers.guard import platforms
+
+    assert platforms("Does the Forge app store data in Jira?") == {"atlassian"}
+    assert platforms("Do your security teams use Slack?") == {"slack"}
+    m = bench_engine.match_one("Does your Slack app authenticate using JWT and OAuth 2.0?", "forms")
+    assert not (m.status == "suggested" and m.fact_id == "auth-jira-forms"), m.note
+    m = bench_engine.match_one("How does the app authenticate to Jira?", "forms")
+    assert (m.status, m.fact_id) == ("suggested", "auth-jira-forms"), m.note
