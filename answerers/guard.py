@@ -85,6 +85,23 @@ from answerers.form import (
 )
 from answerers.salience import boilerplate_weight, salient
 from answerers.text import analyse
+from answerers.wording import (
+    AFTER_THE_END,
+    AGREE_TO_TERMS,
+    ASKS_WHO,
+    COMPANY_PROFILE,
+    CUSTOMER_AUDIT,
+    DEDICATED,
+    END_EVENT,
+    IF_IT_HAPPENED,
+    OTHER_SITE,
+    SITE_QUALIFIER,
+    SOMEONE,
+    THIRD_PARTIES,
+    WHEN_LAST,
+    place_clause,
+    platforms,
+)
 
 REVIEW, UNANSWERED = "review", "unanswered"
 
@@ -103,16 +120,6 @@ _FIELDS: tuple[tuple[str, re.Pattern, re.Pattern | None], ...] = (
     ("a date", re.compile(r"\b(date|dated|day completed)\b"), re.compile(r"\d")),
     ("a name", re.compile(r"\b(name|names|title|job title|signature|signed by|contact|address|position|"
                           r"completed by|prepared by|submitted by|filled (?:in|out) by|respondent)\b"), None),
-)
-# The company's own particulars and commercial terms, asked on a questionnaire's first page.
-_COMPANY_PROFILE = re.compile(
-    r"\b(?:year (?:founded|established|incorporated)|founded|headquarter(?:s|ed)?|head office|in business|"
-    r"incorporated|incorporation|annual (?:revenue|turnover)|parent company|publicly traded|stock exchange|"
-    r"number of employees|employee count|company size|"
-    # commercial terms: "What is your current funding status?", "Do you offer enterprise licensing or per-seat?"
-    r"funding(?: status| round)?|pricing|cost model|licensing model|enterprise licensing|per[- ]seat|"
-    r"payment terms|invoicing)\b",
-    re.IGNORECASE,
 )
 _QUESTION_WORD = re.compile(
     r"^\W*(do|does|did|is|are|was|were|can|could|will|would|have|has|should|must|may|shall|what|which|how|"
@@ -334,13 +341,6 @@ _KINDS_OF_SECURITY = frozenset({"@physical", "physical", "network"})
 _DATA_PROTECTION = re.compile(r"\bdata[- ]protection\b(?![- ](?:addend|agreement))", re.IGNORECASE)
 
 
-# Parties other than the vendor answering: its providers, sub-processors, suppliers, partners.
-_THIRD_PARTIES = re.compile(
-    r"\b(?:providers|sub-?processors?|sub-?contractors?|third[- ]part(?:y|ies)|partners|suppliers|vendors|"
-    r"aws|azure|gcp|heroku|hosting)\b",
-    re.IGNORECASE,
-)
-
 # Words that place or count what a question names rather than name it ("before deployment", "all
 # changes"): a fact need not repeat them to cover the question.
 _FUNCTION_WORDS = "before after all any each every within without during prior only also use"
@@ -398,7 +398,7 @@ class Guard:
         hit = self._owners.get(f)
         if hit is None:
             subjects = [asked_subject(q) for q in self.facts[f].all_questions]
-            others = subjects and all(s and _THIRD_PARTIES.search(s) for s in subjects)
+            others = subjects and all(s and THIRD_PARTIES.search(s) for s in subjects)
             hit = self._owners[f] = tuple(subjects) if others else ()
         return hit
 
@@ -499,8 +499,8 @@ class Guard:
                     return REVIEW, f"a form field asking for {what}: {fact.id} gives one in its comment, not its answer"
                 return None
             return UNANSWERED, f"a form field asking for {what}, not a question: {fact.id} does not give one"
-        profile = _COMPANY_PROFILE.search(question)
-        if profile and not any(_COMPANY_PROFILE.search(t) for t in fact.all_questions):
+        profile = COMPANY_PROFILE.search(question)
+        if profile and not any(COMPANY_PROFILE.search(t) for t in fact.all_questions):
             # "Year founded", "Headquarters location", "How long has your company been in business?": the
             # company's own particulars, answered by a fact about them or by a person, never by a control.
             return UNANSWERED, f'asks about the company itself ("{profile.group(0)}"); {fact.id} is not about it'
@@ -542,11 +542,11 @@ class Guard:
             # "When was your last penetration test?" asks for a date; "Yes (annually)" is not one.
             return UNANSWERED, f'asks when it last happened; {fact.id} ("{fact.answer.strip()}") gives no date'
         dated = states_date(fact.answer) or states_date(fact.comment)
-        if status == "suggested" and _WHEN_LAST.search(question) and not dated:
+        if status == "suggested" and WHEN_LAST.search(question) and not dated:
             # "Note when the security policies were last reviewed or updated:": a date for a person to add to
             # what the fact says ("reviewed every year"), which answers it in part.
             return REVIEW, f"asks when it was last done; {fact.id} gives no date"
-        if _ASKS_WHO.search(question) and not self.says(f, _SOMEONE):
+        if ASKS_WHO.search(question) and not self.says(f, SOMEONE):
             # "Who will be part of the SLA meetings?" asks for people; "99.5% target" names no one.
             return UNANSWERED, f"asks who; {fact.id} names no one"
         if asks_for_contact(question) and not states_contact(fact.answer):
@@ -602,7 +602,7 @@ class Guard:
             # of everything else that never mentions it answers a different question.
             return REVIEW, f'the question is about "{subject}"; {fact.id} does not mention it'
         others = self.others_of(f)
-        if others and not _THIRD_PARTIES.search(question) and not any(set(analyse(o)) & set(terms) for o in others):
+        if others and not THIRD_PARTIES.search(question) and not any(set(analyse(o)) & set(terms) for o in others):
             # "Does the vendor maintain security certifications?" against "Do your hosting providers hold
             # security certifications?": the fact answers for a third party the question never names.
             return REVIEW, f'{fact.id} is about "{others[0]}", and the question names no third party'
@@ -622,13 +622,13 @@ class Guard:
             # response plan?": everything but the thing asked about matches. A common head ("policy",
             # "program", "process") is left alone: the fact's concept usually carries it.
             return REVIEW, f'asks whether there is a "{thing}"; {fact.id} does not mention one'
-        dedicated = _DEDICATED.search(question)
-        if dedicated and not self.says(f, _DEDICATED):
+        dedicated = DEDICATED.search(question)
+        if dedicated and not self.says(f, DEDICATED):
             # "Do you have a dedicated information security team?" against "Is a named individual
             # responsible for information security?" ("Yes (CTO)"): someone owns security, but the fact
             # does not say it is anyone's whole job.
             return REVIEW, f'asks whether it is {dedicated.group(0).lower()}; {fact.id} does not say so'
-        past = _IF_IT_HAPPENED.search(question)
+        past = IF_IT_HAPPENED.search(question)
         if past and not says_no(fact.answer):
             # "If your organisation has had a data breach, were all individuals affected informed?" asks what
             # was done after an event that may never have happened; "Within 72 hours" states the practice.
@@ -642,22 +642,22 @@ class Guard:
                 # question is about a platform the fact's product does not run on.
                 asked, about = ", ".join(sorted(asked_on)), ", ".join(sorted(on))
                 return REVIEW, f"the question is about {asked}; {fact.id} is about {about}"
-        site = _OTHER_SITE.search(question)
-        if site and not self.says(f, _SITE_QUALIFIER):
+        site = OTHER_SITE.search(question)
+        if site and not self.says(f, SITE_QUALIFIER):
             # "Where are the vendor's recovery data centers located?" against "Where is customer data stored?":
             # the primary location answers a question about the recovery site only if the fact says so.
             return REVIEW, f'asks about the {site.group(1)} site; {fact.id} does not mention one'
-        ended = _AFTER_THE_END.search(question)
-        if ended and not self.says(f, _END_EVENT):
+        ended = AFTER_THE_END.search(question)
+        if ended and not self.says(f, END_EVENT):
             # "How long do you retain customer data after an account closes?" against "How long is customer
             # data retained?" ("While the app is installed"): what happens after the end is another fact's.
             return REVIEW, f'asks what happens "{ended.group(0).strip()}"; {fact.id} does not say'
-        audit = _CUSTOMER_AUDIT.search(question)
+        audit = CUSTOMER_AUDIT.search(question)
         if audit:
             # "Can we review them? Can we do a Business Continuity audit?": the customer's right to inspect is
             # for a person to grant, whatever the practice.
             return REVIEW, f'asks for the customer to review or audit ("{audit.group(0)}"): for a person to agree'
-        agreed = _AGREE_TO_TERMS.search(question)
+        agreed = AGREE_TO_TERMS.search(question)
         if agreed:
             # "Will you accept breach notification requirements?" asks for a commitment to the customer's
             # terms; the breach-notification fact ("Within 72 hours") states the vendor's own practice.
@@ -784,96 +784,6 @@ _DOCUMENTED = re.compile(rf"\b(?:{_DOCUMENT_WORDS}|process(?:es)?|documented|doc
 _DEADLINE = re.compile(r"\bwithin\s+\d", re.IGNORECASE)
 
 
-# Platforms an app is built on or plugs into, by family: a question about one is not answered by a fact
-# about another ("GitHub Apps must ..." against a Jira app's fact). Hosting providers are not among them.
-_PLATFORM_FAMILIES = {
-    "atlassian": r"atlassian|jira|confluence|forge",
-    "github": r"github",
-    "gitlab": r"gitlab",
-    "bitbucket": r"bitbucket",
-    "slack": r"slack",
-    "salesforce": r"salesforce|appexchange",
-    "shopify": r"shopify",
-    "microsoft teams": r"microsoft teams|ms teams",
-    "zoom": r"zoom",
-    "hubspot": r"hubspot",
-    "intuit": r"intuit|quickbooks",
-    "xero": r"xero",
-    "zendesk": r"zendesk",
-}
-_PLATFORM = [(name, re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE)) for name, pattern in _PLATFORM_FAMILIES.items()]
-
-
-def platforms(text: str) -> frozenset[str]:
-    """The app platforms ``text`` names, by family ("Jira" and "Forge" are both Atlassian)."""
-    return frozenset(name for name, pattern in _PLATFORM if pattern.search(text or ""))
-
-
-# "The DR data centers", "recovery sites", "secondary region": a site other than the primary one.
-_OTHER_SITE = re.compile(
-    r"\b(dr|disaster recovery|recovery|backup|back-up|secondary|failover|fail-over|alternate|standby)\s+"
-    r"(?:\(disaster recovery\)\s+)?(?:data ?cent(?:er|re)s?|sites?|locations?|facilit(?:y|ies)|regions?)\b",
-    re.IGNORECASE,
-)
-_SITE_QUALIFIER = re.compile(
-    r"\b(?:dr|disaster|recovery|recover|backups?|back-ups?|secondary|failover|fail-over|alternate|standby|"
-    r"replicat\w*|availability zones?|multi-az|regions)\b",
-    re.IGNORECASE,
-)
-# "After an account closes", "upon termination of the contract", "after cancellation": the end of the
-# relationship, and what a fact must speak of to say what happens then.
-_AFTER_THE_END = re.compile(
-    r"\b(?:after|upon|on|following)\s+(?:(?:an?|the|your|our|their)\s+)?(?:(?:account|contract|subscription|"
-    r"service|agreement|relationship)\s+(?:closes|is closed|closure|ends|has ended|is terminated|terminates|"
-    r"termination|expires|expiry|is cancell?ed|cancell?ation)|cancell?ation|account closure|"
-    # not a bare "termination" or "offboarding": "access revoked upon termination" is an employee's
-    r"contract end|uninstall\w*)\b",
-    re.IGNORECASE,
-)
-_END_EVENT = re.compile(
-    r"\b(?:uninstall\w*|terminat\w*|contract ends?|end of (?:the )?contract|cancell?\w*|clos(?:ed|es|ure)|"
-    r"offboard\w*|exit)\b",
-    re.IGNORECASE,
-)
-# "Can we review them?", "May our auditors inspect ...?", "Can we do a Business Continuity audit?": the
-# customer asking to review, audit or visit.
-_CUSTOMER_AUDIT = re.compile(
-    r"\b(?:can|may|could|will|would)\s+(?:we|our (?:auditors?|team|staff)|the customer|customers)\b[^?]{0,40}?"
-    r"\b(?:review|audit|inspect|see|visit|assess|examine)\b[^?]*",
-    re.IGNORECASE,
-)
-# "Who will be part of ...?", "Who is responsible for ...?": people asked for, a person or role to answer.
-_ASKS_WHO = re.compile(r"^\W*(?:who|whom)\b", re.IGNORECASE)
-_SOMEONE = re.compile(
-    r"\b(?:cto|ceo|ciso|cio|coo|dpo|founders?|officers?|teams?|staff|engineers?|employees?|personnel|managers?|"
-    r"management|leads?|owners?|owns|head|directors?|administrators?|admins?|persons?|people|individuals?|"
-    r"committees?|board|champions?|rota|on-call|analysts?|auditors?|firms?|provider|providers|vendors?|"
-    r"customers?|users?|partners?|contractors?|consultants?|counsel|named)\b",
-    re.IGNORECASE,
-)
-
-# "If your organisation has had a data breach, ...", "In the event that you experienced an incident in the
-# last year, ...": a question conditional on an event in the past.
-_IF_IT_HAPPENED = re.compile(
-    r"^\W*(?:if|where|in the event that|in case)\b[^?.;]{0,80}?\b(?:has|have|had)\s+(?:had|experienced|suffered|"
-    r"been subject to|been affected by)\b",
-    re.IGNORECASE,
-)
-# "Note when the policies were last reviewed", "state when the plan was last tested": the date of the
-# last time, asked without "When was ...?" (form.asks_for_date).
-_WHEN_LAST = re.compile(
-    r"\bwhen\b[^?.:]{0,80}?\b(?:was|were|has been|have been|is|are)\s+(?:last|most recently)\b", re.IGNORECASE
-)
-# "A dedicated security team", "full-time security staff": someone whose whole job it is.
-_DEDICATED = re.compile(r"\b(?:dedicated|full[- ]time)\b", re.IGNORECASE)
-# "Will you accept breach notification requirements?", "Do you agree to our data protection terms?": a
-# commitment to the customer's own terms, asked of the vendor.
-_AGREE_TO_TERMS = re.compile(
-    r"\b(?:accept|agree to|consent to|abide by|sign up to|commit to)\s+(?:the |our |these |such |any |all )?"
-    r"(?:[\w-]+\s+){0,3}?(?:requirements?|terms|clauses?|provisions|obligations|conditions|addend(?:um|a))\b",
-    re.IGNORECASE,
-)
-
 # "Do you have a dedicated incident response team?": a yes/no question whether a thing exists, the thing
 # named by the last word ("team"). Read only in that shape, so the head noun is plain to see.
 _HAVE_A = re.compile(
@@ -912,25 +822,6 @@ _PER_POLICY = re.compile(
     r"(?:polic(?:y|ies)|procedures?|standards?|plans?)\b[^?.;]*",
     re.IGNORECASE,
 )
-
-
-# "What arrangements are in place where this data is stored?": a clause after "in place" (or "used",
-# "implemented") that places what the question asks about. A question opening with "where" asks for the
-# place; this does not. ("A process where data is deleted" is left alone: there the clause is the content.)
-_PLACE_CLAUSE = re.compile(
-    r"\b(?:in place|implemented|applied|used|available|exist|enforced)"
-    r"(?P<clause>[\s,]+(?:where|in which|at which|wherever)\s+[^?]*)",
-    re.IGNORECASE,
-)
-
-
-def place_clause(question: str) -> str | None:
-    """The "... where <the thing> is kept" clause following a question's main clause, or None."""
-    text = question or ""
-    if re.match(r"^\W*where\b", text, re.IGNORECASE):
-        return None
-    m = _PLACE_CLAUSE.search(text)
-    return m.group("clause") if m else None
 
 
 def per_policy(question: str) -> str | None:

@@ -1662,7 +1662,8 @@ def test_a_clause_placing_what_is_asked_is_not_its_subject():
     # "What physical security arrangements are in place where this data is to be processed and stored" had
     # been suggested the data-location fact at 93 in its sheet (a blind set): the clause after "in place"
     # only places what is asked about, physical security.
-    from answerers.guard import Guard, place_clause
+    from answerers.guard import Guard
+    from answerers.wording import place_clause
 
     assert place_clause("Which controls are implemented where backups are kept?") == " where backups are kept"
     assert place_clause("Where are backups kept?") is None
@@ -1825,7 +1826,7 @@ def test_what_happens_after_the_account_closes_is_not_the_ongoing_retention(benc
 def test_a_question_about_another_platform_is_not_answered_by_the_jira_apps_fact(bench_engine):
     # "GitHub Apps must authenticate using either a JSON Web Token (JWT), OAuth token, or installation access
     # token." had been suggested the Jira app's authentication fact ("JWT and OAuth 2.0") (a blind set).
-    from answerers.guard import platforms
+    from answerers.wording import platforms
 
     assert platforms("Does the Forge app store data in Jira?") == {"atlassian"}
     assert platforms("Do your security teams use Slack?") == {"slack"}
