@@ -538,10 +538,10 @@ class Guard:
             # "Are the policies and procedures reviewed and updated at least annually?" asks about
             # keeping paperwork current; the access-review fact shares "reviewed" and nothing else.
             return UNANSWERED, f"asks whether documents are kept up to date; {fact.id} is not about a document"
-        if asks_for_date(question) and not (states_date(fact.answer) or states_date(fact.comment)):
+        dated = states_date(fact.answer) or states_date(fact.comment)
+        if asks_for_date(question) and not dated:
             # "When was your last penetration test?" asks for a date; "Yes (annually)" is not one.
             return UNANSWERED, f'asks when it last happened; {fact.id} ("{fact.answer.strip()}") gives no date'
-        dated = states_date(fact.answer) or states_date(fact.comment)
         if status == "suggested" and WHEN_LAST.search(question) and not dated:
             # "Note when the security policies were last reviewed or updated:": a date for a person to add to
             # what the fact says ("reviewed every year"), which answers it in part.

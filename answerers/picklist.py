@@ -17,13 +17,14 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
+from answerers.asked import picks_options
 from answerers.base import Match
 
-# "Select the topics that ...:", "Which of the following do you have in place?", "Check all that apply".
+# "Select the topics that ...:", "Which of the following do you have in place?"; and "(Check all that
+# apply)", read by asked.picks_options as the guard reads it in a question of its own.
 _PROMPT = re.compile(
     r"^\W*(?:please\s+)?(?:select|choose|check|tick|mark|indicate)\b[^?]*(?::|\?)\s*$|"
-    r"\b(?:which|what) of the following\b|"
-    r"\b(?:select|choose|check|tick|mark)\s+(?:all|any|each|one)\b[^.?]*\bappl(?:y|ies)\b",
+    r"\b(?:which|what) of the following\b",
     re.IGNORECASE,
 )
 MAX_OPTION_WORDS = 12  # a choice is a short phrase; a longer row is a question of its own
@@ -32,7 +33,8 @@ PROMPT_SHOWN = 80
 
 def pick_prompt(text: str) -> bool:
     """Whether a row asks to pick among the rows listed under it."""
-    return bool(_PROMPT.search(" ".join((text or "").split())))
+    text = " ".join((text or "").split())
+    return bool(_PROMPT.search(text) or picks_options(text))
 
 
 def _option_like(text: str) -> bool:
