@@ -339,6 +339,20 @@ class MatchingEngine:
                     f"confidence {alts[0].score:.0f}: ranked before {alts[1].fact_id} ({alts[1].score:.0f}), "
                     f"which does not name {', '.join(sorted(_shown(t) for t in more))}"
                 )
+            if n > 1 and status != "unanswered" and (party := self.guard.unnamed_party(question, order[0])):
+                # "What certifications do you maintain?": the hosting providers' certifications first, the
+                # vendor's own ISO 27001 next. The question names no third party, so the fact about one
+                # answers for someone it does not ask about: the next candidate about the vendor itself,
+                # if it is worth a look, goes first, for a person to check.
+                k = next((i for i in range(1, min(n, 5)) if alts[i].score >= self.settings.review_threshold
+                          and not self.guard.unnamed_party(question, order[i])), None)
+                if k is not None:
+                    alts = [alts[k], *alts[:k], *alts[k + 1:]]
+                    order = [order[k], *order[:k], *order[k + 1:]]
+                    status = "review"
+                    note = (f"confidence {alts[0].score:.0f}: ranked before {alts[1].fact_id} "
+                            f'({alts[1].score:.0f}), which is about "{party}", a third party the question '
+                            "does not name")
             # The next candidates that say something else: one covering all the question names while
             # the first leaves part of it out is a choice for a person (Guard.check).
             rivals = [f for f in order[1 : min(n, 5)] if self.saying[f] != self.saying[order[0]]]

@@ -402,6 +402,15 @@ class Guard:
             hit = self._owners[f] = tuple(subjects) if others else ()
         return hit
 
+    def unnamed_party(self, question: str, f: int) -> str | None:
+        """The third party the fact is about ("hosting providers") when the question names none: the
+        fact answers for someone the question does not ask about."""
+        others = self.others_of(f)
+        if not others or THIRD_PARTIES.search(question):
+            return None
+        terms = set(analyse(question))
+        return None if any(set(analyse(o)) & terms for o in others) else others[0]
+
     def platforms_of(self, f: int) -> frozenset[str]:
         """The app platforms the fact's words name (phrasings, answer, comment)."""
         fact = self.facts[f]
@@ -601,11 +610,11 @@ class Guard:
             # in transit?": what the question is about is its grammatical subject; a fact about encryption
             # of everything else that never mentions it answers a different question.
             return REVIEW, f'the question is about "{subject}"; {fact.id} does not mention it'
-        others = self.others_of(f)
-        if others and not THIRD_PARTIES.search(question) and not any(set(analyse(o)) & set(terms) for o in others):
+        party = self.unnamed_party(question, f)
+        if party:
             # "Does the vendor maintain security certifications?" against "Do your hosting providers hold
             # security certifications?": the fact answers for a third party the question never names.
-            return REVIEW, f'{fact.id} is about "{others[0]}", and the question names no third party'
+            return REVIEW, f'{fact.id} is about "{party}", and the question names no third party'
         picked = picks_options(question)
         if picked:
             # The sheet lists the options to pick from; matching a fact's words to them is for a person.

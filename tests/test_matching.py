@@ -1608,6 +1608,19 @@ def test_a_fact_about_a_third_party_does_not_answer_for_the_vendor(bench_engine)
 
 
 @needs_shared
+def test_the_vendors_own_fact_goes_before_one_about_a_third_party_the_question_does_not_name(bench_engine):
+    # "What certifications do you maintain?" had the hosting providers' certifications first at 100 and
+    # the vendor's own ISO 27001 second (five rows on four sets): the first answers for someone else.
+    m = bench_engine.match_one("What security certifications does the company hold?", "forms")
+    assert m.alternatives[0].fact_id != "provider-certs", m.note
+    assert (m.status, m.fact_id) == ("review", "iso27001"), m.note
+    assert "third party" in m.note, m.note
+    # naming the third party keeps its fact first
+    m = bench_engine.match_one("Which security certifications do your hosting providers maintain?", "forms")
+    assert m.fact_id == "provider-certs", m.note
+
+
+@needs_shared
 def test_a_question_that_asks_to_pick_among_listed_options_is_for_review(bench_engine):
     # "What controls exist for privileged/administrative access? (Select all that apply)" had been suggested
     # the privileged-access fact: the answer is a pick among the sheet's options, not the fact's words.
