@@ -10,7 +10,7 @@ import csv
 import pytest
 
 from answerers.base import Match
-from answerers.fit import FIT_FLOOR, MIN_QUESTIONS, hold_suggestions, holds_suggestions
+from answerers.fit import FIT_FLOOR, MIN_QUESTIONS, REPEAT_FLOOR, hold_suggestions, holds_suggestions, repeated_facts
 from db_fixtures import lexical_service
 from hostile.corpus import questionnaire_workbook
 from trustfill.service import Service
@@ -53,7 +53,9 @@ def test_only_suggestions_are_held_and_the_reason_comes_first():
     assert held[0].note.startswith("held for review: only 2 of this questionnaire's 30 questions")
     assert held[0].note.endswith("confidence 99")
     assert held[1] == weak and held[2] == none
-    kept = hold_suggestions([strong] * 10 + [none] * 20)  # a third matched: in the knowledge base's domain
+    # a third matched: in the knowledge base's domain (ten different facts, none suggested over and over)
+    several = [strong.model_copy(update={"fact_id": f"fact-{i}"}) for i in range(10)]
+    kept = hold_suggestions(several + [none] * 20)
     assert all(m.status == "suggested" for m in kept[:10])
 
 
@@ -111,3 +113,43 @@ def test_the_review_page_says_why_nothing_was_suggested(service, tmp_path):
     at = open_page(new_session(), "review")
     no_errors(at)
     assert any("its 3 strong match(es) were held for review" in i.value for i in at.info), [i.value for i in at.info]
+
+
+def test_a_fact_suggested_for_many_questions_of_one_questionnaire_is_held():
+    # A product FAQ asks about the finer points of one feature; the one fact about it matched each strongly.
+    assert repeated_facts(["sso"] * (REPEAT_FLOOR - 1) + ["mfa"], 40) == {}
+    assert repeated_facts(["sso"] * REPEAT_FLOOR + ["mfa", None], 40) == {"sso": REPEAT_FLOOR}
+    assert repeated_facts(["sso"] * REPEAT_FLOOR, 1000) == {}  # a 1,000-question sheet may well ask four times
+    assert repeated_facts(["sso"] * 10, 1000) == {"sso": 10}
+    sso = Match(fact_id="sso", score=99.0, status="suggested", note="confidence 99")
+    mfa = Match(fact_id="mfa", score=98.0, status="suggested", note="confidence 98")
+    held = hold_suggestions([sso] * REPEAT_FLOOR + [mfa] * (REPEAT_FLOOR - 1))
+    assert [m.status for m in held[:REPEAT_FLOOR]] == ["review"] * REPEAT_FLOOR
+    assert held[0].note.startswith(f"held for review: sso is suggested for {REPEAT_FLOOR} different questions")
+    assert held[0].note.endswith("confidence 99") and held[0].fact_id == "sso"
+    assert all(m == mfa for m in held[REPEAT_FLOOR:])
+
+
+# Four different ways of asking about single sign-on details, each matched to the one SSO fact.
+SSO_DETAILS = [
+    "Do you support single sign-on with SAML for all plans?",
+    "Do you support single sign-on with SAML using Okta?",
+    "Do you support single sign-on with SAML and Entra ID?",
+    "Do you support single sign-on with SAML on the mobile app?",
+]
+
+
+def test_the_workspace_holds_a_fact_suggested_for_many_questions(service, tmp_path):
+    three = service.answer_file(questionnaire_workbook(tmp_path / "three.xlsx", SSO_DETAILS[:3] + [FACTS[0][0]]),
+                                product=None, out=tmp_path / "three-filled.xlsx")[0]
+    statuses = {r["text"]: r["match_status"] for r in service.questions(three)}
+    assert [statuses[q] for q in SSO_DETAILS[:3]] == ["suggested"] * 3, statuses  # three times: not held
+    four = service.answer_file(questionnaire_workbook(tmp_path / "four.xlsx", SSO_DETAILS + [FACTS[0][0]]),
+                               product=None, out=tmp_path / "four-filled.xlsx")[0]
+    rows = {r["text"]: r for r in service.questions(four)}
+    for q in SSO_DETAILS:
+        assert rows[q]["match_status"] == "review", rows[q]["match_note"]
+        assert rows[q]["match_note"].startswith("held for review: fact-2 is suggested for 4 different questions")
+    mfa = rows[FACTS[0][0]]
+    assert mfa["match_status"] == "suggested", mfa["match_note"]  # another fact's suggestion stands
+    assert service.progress(four).held == 4

@@ -362,10 +362,19 @@ class QuestionnaireOps:
                 if stages:
                     stages("matching", share)
         with self.tx() as conn:
+            c = questions_table.c
+            suggested = conn.execute(sa.select(c.fact_id).where(
+                c.questionnaire_id == qid, c.match_status == "suggested")).scalars().all()
+            for fact_id, times in fit.repeated_facts(suggested, len(rows)).items():
+                # One fact suggested for many questions of one questionnaire (answerers/fit.py): which of
+                # them it answers is for a person.
+                conn.execute(questions_table.update().where(
+                    c.questionnaire_id == qid, c.match_status == "suggested", c.fact_id == fact_id).values(
+                    match_status="review", match_note=sa.literal(fit.repeat_reason(fact_id, times)) + c.match_note,
+                    version=c.version + 1, updated_at=utcnow()))
             if fit.holds_suggestions(len(rows), matching):
                 # A questionnaire mostly outside the knowledge base: its suggestions go to a person
                 # (answerers/fit.py). Only the engine's verdict changes; a reviewer's decision stands.
-                c = questions_table.c
                 conn.execute(questions_table.update().where(
                     c.questionnaire_id == qid, c.match_status == "suggested").values(
                     match_status="review", match_note=sa.literal(fit.hold_reason(len(rows), matching)) + c.match_note,
