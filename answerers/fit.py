@@ -60,6 +60,13 @@ def repeat_reason(fact_id: str, times: int) -> str:
             f"which likely ask about finer points than it states; ")
 
 
+def held_message(held: int) -> str:
+    """What the CLI and the Review page say about a questionnaire's held rows."""
+    return (f"{held} strong match(es) of this questionnaire were held for review rather than suggested: few of "
+            "its questions match the knowledge base, or one fact matched many of its questions, and in either "
+            "case a strong match is more often a near miss. Each row's reason says which.")
+
+
 def hold_suggestions(matches: Sequence[Match]) -> list[Match]:
     """The matches of one whole questionnaire, its suggestions held for review when it is mostly outside
     the knowledge base, and those of a fact suggested for many of its questions (the same rules the

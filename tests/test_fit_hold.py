@@ -102,7 +102,7 @@ def test_the_cli_says_why_nothing_was_suggested(tf_home, tmp_path):
     src = questionnaire_workbook(tmp_path / "device-form.xlsx", [q for q, _a, _c in FACTS] + OFF_DOMAIN)
     out = run(tf_home, "answer", str(src), "-o", str(tmp_path / "filled.xlsx")).stdout
     assert "0 suggested, 3 to review" in out
-    assert "its 3 strong match(es) were held for review" in out
+    assert "3 strong match(es) of this questionnaire were held for review" in out
 
 
 def test_the_review_page_says_why_nothing_was_suggested(service, tmp_path):
@@ -112,7 +112,7 @@ def test_the_review_page_says_why_nothing_was_suggested(service, tmp_path):
     service.run_matching(service.upload_questionnaire(src))
     at = open_page(new_session(), "review")
     no_errors(at)
-    assert any("its 3 strong match(es) were held for review" in i.value for i in at.info), [i.value for i in at.info]
+    assert any("3 strong match(es) of this questionnaire were held for review" in i.value for i in at.info), [i.value for i in at.info]
 
 
 def test_a_fact_suggested_for_many_questions_of_one_questionnaire_is_held():

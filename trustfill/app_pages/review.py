@@ -155,9 +155,7 @@ def workspace() -> None:
     # From the table already read (no query of its own on every rerun): rows whose reason says they were held.
     held = int(df["match_note"].fillna("").str.startswith(fit.HOLD_PREFIX).sum())
     if held:
-        st.info(f"Few of this questionnaire's questions match the knowledge base, so its {held} strong match(es) "
-                "were held for review rather than suggested: in such a questionnaire a strong match is more often "
-                "a near miss. Each row's reason says so.")
+        st.info(fit.held_message(held))
     cells = st.columns(7)
     for cell, state in zip(cells, ["suggested", "review", "unanswered", "edited", "approved", "rejected"],
                            strict=False):

@@ -53,8 +53,9 @@ def answer(questionnaire, product, output, report, fill, mark_unreviewed, overwr
     click.echo(f"Stored as questionnaire {qid}: {progress.total} questions: {progress.suggested} suggested, "
                f"{progress.review} to review, {progress.unanswered} unanswered, {progress.prefilled} pre-filled.")
     if progress.held:
-        click.echo(f"note: few of this questionnaire's questions match the knowledge base, so its {progress.held} "
-                   f"strong match(es) were held for review rather than suggested (see each row's reason).")
+        from answerers import fit
+
+        click.echo(f"note: {fit.held_message(progress.held)}")
     click.echo(f"Wrote {result.written} cell(s) to {result.path}" + (f"; report {report}" if report else ""))
     for where, why in result.skipped[:20]:
         click.echo(f"  note {where}: {why}")
