@@ -112,7 +112,8 @@ def test_the_review_page_says_why_nothing_was_suggested(service, tmp_path):
     service.run_matching(service.upload_questionnaire(src))
     at = open_page(new_session(), "review")
     no_errors(at)
-    assert any("3 strong match(es) of this questionnaire were held for review" in i.value for i in at.info), [i.value for i in at.info]
+    said = [i.value for i in at.info]
+    assert any("3 strong match(es) of this questionnaire were held for review" in v for v in said), said
 
 
 def test_a_fact_suggested_for_many_questions_of_one_questionnaire_is_held():
