@@ -356,7 +356,8 @@ class MatchingEngine:
             # The next candidates that say something else: one covering all the question names while
             # the first leaves part of it out is a choice for a person (Guard.check).
             rivals = [f for f in order[1 : min(n, 5)] if self.saying[f] != self.saying[order[0]]]
-            if n and (held := self.guard.check(question, order[0], status, rivals)) is not None:
+            strong = bool(n) and alts[0].score >= self.settings.suggest_threshold
+            if n and (held := self.guard.check(question, order[0], status, rivals, strong=strong)) is not None:
                 status, note = held[0], f"confidence {alts[0].score:.0f}, but {held[1]}"
             chosen = alts[0] if alts else None
             if self.scopes:

@@ -1621,6 +1621,19 @@ def test_the_vendors_own_fact_goes_before_one_about_a_third_party_the_question_d
 
 
 @needs_shared
+def test_a_weak_match_on_common_words_only_is_not_offered_for_review(bench_engine):
+    # "Are physical security controls reviewed and tested at least annually?" had been offered the access-review
+    # fact for review at 63: "controls", "reviewed" and "annually" are words every questionnaire uses.
+    m = bench_engine.match_one("Are the building's fire controls reviewed and tested every year?", "forms")
+    assert m.status == "unanswered", m.note
+    assert "shares only common words" in m.note, m.note
+    # sharing a concept ("access rights") is another matter
+    m = bench_engine.match_one("Are user access rights reviewed and tested every year?", "forms")
+    assert (m.status, m.fact_id) != ("unanswered", None), m.note
+    assert m.alternatives[0].fact_id == "access-review"
+
+
+@needs_shared
 def test_a_question_that_asks_to_pick_among_listed_options_is_for_review(bench_engine):
     # "What controls exist for privileged/administrative access? (Select all that apply)" had been suggested
     # the privileged-access fact: the answer is a pick among the sheet's options, not the fact's words.
