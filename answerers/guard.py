@@ -95,6 +95,7 @@ from answerers.wording import (
     END_EVENT,
     IF_IT_HAPPENED,
     OTHER_SITE,
+    RESPONDENT,
     SITE_QUALIFIER,
     SOMEONE,
     THIRD_PARTIES,
@@ -519,6 +520,11 @@ class Guard:
                     return REVIEW, f"a form field asking for {what}: {fact.id} gives one in its comment, not its answer"
                 return None
             return UNANSWERED, f"a form field asking for {what}, not a question: {fact.id} does not give one"
+        respondent = RESPONDENT.search(question)
+        if respondent:
+            # "Are you the individual responsible for the software?" -> the security owner ("Yes (CTO)"): the
+            # question asks whether the person filling in the form holds the role (a blind HMRC form).
+            return UNANSWERED, f'asks about the person filling in the form ("{respondent.group(0)}")'
         profile = COMPANY_PROFILE.search(question)
         if profile and not any(COMPANY_PROFILE.search(t) for t in fact.all_questions):
             # "Year founded", "Headquarters location", "How long has your company been in business?": the

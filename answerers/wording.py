@@ -20,6 +20,14 @@ COMPANY_PROFILE = re.compile(
     re.IGNORECASE,
 )
 
+# The person filling in the form, asked about themselves: "Are you the individual responsible for the
+# software in your organisation?" asks whether the respondent holds that role, not whether someone does.
+RESPONDENT = re.compile(
+    r"\bare you (?:the|an?) (?:individual|person|owner|officer|signatory|representative|"
+    r"(?:named|designated|authori[sz]ed|responsible) (?:individual|person|contact|officer|signatory))\b",
+    re.IGNORECASE,
+)
+
 # Parties other than the vendor answering: its providers, sub-processors, suppliers, partners.
 THIRD_PARTIES = re.compile(
     r"\b(?:providers|sub-?processors?|sub-?contractors?|third[- ]part(?:y|ies)|partners|suppliers|vendors|"

@@ -1634,6 +1634,18 @@ def test_a_weak_match_on_common_words_only_is_not_offered_for_review(bench_engin
 
 
 @needs_shared
+def test_a_question_about_the_person_filling_in_the_form_is_not_answered_by_a_fact(bench_engine):
+    # "Are you the individual responsible for the software in your organisation?" had been suggested the
+    # security owner ("Yes (CTO)") on a blind set: it asks whether the respondent holds the role.
+    m = bench_engine.match_one("Are you the person responsible for information security at your company?", "forms")
+    assert m.status == "unanswered", m.note
+    assert "person filling in the form" in m.note, m.note
+    m = bench_engine.match_one("Is a named individual responsible for information security at your company?",
+                               "forms")
+    assert m.fact_id == "security-owner", m.note
+
+
+@needs_shared
 def test_a_question_that_asks_to_pick_among_listed_options_is_for_review(bench_engine):
     # "What controls exist for privileged/administrative access? (Select all that apply)" had been suggested
     # the privileged-access fact: the answer is a pick among the sheet's options, not the fact's words.
