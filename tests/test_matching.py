@@ -1646,6 +1646,16 @@ def test_a_question_about_the_person_filling_in_the_form_is_not_answered_by_a_fa
 
 
 @needs_shared
+def test_access_keys_are_credentials_not_encryption_keys(bench_engine):
+    # "Are access keys rotated?" had been suggested the encryption-key management fact at 100 (a blind set):
+    # "keys rotated" read as key rotation, the cloud account's access keys as encryption keys.
+    assert "@kms" not in analyse("Are the cloud access keys rotated regularly?")
+    assert "@kms" in analyse("Are the encryption keys rotated regularly?")
+    m = bench_engine.match_one("Are the cloud access keys rotated regularly?", "forms")
+    assert not (m.status == "suggested" and m.fact_id == "enc-key-management"), m.note
+
+
+@needs_shared
 def test_a_question_that_asks_to_pick_among_listed_options_is_for_review(bench_engine):
     # "What controls exist for privileged/administrative access? (Select all that apply)" had been suggested
     # the privileged-access fact: the answer is a pick among the sheet's options, not the fact's words.
