@@ -17,7 +17,8 @@ def _wordset(text: str) -> frozenset[str]:
 # words between the opening auxiliary (and a determiner) and the verb. The verb is found by form: a
 # base verb questionnaires use after "does/do/can/will", a participle or adjective after "is/are".
 _SUBJECT = re.compile(
-    r"^\W*(?P<aux>does|do|can|will|is|are)\s+"
+    # "How are updates delivered?", "Where are backups stored?": the same subject after a question word.
+    r"^\W*(?:(?:how|when|where)\s+(?=(?:is|are)\s))?(?P<aux>does|do|can|will|is|are)\s+"
     r"(?:(?:the|a|an|any|your|this|these|its|each|every|all)\s+)?(?P<rest>[^?]*)",
     re.IGNORECASE,
 )

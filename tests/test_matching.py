@@ -1656,6 +1656,22 @@ def test_access_keys_are_credentials_not_encryption_keys(bench_engine):
 
 
 @needs_shared
+def test_the_subject_of_a_how_or_where_question_must_be_what_the_fact_is_about(bench_engine):
+    # "How are updates delivered?" had been suggested the deployment-model fact ("Is the app delivered as
+    # multi-tenant SaaS ...") at 91 on a blind set: it shares "delivered", not what is delivered.
+    from answerers.asked import asked_subject
+
+    assert asked_subject("How are the updates delivered to customers?") == "updates"
+    assert asked_subject("Where are the backups stored?") == "backups"
+    assert asked_subject("How do you handle and log access to customer data?") is None  # "do": no participle
+    ids = [f.id for f in bench_engine.facts]
+    held = bench_engine.guard.check("How are the updates delivered to customers?", ids.index("deployment-model"),
+                                    "suggested")
+    assert held is not None and held[0] == "review" and '"updates"' in held[1], held
+    assert bench_engine.guard.check("Where are the backups stored?", ids.index("backup-location"), "suggested") is None
+
+
+@needs_shared
 def test_a_question_that_asks_to_pick_among_listed_options_is_for_review(bench_engine):
     # "What controls exist for privileged/administrative access? (Select all that apply)" had been suggested
     # the privileged-access fact: the answer is a pick among the sheet's options, not the fact's words.
