@@ -89,10 +89,12 @@ from answerers.wording import (
     AFTER_THE_END,
     AGREE_TO_TERMS,
     ASKS_WHO,
+    ASKS_WHY,
     COMPANY_PROFILE,
     CUSTOMER_AUDIT,
     DEDICATED,
     END_EVENT,
+    FIRST_PERSON,
     IF_IT_HAPPENED,
     OTHER_SITE,
     RESPONDENT,
@@ -568,6 +570,14 @@ class Guard:
         if asks_for_date(question) and not dated:
             # "When was your last penetration test?" asks for a date; "Yes (annually)" is not one.
             return UNANSWERED, f'asks when it last happened; {fact.id} ("{fact.answer.strip()}") gives no date'
+        if status == "suggested" and ASKS_WHY.search(question):
+            # "Why should I trust Bitwarden with my passwords?" -> the staff password policy at 96 (a blind FAQ).
+            return REVIEW, "asks why: a reason, for a person to give"
+        if status == "suggested" and (me := FIRST_PERSON.search(question)):
+            # "What information do I need from my identity provider to configure SSO?" -> the SSO fact at 100
+            # (blind product FAQs): a user's how-to question, which a fact stating a practice answers at best
+            # in part. No customer questionnaire of dev, HECVAT or 27 stranger sets is worded so.
+            return REVIEW, f'asked in the first person ("{me.group(0)}"): a user\'s how-to question'
         if status == "suggested" and WHEN_LAST.search(question) and not dated:
             # "Note when the security policies were last reviewed or updated:": a date for a person to add to
             # what the fact says ("reviewed every year"), which answers it in part.

@@ -95,6 +95,11 @@ CUSTOMER_AUDIT = re.compile(
 )
 # "Who will be part of ...?", "Who is responsible for ...?": people asked for, a person or role to answer.
 ASKS_WHO = re.compile(r"^\W*(?:who|whom)\b", re.IGNORECASE)
+# "Why should I trust you with my passwords?", "Why is this happening?": a reason, for a person to give.
+ASKS_WHY = re.compile(r"^\W*why\b|[.?!]\s+why\b", re.IGNORECASE)
+# A user of the product asking for themselves ("How do I enable SSO?", "Can I retain my ID?"): a product
+# FAQ's how-to question, not one a customer puts to a vendor ("I" as a capital word only, not "I/O" or "i.e.").
+FIRST_PERSON = re.compile(r"\bI\b(?![./&-])|\b(?:[Mm]y|[Mm]e|[Mm]ine)\b")
 SOMEONE = re.compile(
     r"\b(?:cto|ceo|ciso|cio|coo|dpo|founders?|officers?|teams?|staff|engineers?|employees?|personnel|managers?|"
     r"management|leads?|owners?|owns|head|directors?|administrators?|admins?|persons?|people|individuals?|"

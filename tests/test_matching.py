@@ -1672,6 +1672,22 @@ def test_the_subject_of_a_how_or_where_question_must_be_what_the_fact_is_about(b
 
 
 @needs_shared
+def test_a_users_how_to_question_or_a_why_question_is_not_suggested(bench_engine):
+    # Blind product FAQs: "What information do I need from my identity provider to configure SSO?" -> the SSO
+    # fact at 100, "Why should I trust Bitwarden with my passwords?" -> the staff password policy at 96.
+    from answerers.wording import FIRST_PERSON
+
+    assert not FIRST_PERSON.search("Is I/O to the database encrypted (i.e. TLS)?")
+    m = bench_engine.match_one("Can I sign in to the apps with my company's single sign-on (SAML)?", "forms")
+    assert m.status == "review" and m.fact_id == "sso-customers", m.note
+    assert "first person" in m.note, m.note
+    m = bench_engine.match_one("Can our users sign in to the apps with our single sign-on (SAML)?", "forms")
+    assert (m.status, m.fact_id) == ("suggested", "sso-customers"), m.note
+    m = bench_engine.match_one("Why is multi-factor authentication required for employee access?", "forms")
+    assert m.status != "suggested", m.note
+
+
+@needs_shared
 def test_a_question_that_asks_to_pick_among_listed_options_is_for_review(bench_engine):
     # "What controls exist for privileged/administrative access? (Select all that apply)" had been suggested
     # the privileged-access fact: the answer is a pick among the sheet's options, not the fact's words.
