@@ -18,7 +18,7 @@ REPEAT_FLOOR).
 from __future__ import annotations
 
 import math
-from collections import Counter
+import re
 from collections.abc import Sequence
 
 from answerers.base import Match
@@ -48,11 +48,18 @@ def hold_reason(questions: int, matched: int) -> str:
             f"right; ")
 
 
-def repeated_facts(suggested: Sequence[str | None], questions: int) -> dict[str, int]:
-    """The facts suggested for so many of a questionnaire's ``questions`` (``suggested``: the fact of each
-    suggestion) that they likely answer none of them exactly, with how many."""
+def repeated_facts(suggested: Sequence[tuple[str | None, str | None]], questions: int) -> dict[str, int]:
+    """The facts suggested for so many different questions of a questionnaire of ``questions`` rows
+    (``suggested``: the fact and the question text of each suggestion) that they likely answer none of them
+    exactly, with how many. The same wording asked again (a sheet repeating a question per product, site
+    or system, differing only in a number) counts once: it is one question."""
     floor = max(REPEAT_FLOOR, math.ceil(REPEAT_SHARE * questions))
-    return {f: n for f, n in Counter(f for f in suggested if f).items() if n >= floor}
+    asked: dict[str, set[str]] = {}
+    for row, (fact_id, text) in enumerate(suggested):
+        if fact_id:  # a row whose text is not known counts as a question of its own
+            key = " ".join(re.findall(r"[^\W\d_]+", text.casefold())) if text is not None else f"\0{row}"
+            asked.setdefault(fact_id, set()).add(key)
+    return {f: len(texts) for f, texts in asked.items() if len(texts) >= floor}
 
 
 def repeat_reason(fact_id: str, times: int) -> str:
@@ -67,11 +74,14 @@ def held_message(held: int) -> str:
             "case a strong match is more often a near miss. Each row's reason says which.")
 
 
-def hold_suggestions(matches: Sequence[Match]) -> list[Match]:
+def hold_suggestions(matches: Sequence[Match], questions: Sequence[str] | None = None) -> list[Match]:
     """The matches of one whole questionnaire, its suggestions held for review when it is mostly outside
-    the knowledge base, and those of a fact suggested for many of its questions (the same rules the
-    workspace applies after matching a stored questionnaire)."""
-    repeated = repeated_facts([m.fact_id for m in matches if m.status == "suggested"], len(matches))
+    the knowledge base, and those of a fact suggested for many of its ``questions`` (their texts, in the
+    order of ``matches``; without them every row counts as a different question): the same rules the
+    workspace applies after matching a stored questionnaire."""
+    texts = list(questions) if questions is not None else [None] * len(matches)
+    repeated = repeated_facts([(m.fact_id, t) for m, t in zip(matches, texts, strict=True) if m.status == "suggested"],
+                              len(matches))
     matches = [m.model_copy(update={"status": "review", "note": repeat_reason(m.fact_id, repeated[m.fact_id]) + m.note})
                if m.status == "suggested" and m.fact_id in repeated else m for m in matches]
     matched = sum(m.status != "unanswered" for m in matches)

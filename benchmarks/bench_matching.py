@@ -66,7 +66,7 @@ def _held_per_file(items, matches):
         by_file.setdefault(d.file, []).append(i)
     for rows in by_file.values():
         held = hold_options([items[i].question for i in rows], [out[i] for i in rows], [items[i].sheet for i in rows])
-        for i, m in zip(rows, hold_suggestions(held), strict=True):
+        for i, m in zip(rows, hold_suggestions(held, [items[i].question for i in rows]), strict=True):
             out[i] = m
     return out
 

@@ -118,10 +118,16 @@ def test_the_review_page_says_why_nothing_was_suggested(service, tmp_path):
 
 def test_a_fact_suggested_for_many_questions_of_one_questionnaire_is_held():
     # A product FAQ asks about the finer points of one feature; the one fact about it matched each strongly.
-    assert repeated_facts(["sso"] * (REPEAT_FLOOR - 1) + ["mfa"], 40) == {}
-    assert repeated_facts(["sso"] * REPEAT_FLOOR + ["mfa", None], 40) == {"sso": REPEAT_FLOOR}
-    assert repeated_facts(["sso"] * REPEAT_FLOOR, 1000) == {}  # a 1,000-question sheet may well ask four times
-    assert repeated_facts(["sso"] * 10, 1000) == {"sso": 10}
+    def asked(fact_id, n):
+        return [(fact_id, f"Question {'abcdefghijklmnop'[i]}?") for i in range(n)]
+
+    assert repeated_facts(asked("sso", REPEAT_FLOOR - 1) + asked("mfa", 1), 40) == {}
+    assert repeated_facts(asked("sso", REPEAT_FLOOR) + asked("mfa", 1) + [(None, "Q?")], 40) == {"sso": REPEAT_FLOOR}
+    assert repeated_facts(asked("sso", REPEAT_FLOOR), 1000) == {}  # a 1,000-question sheet may well ask four times
+    assert repeated_facts(asked("sso", 10), 1000) == {"sso": 10}
+    # the same question asked again (per product, per site) is one question
+    assert repeated_facts([("sso", "Do you support SSO?"), ("sso", "Do you support  SSO ?")] * 5, 40) == {}
+    assert repeated_facts([("sso", f"Does system {i} support SSO?") for i in range(8)], 40) == {}
     sso = Match(fact_id="sso", score=99.0, status="suggested", note="confidence 99")
     mfa = Match(fact_id="mfa", score=98.0, status="suggested", note="confidence 98")
     held = hold_suggestions([sso] * REPEAT_FLOOR + [mfa] * (REPEAT_FLOOR - 1))

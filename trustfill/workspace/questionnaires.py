@@ -363,8 +363,8 @@ class QuestionnaireOps:
                     stages("matching", share)
         with self.tx() as conn:
             c = questions_table.c
-            suggested = conn.execute(sa.select(c.fact_id).where(
-                c.questionnaire_id == qid, c.match_status == "suggested")).scalars().all()
+            suggested = [tuple(r) for r in conn.execute(sa.select(c.fact_id, c.text).where(
+                c.questionnaire_id == qid, c.match_status == "suggested"))]
             for fact_id, times in fit.repeated_facts(suggested, len(rows)).items():
                 # One fact suggested for many questions of one questionnaire (answerers/fit.py): which of
                 # them it answers is for a person.
