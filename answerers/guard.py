@@ -88,6 +88,7 @@ from answerers.text import analyse
 from answerers.wording import (
     AFTER_THE_END,
     AGREE_TO_TERMS,
+    APPROVED_BY,
     ASKS_WHO,
     ASKS_WHY,
     COMPANY_PROFILE,
@@ -570,6 +571,11 @@ class Guard:
         if asks_for_date(question) and not dated:
             # "When was your last penetration test?" asks for a date; "Yes (annually)" is not one.
             return UNANSWERED, f'asks when it last happened; {fact.id} ("{fact.answer.strip()}") gives no date'
+        body = APPROVED_BY.search(question)
+        if status == "suggested" and body and not set(analyse(body.group(1))) <= have:
+            # "Does a security vendor approved by MasterCard perform this penetration testing?" -> "Yes
+            # (annually, independent firm)" at 100 (a blind payments checklist): the approval is the question.
+            return REVIEW, f'asks for approval by "{body.group(1)}"; {fact.id} does not name it'
         if status == "suggested" and ASKS_WHY.search(question):
             # "Why should I trust Bitwarden with my passwords?" -> the staff password policy at 96 (a blind FAQ).
             return REVIEW, "asks why: a reason, for a person to give"

@@ -28,6 +28,13 @@ RESPONDENT = re.compile(
     re.IGNORECASE,
 )
 
+# A named body's approval the question asks for ("a security vendor approved by MasterCard", "certified by
+# the PCI Council"): whether the vendor's practice has it is for a person, unless the fact names the body.
+APPROVED_BY = re.compile(
+    r"\b(?:approved|certified|accredited|authori[sz]ed|recogni[sz]ed|endorsed|listed|qualified)\s+by\s+"
+    r"(?:the\s+)?((?:[A-Z][\w&-]*)(?:\s+[A-Z][\w&-]*)*)"
+)
+
 # Parties other than the vendor answering: its providers, sub-processors, suppliers, partners.
 THIRD_PARTIES = re.compile(
     r"\b(?:providers|sub-?processors?|sub-?contractors?|third[- ]part(?:y|ies)|partners|suppliers|vendors|"

@@ -1688,6 +1688,20 @@ def test_a_users_how_to_question_or_a_why_question_is_not_suggested(bench_engine
 
 
 @needs_shared
+def test_an_approval_by_a_named_body_is_for_review(bench_engine):
+    # "Does a security vendor approved by MasterCard perform this penetration testing?" had been suggested
+    # the pen-test fact ("Yes (annually, independent firm)") at 100 on a blind set.
+    q = "Is your annual penetration test performed by an independent firm approved by Contoso Bank?"
+    m = bench_engine.match_one(q, "forms")
+    assert m.status == "review" and m.fact_id == "pentest", m.note
+    assert "Contoso Bank" in m.note, m.note
+    m = bench_engine.match_one("Is your annual penetration test performed by an independent firm?", "forms")
+    assert (m.status, m.fact_id) == ("suggested", "pentest"), m.note
+    m = bench_engine.match_one("Is the penetration test scope approved by senior management?", "forms")
+    assert "approval by" not in m.note, m.note  # not a named body
+
+
+@needs_shared
 def test_a_question_that_asks_to_pick_among_listed_options_is_for_review(bench_engine):
     # "What controls exist for privileged/administrative access? (Select all that apply)" had been suggested
     # the privileged-access fact: the answer is a pick among the sheet's options, not the fact's words.
