@@ -550,7 +550,12 @@ class Guard:
         # A subject rare in questionnaire language (a consultant, AI) the fact never mentions: the fact
         # is about something else, not merely unsure.
         rare = [SUBJECTS[t] for t in dict.fromkeys(terms) if t in SUBJECTS and t not in have and salient(t)]
-        if rare:
+        if rare and rare == [SUBJECTS["@contractor"]] and "@staff" in terms and "@staff" in have:
+            # "Are all new employees and contractors given security awareness training?": the fact covers the
+            # employees, not the contractors; which part it answers is for a person.
+            if status == "suggested":
+                return REVIEW, f"the question is about staff and contractors; {fact.id} mentions only staff"
+        elif rare:
             return UNANSWERED, f"the question is about {', '.join(rare)}; {fact.id} does not mention it"
         clash = self.domain_clash(terms + ("privacy",) if _DATA_PROTECTION.search(question) else terms, f)
         if clash:

@@ -1702,6 +1702,17 @@ def test_an_approval_by_a_named_body_is_for_review(bench_engine):
 
 
 @needs_shared
+def test_staff_and_contractors_asked_together_are_for_review_with_a_fact_about_staff(bench_engine):
+    # "Are all new and temporary employees and contractors provided with general security awareness training
+    # when they join?" had been left unanswered (a contractor, which the training fact never mentions).
+    m = bench_engine.match_one("Do employees and contractors complete security awareness training when they join?",
+                               "forms")
+    assert (m.status, m.fact_id) == ("review", "security-training"), m.note
+    m = bench_engine.match_one("Do contractors complete security awareness training when they join?", "forms")
+    assert m.status == "unanswered", m.note  # contractors alone: the fact is about someone else
+
+
+@needs_shared
 def test_a_question_that_asks_to_pick_among_listed_options_is_for_review(bench_engine):
     # "What controls exist for privileged/administrative access? (Select all that apply)" had been suggested
     # the privileged-access fact: the answer is a pick among the sheet's options, not the fact's words.
