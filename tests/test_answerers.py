@@ -251,3 +251,16 @@ def test_a_question_whether_a_practice_exists_is_answered_by_how_it_works_too():
     assert question_asks("Do you have a documented patch management process?") == {POLAR, DESCRIPTION}
     assert question_asks("Does your organization maintain an incident response plan?") == {POLAR, DESCRIPTION}
     assert question_asks("Do you encrypt customer data at rest?") == {POLAR}
+
+
+def test_every_thesaurus_weight_names_a_term_as_matching_reads_it():
+    # "information": 0.5 had sat in the weights for rounds without effect: matching reads the word as
+    # "informat", so the learned boilerplate weight applied instead. A key must be a term analyse() gives.
+    from answerers.text import analyse, thesaurus
+
+    th = thesaurus()
+    for key in th.weights:
+        if key.startswith("@"):
+            assert key in th.concepts, f"weight for unknown concept {key}"
+        else:
+            assert analyse(key) == (key,), f"weight key {key!r} is read as {analyse(key)}"
