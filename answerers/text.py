@@ -256,6 +256,12 @@ class Thesaurus:
                 key = tuple(stem(w) for w in normalise(phrase).split())
                 if key:
                     self._phrases.setdefault(key, term)
+        # Phrases read as nothing at all: "in scope" qualifies whatever it follows ("in-scope information
+        # systems"), where "scope" alone is an app's permission scope.
+        for phrase in map(str, data.get("ignore") or []):
+            key = tuple(stem(w) for w in normalise(phrase).split())
+            if key:
+                self._phrases.setdefault(key, "")
         # Per first word, the lengths of the phrases it starts, longest first: only those are tried.
         lengths: dict[str, set[int]] = {}
         for k in self._phrases:
@@ -275,8 +281,9 @@ class Thesaurus:
             if sizes:
                 for size in sizes:
                     concept = phrases.get(tuple(stems[i : i + size])) if size <= n - i else None
-                    if concept:
-                        out.append(concept)
+                    if concept is not None:
+                        if concept:  # "": a phrase ignored
+                            out.append(concept)
                         i += size
                         break
                 else:

@@ -264,3 +264,14 @@ def test_every_thesaurus_weight_names_a_term_as_matching_reads_it():
             assert key in th.concepts, f"weight for unknown concept {key}"
         else:
             assert analyse(key) == (key,), f"weight key {key!r} is read as {analyse(key)}"
+
+
+def test_in_scope_qualifies_and_is_not_an_apps_permission_scope():
+    # NIST-derived customer questionnaires say "in-scope information systems" throughout; "scope" alone is
+    # a Jira app's permission scope, and the qualifier had matched the scope facts.
+    from answerers.text import analyse
+
+    assert "@scope" not in analyse("Does the organization protect in-scope information systems?")
+    assert "@scope" not in analyse("Which systems are out of scope?")
+    assert "@scope" in analyse("Which permission scopes does the app request?")
+    assert "@staff" in analyse("individuals employed by the vendor")
