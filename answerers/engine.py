@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from answerers.base import Answerer, Candidate, Match, available_answerers, category_key
-from answerers.guard import SUBJECTS, Guard, says_no, uncovered
+from answerers.guard import EXAMPLES, SUBJECTS, Guard, says_no, uncovered
 from answerers.scaffold import collapse
 from answerers.scope import scope_facts
 from answerers.text import analyse, normalise, strip_citations, strip_leading_id
@@ -418,7 +418,9 @@ class MatchingEngine:
         """(the scope fact's candidate, note) when the question names a subject a scope fact puts out of
         scope (answerers/scope.py) and no fact naming it too covers the question outright; else None."""
         terms = analyse(question)
-        named = set(terms)
+        # A subject named only among examples ("certifications (e.g. SOC 2, ISO 27001, PCI, etc.)") is not
+        # what the question is about: the payment-card scope fact had been offered for such a question.
+        named = set(analyse(EXAMPLES.sub(" ", question)))
         for f, subject in self._scopes_of(product):
             if not subject <= named:
                 continue

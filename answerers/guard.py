@@ -180,7 +180,8 @@ _FIGURE = re.compile(
 )
 
 
-_EXAMPLES = re.compile(r"\((?:e\.g\.|i\.e\.|eg|ie|for example|for instance|such as)[^)]*\)", re.IGNORECASE)
+# "(e.g., 99.9% uptime)", "(e.g. SOC 2, ISO 27001, PCI, etc.)": examples the question gives, not what it asks about.
+EXAMPLES = re.compile(r"\((?:e\.g\.|i\.e\.|eg|ie|for example|for instance|such as)[^)]*\)", re.IGNORECASE)
 
 
 def _figures(text: str) -> dict[tuple[float, str], str]:
@@ -436,7 +437,7 @@ class Guard:
 
     def figures_unstated(self, question: str, f: int) -> list[str]:
         """The figures the question names ("24 hours", "64 characters") that the fact's words never state."""
-        asked = _figures(_EXAMPLES.sub(" ", question))  # "(e.g., 99.9% uptime)" is an example, not a figure to meet
+        asked = _figures(EXAMPLES.sub(" ", question))  # "(e.g., 99.9% uptime)" is an example, not a figure to meet
         if not asked:
             return []
         have = self._stated.get(f)

@@ -1713,6 +1713,16 @@ def test_staff_and_contractors_asked_together_are_for_review_with_a_fact_about_s
 
 
 @needs_shared
+def test_a_subject_named_only_among_examples_does_not_put_the_question_out_of_scope(bench_engine):
+    # "Does the organization have any certifications (e.g. SOC 2 Type II, ISO 27001, PCI, etc.)?" had been
+    # offered the payment-card scope fact ("No": the section not applicable) on a blind set.
+    m = bench_engine.match_one("Which certifications do you hold (e.g. SOC 2, ISO 27001, PCI DSS, etc.)?", "forms")
+    assert m.fact_id != "pci", m.note
+    m = bench_engine.match_one("Is the product in scope for PCI DSS?", "forms")
+    assert m.fact_id == "pci", m.note
+
+
+@needs_shared
 def test_a_question_that_asks_to_pick_among_listed_options_is_for_review(bench_engine):
     # "What controls exist for privileged/administrative access? (Select all that apply)" had been suggested
     # the privileged-access fact: the answer is a pick among the sheet's options, not the fact's words.
