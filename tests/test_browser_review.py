@@ -265,6 +265,11 @@ def test_duplicate_upload_warned_and_matching_status_shown_while_it_runs(seeded,
         # Another file: no warning; after "Add and run matching" the named stage shows at once.
         other = dropdown_questionnaire(tmp_path / "globex-600.xlsx", rows=600)
         page.locator("input[type=file]").first.set_input_files(str(other))
+        # The form shown must be the new file's (its name filled in), not the first file's still on screen
+        # while the replacement is sent: a click then would add the first file again (seen once in CI).
+        # (for a moment a run shows both forms: wait for the new name, then for the old form to go)
+        expect(page.locator('input[aria-label="Name"][value="globex-600"]')).to_have_count(1)
+        expect(page.locator('input[aria-label="Name"][value="acme-1000"]')).to_have_count(0)
         expect(page.get_by_role("button", name="Add and run matching")).to_be_visible()
         _wait_idle(page)
         expect(page.get_by_text(re.compile("already uploaded"))).to_have_count(0)
@@ -299,7 +304,9 @@ def test_duplicate_upload_warned_and_matching_status_shown_while_it_runs(seeded,
         assert delay < 5_000, f"the stage showed {delay:.0f} ms after the click"
         assert not page.evaluate("() => window.__tfReviewShown"), "the stage showed only once the Review page was up"
         expect(page.get_by_role("heading", name="Review")).to_be_visible(timeout=180_000)
-        assert len(svc.list_questionnaires()) == 2
+        listed = svc.list_questionnaires()
+        assert len(listed) == 2
+        assert listed[0]["original_filename"] == "globex-600.xlsx" and listed[0]["name"] == "globex-600", listed[0]
     finally:
         stop_app(proc)
 

@@ -185,13 +185,19 @@ def inspected(stage: dict):
     return result, overrides
 
 
+def _name_key(staged: dict) -> str:
+    # One name field per staged file: the browser keeps a field's value while the field lives, so a file
+    # chosen in place of another kept the first one's name (and was added under it).
+    return f"up_name_{staged['file_id']}"
+
+
 def queue_upload(staged: dict) -> None:
     """The form's submit: remember the job; the next run starts with it (and its status box)."""
     ss = st.session_state
     st.session_state["up_job"] = {
         "path": staged["path"], "name": staged["name"], "overrides": list(staged["overrides"].values()),
         "product": None if ss.get("up_product") in (None, ALL_PRODUCTS) else ss["up_product"],
-        "customer": ss.get("up_customer", ""), "title": ss.get("up_name", ""), "due": ss.get("up_due"),
+        "customer": ss.get("up_customer", ""), "title": ss.get(_name_key(staged), ""), "due": ss.get("up_due"),
         "owner": ss.get("up_owner", "")}
 
 
@@ -229,7 +235,7 @@ if upload is not None:
             cols[0].selectbox("Product", [ALL_PRODUCTS, *products], key="up_product",
                                         help="Facts of other products are never used for this questionnaire.")
             cols[1].text_input("Customer", key="up_customer")
-            cols[2].text_input("Name", value=Path(staged["name"]).stem, key="up_name")
+            cols[2].text_input("Name", value=Path(staged["name"]).stem, key=_name_key(staged))
             cols = st.columns(3)
             cols[0].date_input("Due date", value=None, min_value=dt.date(2000, 1, 1), key="up_due")
             cols[1].text_input("Owner", value=svc.actor.username, key="up_owner")
