@@ -279,6 +279,10 @@ SUBJECTS = {
     "@endpoint": "end users' computers",
 }
 
+# People who work for the vendor without being its staff: asked about together with staff, a fact about
+# staff answers part of the question.
+_OTHER_WORKERS = frozenset({"consultant", "@contractor"})
+
 # "Does your organisation allow its customers to perform vulnerability assessments?", "Do you
 # engage customers when testing your incident response plan?": the customer is the one acting or
 # taking part. A fact about the vendor's own practice (weekly scans, a yearly tabletop) that never
@@ -550,14 +554,15 @@ class Guard:
             return UNANSWERED, "asks only how often, when or where, without naming of what"
         # A subject rare in questionnaire language (a consultant, AI) the fact never mentions: the fact
         # is about something else, not merely unsure.
-        rare = [SUBJECTS[t] for t in dict.fromkeys(terms) if t in SUBJECTS and t not in have and salient(t)]
-        if rare and rare == [SUBJECTS["@contractor"]] and "@staff" in terms and "@staff" in have:
+        rare = [t for t in dict.fromkeys(terms) if t in SUBJECTS and t not in have and salient(t)]
+        if rare:
+            shown = ", ".join(SUBJECTS[t] for t in rare)
+            if not (set(rare) <= _OTHER_WORKERS and "@staff" in terms and "@staff" in have):
+                return UNANSWERED, f"the question is about {shown}; {fact.id} does not mention it"
             # "Are all new employees and contractors given security awareness training?": the fact covers the
             # employees, not the contractors; which part it answers is for a person.
             if status == "suggested":
-                return REVIEW, f"the question is about staff and contractors; {fact.id} mentions only staff"
-        elif rare:
-            return UNANSWERED, f"the question is about {', '.join(rare)}; {fact.id} does not mention it"
+                return REVIEW, f"the question is about staff and {shown}; {fact.id} mentions only staff"
         clash = self.domain_clash(terms + ("privacy",) if _DATA_PROTECTION.search(question) else terms, f)
         if clash:
             return UNANSWERED, clash

@@ -1710,6 +1710,9 @@ def test_staff_and_contractors_asked_together_are_for_review_with_a_fact_about_s
     assert (m.status, m.fact_id) == ("review", "security-training"), m.note
     m = bench_engine.match_one("Do contractors complete security awareness training when they join?", "forms")
     assert m.status == "unanswered", m.note  # contractors alone: the fact is about someone else
+    m = bench_engine.match_one("Do employees and consultants complete security awareness training when they join?",
+                               "forms")
+    assert (m.status, m.fact_id) == ("review", "security-training"), m.note
 
 
 @needs_shared
