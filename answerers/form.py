@@ -51,7 +51,9 @@ _ASKS_QUANTITY = re.compile(
 # "When was your last penetration test?", "Date of the most recent audit": a date is asked.
 _ASKS_DATE = re.compile(
     r"\bwhen (was|were|did|is|will)\b[^?]*\b(last|latest|most recent|next|previous)\b|"
-    r"\b(date|dates) of (the |your )?(last|latest|most recent|next|previous)\b"
+    r"\b(date|dates) of (the |your )?(last|latest|most recent|next|previous)\b|"
+    # A form's field for it: "Last incident response test/exercise:", "Last DR test date:".
+    r"^\W*(last|latest|most recent|previous)\s+(?!\d|name\b)[^?]{0,80}$|\b(last|latest|most recent)\b[^?]*\bdate\b"
 )
 # A date in an answer: a year, a month's name, or a numeric date.
 _DATE = re.compile(

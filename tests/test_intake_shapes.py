@@ -324,7 +324,8 @@ def test_an_acronym_under_a_numbered_id_is_an_item_not_a_shouted_heading(tmp_pat
              ("1.3.1", "Do you have a documented incident response plan?")]
     heading = [("1.1", "GOVERNANCE AND COMPLIANCE", None, None)]
     found = _questions_of(tmp_path, ["ID", "Question", "Answer", "Comments"], items, before=heading)
-    assert found == [t for _, t in items]
+    lead = items[0][1]
+    assert found == [lead, *(f"{lead} {t}" for _, t in items[1:5]), items[5][1]]  # items read with their lead-in
 
 
 def test_hyphenated_numbers_in_the_id_column_code_short_items(tmp_path):
@@ -335,3 +336,58 @@ def test_hyphenated_numbers_in_the_id_column_code_short_items(tmp_path):
              ("6-02", "Security awareness training"), ("7-01", "Data center security"),
              ("7-03", "Video surveillance"), ("8-01", "Is customer data encrypted at rest?")]
     assert _questions_of(tmp_path, ["ID", "Question", "Response", "Notes"], items) == [t for _, t in items]
+
+
+def _bold_headed_workbook(path, rows: list[tuple[str, bool]]):
+    """A "Question | Answer Options | Response | Comments" sheet of (text, bold) rows in column A."""
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Supplier"
+    ws.append(["Question", "Answer Options", "Supplier Response", "Comments"])
+    for c in ws[1]:
+        c.font = Font(bold=True)
+    for text, bold in rows:
+        ws.append([text, None, None, None])
+        if bold:
+            ws.cell(ws.max_row, 1).font = Font(bold=True)
+    wb.save(path)
+    return path
+
+
+def test_plain_fields_under_bold_headings_are_questions(tmp_path):
+    # A supplier form whose headings are set in bold lists form fields in plain type ("Company Name",
+    # "Backup frequency:") between its questions: all of them are to be filled in. They read like
+    # headings, so they had been left out (a blind set: 40 of its 117 rows found).
+    rows = [("Section 1: Company", True), ("Company Name", False), ("Contact Email", False),
+            ("Security Organisation", True), ("Do you have a security team?", False),
+            ("Backup frequency:", False), ("Risk Management", True),
+            ("Do you perform risk assessments?", False), ("Last risk assessment date:", False)]
+    read = read_questionnaire(_bold_headed_workbook(tmp_path / "fields.xlsx", rows))
+    assert [q.row for q in read.questions] == [3, 4, 6, 7, 9, 10]
+    assert read.questions[0].section == "Section 1: Company"
+    assert read.questions[4].section == "Risk Management"
+
+
+def test_bold_questions_do_not_make_plain_headings_fields(tmp_path):
+    # Bold rows that ask something are emphasised questions, not headings: the plain short rows stay headings.
+    rows = [("Do you encrypt data at rest?", True), ("Do you run backups daily?", True), ("Access Control", False),
+            ("Do you enforce MFA for staff?", False), ("Is SSO available to customers?", False),
+            ("Logging", False), ("Are logs kept for a year?", False), ("Are logs reviewed?", False)]
+    read = read_questionnaire(_bold_headed_workbook(tmp_path / "bold_q.xlsx", rows))
+    assert [q.row for q in read.questions] == [2, 3, 5, 6, 8, 9]
+
+
+def test_items_under_a_lead_in_are_read_with_it(tmp_path):
+    # "Is MFA required for:" then "Administrative access", "Customer data access": an item alone asks
+    # nothing (it had been matched as "Customer data access" -> support staff's data access, suggested).
+    rows = [("Authentication", True), ("What authentication methods do you use?", False),
+            ("Is MFA required for:", False), ("Administrative access", False), ("Customer data access", False),
+            ("Encryption", True), ("Key management:", False)]
+    read = read_questionnaire(_bold_headed_workbook(tmp_path / "lead.xlsx", rows))
+    texts = {q.row: q.text for q in read.questions}
+    assert texts[5] == "Is MFA required for: Administrative access"
+    assert texts[6] == "Is MFA required for: Customer data access"
+    assert texts[8] == "Key management:"  # a heading ends the lead-in
+    assert texts[3] == "What authentication methods do you use?"

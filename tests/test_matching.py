@@ -845,7 +845,7 @@ def test_a_question_asking_a_time_or_a_date_is_not_suggested_a_fact_without_one(
     assert (m.fact_id, m.status) == ("outage-channel", "review") and "names no time" in m.note, m
     # A fact with no date cannot answer "when": left unanswered (not offered for review, where it was
     # before: a reviewer would paste "Yes (every year)" as the date), the fact still named in the note.
-    for asked in ("When was your last external security audit?",
+    for asked in ("When was your last external security audit?", "Last external security audit:",
                   "When did your most recent external security audit take place?"):
         m = engine.match_one(asked)
         assert m.status == "unanswered" and "ext-audit" in m.note and "gives no date" in m.note, (asked, m)
@@ -863,6 +863,9 @@ def test_time_and_date_questions():
     assert asks_for_date("When was your last penetration test conducted?")
     assert asks_for_date("Date of the most recent audit")
     assert not asks_for_date("When do you notify customers of a breach?")
+    # a form's field for the date ("Last DR test date:"), which had been suggested "Yes (annually)"
+    assert asks_for_date("Last tabletop exercise:") and asks_for_date("Most recent audit date")
+    assert not asks_for_date("Last name") and not asks_for_date("Do you keep the last 30 days of logs?")
     assert states_date("Completed in March 2026") and states_date("2025-11-02") and states_date("on 02/11/2025")
     assert not states_date("Yes (annually)") and not states_date("Within 72 hours")
 

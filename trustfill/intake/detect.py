@@ -119,6 +119,7 @@ def _score_rows(grid: Grid, plan: Plan, rows: list[_Row]) -> None:
     dv_rows = sum(1 for r in rows if targets and grid.validation_at(r.row, targets[0]))
     dv_informative = bool(rows) and 0 < dv_rows < 0.95 * len(rows)
     mostly_bold = bool(rows) and sum(1 for r in rows if (r.row, q) in grid.bold) > 0.5 * len(rows)
+    fields = _bold_headed(grid, plan, rows, targets)
     for i, r in enumerate(rows):
         score = question_score(r.text)
         # A machine key in the ID column ("DHP_G16_tlsSupport") codes a question as firmly as "GNRL-01", and
@@ -138,6 +139,10 @@ def _score_rows(grid: Grid, plan: Plan, rows: list[_Row]) -> None:
             score += 1.0  # already answered: headings carry no answer
         if (r.row, q) in grid.bold and not mostly_bold:
             score -= 1.5
+        elif fields and r.row > plan.header_bottom and score <= 0 and len(words(r.text)) <= 12:
+            # Headings here are set in bold, so a plain short row under the header is a field to fill in
+            # ("Company Name", "Backup frequency:", "Data at rest (storage)"), not a heading.
+            score += 3.0
         merge = grid.merge_at(r.row, q)
         if merge and merge[3] > merge[1] and any(merge[1] <= t <= merge[3] for t in targets if t):
             score -= 4.0  # text merged across the answer cell: a heading or a note
@@ -152,6 +157,28 @@ def _score_rows(grid: Grid, plan: Plan, rows: list[_Row]) -> None:
         r.score = score
 
 
+# A question that introduces the rows under it: "Is MFA required for:", "Do you hold any of the following
+# certifications?".
+_LEAD_IN = re.compile(r":\s*$|\b(?:following|each of|any of these|which of these)\b", re.IGNORECASE)
+
+
+def _bold_headed(grid: Grid, plan: Plan, rows: list[_Row], targets: list[int | None]) -> bool:
+    """Whether the sheet sets its headings apart in bold: two or more bold rows under the header, each
+    short, with no question mark and nothing in the answer column, beside at least twice as many plain
+    rows of which some read as questions. Then the plain rows are all things to answer, form fields
+    included, which their wording alone cannot tell from headings."""
+    q = plan.question
+    below = [r for r in rows if r.row > plan.header_bottom]
+    bold = [r for r in below if (r.row, q) in grid.bold]
+    plain = [r for r in below if (r.row, q) not in grid.bold]
+    if len(bold) < 2 or len(plain) < 2 * len(bold):
+        return False
+    for r in bold:
+        if "?" in r.text or len(words(r.text)) > 10 or any(grid.text(r.row, t) for t in targets if t):
+            return False
+    return sum(1 for r in plain if question_score(r.text) > 0) >= 2
+
+
 def extract(grid: Grid, plan: Plan, *, allow_no_answer: bool) -> tuple[list[DetectedQuestion], list[str]]:
     """The questions of a sheet whose columns are known, and notes about what was left out."""
     notes: list[str] = []
@@ -160,7 +187,7 @@ def extract(grid: Grid, plan: Plan, *, allow_no_answer: bool) -> tuple[list[Dete
     questions: list[DetectedQuestion] = []
     computed = 0
     by_row = {r.row: r for r in rows if r.score > 0}
-    heading = category = ""
+    heading = category = lead = ""
     q = plan.question
     assert q is not None
     for row in sorted(set(grid.cells) | set(by_row)):
@@ -169,10 +196,18 @@ def extract(grid: Grid, plan: Plan, *, allow_no_answer: bool) -> tuple[list[Dete
         if plan.section and row > plan.header_bottom:
             category = _section_value(grid, plan.section, row) or category
         if row not in by_row:
-            heading = _heading_text(grid, plan, row) or heading
+            found = _heading_text(grid, plan, row)
+            heading = found or heading
+            lead = "" if found else lead
             continue
         section = category or heading
         cand = by_row[row]
+        if question_score(cand.text) > 0:
+            lead = cand.text if _LEAD_IN.search(cand.text) else ""
+        elif lead:
+            # An item under a lead-in ("Is MFA required for:" then "Administrative access", "Customer data
+            # access"): alone it asks nothing, so it is read, matched and shown with the lead-in.
+            cand = _Row(cand.row, f"{lead} {cand.text}", cand.ref, cand.score)
         question = _build(grid, plan, cand, section)
         if question is None:
             computed += 1
