@@ -391,3 +391,31 @@ def test_items_under_a_lead_in_are_read_with_it(tmp_path):
     assert texts[6] == "Is MFA required for: Customer data access"
     assert texts[8] == "Key management:"  # a heading ends the lead-in
     assert texts[3] == "What authentication methods do you use?"
+
+
+def test_id_less_fields_under_bold_headings_in_the_id_column_are_questions(tmp_path):
+    # Headings in bold in the ID column, questions coded "3.1", and the vendor's particulars and a
+    # certification table without IDs: those rows had been read as headings (32 of 57 found on a blind set).
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["ID", "Question", "Response options", "Response", "Comments"])
+    rows = [("Section 1: Vendor", None, None), (None, "Company Name", None), (None, "Contact Email", None),
+            ("Section 2: Certifications", None, None),
+            ("2.1", "Do you maintain any of the following certifications?", None),
+            (None, "Certification", "Yes/No"), (None, "SOC 2 Type II", None), (None, "ISO 27001", None),
+            ("Section 3: Program", None, None), ("3.1", "Do you have a security policy?", "Yes / No"),
+            ("3.2", "Do you train staff every year?", "Yes / No")]
+    for ref, text, options in rows:
+        ws.append([ref, text, options, None, None])
+        for cell in ws[ws.max_row]:
+            if cell.value in ("Certification", "Yes/No") or (cell.value or "").startswith("Section"):
+                cell.font = Font(bold=True)
+    path = tmp_path / "idfields.xlsx"
+    wb.save(path)
+    read = read_questionnaire(path)
+    assert [q.row for q in read.questions] == [3, 4, 6, 8, 9, 11, 12]
+    lead = "Do you maintain any of the following certifications?"
+    assert read.questions[3].text == f"{lead} SOC 2 Type II"  # the table's header row does not end the lead-in
+    assert read.questions[0].section == "Section 1: Vendor"

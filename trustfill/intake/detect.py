@@ -83,9 +83,9 @@ def _ref_for(grid: Grid, plan: Plan, row: int, text: str) -> tuple[str, str]:
     ref = grid.text(row, plan.id) if plan.id else ""
     ref = norm(ref) if ref and (len(ref) <= 24 or is_code_id(ref)) else ""
     lead, rest = split_leading_id(text)
-    if lead and ref and " " in lead:
-        # The ID column holds the row's ID, so a spaced "ID" opening the text is its subject: "SOC 2 Type
-        # II", "ISO 27001 certification".
+    if lead and (ref or plan.id) and " " in lead:
+        # The sheet has an ID column, so a spaced "ID" opening the text is its subject: "SOC 2 Type
+        # II", "ISO 27001 certification" (also on a row whose ID cell is empty).
         return ref, text
     if lead:
         return ref or lead, rest
@@ -119,7 +119,7 @@ def _score_rows(grid: Grid, plan: Plan, rows: list[_Row]) -> None:
     dv_rows = sum(1 for r in rows if targets and grid.validation_at(r.row, targets[0]))
     dv_informative = bool(rows) and 0 < dv_rows < 0.95 * len(rows)
     mostly_bold = bool(rows) and sum(1 for r in rows if (r.row, q) in grid.bold) > 0.5 * len(rows)
-    fields = _bold_headed(grid, plan, rows, targets)
+    fields = _bold_headed(grid, plan, rows)
     for i, r in enumerate(rows):
         score = question_score(r.text)
         # A machine key in the ID column ("DHP_G16_tlsSupport") codes a question as firmly as "GNRL-01", and
@@ -141,8 +141,9 @@ def _score_rows(grid: Grid, plan: Plan, rows: list[_Row]) -> None:
             score -= 1.5
         elif fields and r.row > plan.header_bottom and score <= 0 and len(words(r.text)) <= 12:
             # Headings here are set in bold, so a plain short row under the header is a field to fill in
-            # ("Company Name", "Backup frequency:", "Data at rest (storage)"), not a heading.
-            score += 3.0
+            # ("Company Name", "Backup frequency:", "Data at rest (storage)"), not a heading, also without
+            # the ID the questions around it carry.
+            score = max(score + 3.0, 0.5)
         merge = grid.merge_at(r.row, q)
         if merge and merge[3] > merge[1] and any(merge[1] <= t <= merge[3] for t in targets if t):
             score -= 4.0  # text merged across the answer cell: a heading or a note
@@ -162,20 +163,29 @@ def _score_rows(grid: Grid, plan: Plan, rows: list[_Row]) -> None:
 _LEAD_IN = re.compile(r":\s*$|\b(?:following|each of|any of these|which of these)\b", re.IGNORECASE)
 
 
-def _bold_headed(grid: Grid, plan: Plan, rows: list[_Row], targets: list[int | None]) -> bool:
-    """Whether the sheet sets its headings apart in bold: two or more bold rows under the header, each
-    short, with no question mark and nothing in the answer column, beside at least twice as many plain
-    rows of which some read as questions. Then the plain rows are all things to answer, form fields
-    included, which their wording alone cannot tell from headings."""
+def _bold_headed(grid: Grid, plan: Plan, rows: list[_Row]) -> bool:
+    """Whether the sheet sets its headings apart in bold: two or more rows under the header holding one
+    short bold text with no question mark (in any column: "Section 1: Vendor Information" may sit in the ID
+    column), no bold single text that asks something, and at least twice as many plain rows in the
+    question column, some of which read as questions. Then the plain rows there are all things to answer,
+    form fields included, which their wording alone cannot tell from headings."""
     q = plan.question
-    below = [r for r in rows if r.row > plan.header_bottom]
-    bold = [r for r in below if (r.row, q) in grid.bold]
-    plain = [r for r in below if (r.row, q) not in grid.bold]
-    if len(bold) < 2 or len(plain) < 2 * len(bold):
+    headings = 0
+    for row in grid.cells:
+        if row <= plan.header_bottom or row in grid.hidden_rows:
+            continue
+        cells = grid.row_cells(row)
+        if len(cells) != 1:
+            continue
+        (col, text), = cells.items()
+        if (row, col) not in grid.bold:
+            continue
+        if "?" in text or len(words(text)) > 10:
+            return False  # an emphasised question: bold is not what marks headings here
+        headings += 1
+    plain = [r for r in rows if r.row > plan.header_bottom and (r.row, q) not in grid.bold]
+    if headings < 2 or len(plain) < 2 * headings:
         return False
-    for r in bold:
-        if "?" in r.text or len(words(r.text)) > 10 or any(grid.text(r.row, t) for t in targets if t):
-            return False
     return sum(1 for r in plain if question_score(r.text) > 0) >= 2
 
 
@@ -198,7 +208,9 @@ def extract(grid: Grid, plan: Plan, *, allow_no_answer: bool) -> tuple[list[Dete
         if row not in by_row:
             found = _heading_text(grid, plan, row)
             heading = found or heading
-            lead = "" if found else lead
+            # A heading ends a lead-in's items; a table's own header under it ("Certification | Yes/No |
+            # Expiry Date") does not.
+            lead = "" if found and len(grid.row_cells(row)) == 1 else lead
             continue
         section = category or heading
         cand = by_row[row]
