@@ -419,3 +419,28 @@ def test_id_less_fields_under_bold_headings_in_the_id_column_are_questions(tmp_p
     lead = "Do you maintain any of the following certifications?"
     assert read.questions[3].text == f"{lead} SOC 2 Type II"  # the table's header row does not end the lead-in
     assert read.questions[0].section == "Section 1: Vendor"
+
+
+def test_a_table_under_a_question_is_read_as_its_items(tmp_path):
+    # "What is your patch timeframe?" over a "Severity | Timeframe" table of "Critical", "High": "Critical"
+    # alone had been suggested the critical-incident acknowledgement time.
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["ID", "Question", "Response options", "Response"])
+    for ref, text, other in [("Section 8: Vulnerabilities", None, None),
+                             ("8.1", "Do you scan for vulnerabilities?", None),
+                             ("8.2", "What is your patch timeframe?", None), (None, "Severity", "Timeframe"),
+                             (None, "Critical", None), (None, "High", None), ("Section 9: People", None, None),
+                             ("9.1", "Do you train staff?", None)]:
+        ws.append([ref, text, other, None])
+        for cell in ws[ws.max_row]:
+            if cell.value in ("Severity", "Timeframe") or (cell.value or "").startswith("Section"):
+                cell.font = Font(bold=True)
+    path = tmp_path / "table.xlsx"
+    wb.save(path)
+    texts = [q.text for q in read_questionnaire(path).questions]
+    assert texts == ["Do you scan for vulnerabilities?", "What is your patch timeframe?",
+                     "What is your patch timeframe? Critical", "What is your patch timeframe? High",
+                     "Do you train staff?"]

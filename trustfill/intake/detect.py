@@ -197,7 +197,7 @@ def extract(grid: Grid, plan: Plan, *, allow_no_answer: bool) -> tuple[list[Dete
     questions: list[DetectedQuestion] = []
     computed = 0
     by_row = {r.row: r for r in rows if r.score > 0}
-    heading = category = lead = ""
+    heading = category = lead = asked = ""
     q = plan.question
     assert q is not None
     for row in sorted(set(grid.cells) | set(by_row)):
@@ -208,13 +208,18 @@ def extract(grid: Grid, plan: Plan, *, allow_no_answer: bool) -> tuple[list[Dete
         if row not in by_row:
             found = _heading_text(grid, plan, row)
             heading = found or heading
-            # A heading ends a lead-in's items; a table's own header under it ("Certification | Yes/No |
-            # Expiry Date") does not.
-            lead = "" if found and len(grid.row_cells(row)) == 1 else lead
+            cells = grid.row_cells(row)
+            if found and len(cells) == 1:
+                lead = asked = ""  # a heading ends a lead-in's items
+            elif len(cells) > 1 and all((row, c) in grid.bold for c in cells):
+                # A table's own header ("Severity | Timeframe") under a question ("What is your patch
+                # timeframe?"): the rows of the table are its items.
+                lead = lead or asked
             continue
         section = category or heading
         cand = by_row[row]
         if question_score(cand.text) > 0:
+            asked = cand.text
             lead = cand.text if _LEAD_IN.search(cand.text) else ""
         elif lead:
             # An item under a lead-in ("Is MFA required for:" then "Administrative access", "Customer data
