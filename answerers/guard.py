@@ -685,6 +685,13 @@ class Guard:
             # response plan?": everything but the thing asked about matches. A common head ("policy",
             # "program", "process") is left alone: the fact's concept usually carries it.
             return REVIEW, f'asks whether there is a "{thing}"; {fact.id} does not mention one'
+        phrase = asked_thing_phrase(question)
+        named = {t for t in analyse(phrase) if t.startswith("@")} if phrase else set()
+        if named and not named & have and (set(terms) - named) & have:
+            # "Do you have a documented exit plan ensuring service continuity?" -> the continuity-plan fact
+            # at 99 (a blind vendor-risk bank): the fact matches what the plan is to ensure, not the plan
+            # asked about.
+            return REVIEW, f'asks whether there is a "{phrase}"; {fact.id} is about something it is said to do'
         dedicated = DEDICATED.search(question)
         if dedicated and not self.says(f, DEDICATED):
             # "Do you have a dedicated information security team?" against "Is a named individual
@@ -863,8 +870,24 @@ def asked_thing(question: str) -> str | None:
     m = _HAVE_A.match(" ".join((question or "").split()))
     if not m or not m.group(1).split():
         return None
-    word = m.group(1).split()[-1].lower()
-    return None if word in _NO_THING else word
+    word = _THING_CLAUSE.split(m.group(1))[0].split()[-1:] or [""]
+    word = word[0].lower().strip(",;:")
+    return None if not word or word in _NO_THING else word
+
+
+# Where the thing asked about ends and what is said of it begins: "a documented exit plan | ensuring data
+# reversibility and service continuity", "a plan | that covers ...".
+_THING_CLAUSE = re.compile(r"\s+(?:that|which|to|for|ensuring|covering|including|describing|defining|"
+                           r"addressing|governing|with|in|on|of)\s+|,", re.IGNORECASE)
+
+
+def asked_thing_phrase(question: str) -> str | None:
+    """The words naming the thing a "Do you have a ...?" question asks about, before any clause about it
+    ("documented exit plan"), or None."""
+    m = _HAVE_A.match(" ".join((question or "").split()))
+    if not m or not m.group(1).split():
+        return None
+    return _THING_CLAUSE.split(m.group(1))[0].strip() or None
 
 
 def asks_for_written(question: str) -> bool:

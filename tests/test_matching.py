@@ -1531,6 +1531,20 @@ def test_a_question_whether_a_thing_exists_needs_a_fact_that_mentions_the_thing(
     assert (m.status, m.fact_id) == ("suggested", "ir-plan"), m.note
 
 
+def test_a_fact_about_what_the_thing_is_for_does_not_answer_whether_the_thing_exists(bench_engine):
+    # "Do you have a documented exit plan ensuring data reversibility and service continuity?" had been
+    # suggested the business continuity plan at 99 (a blind vendor-risk bank): the fact matched what the plan
+    # is to ensure, not the exit plan asked about.
+    from answerers.guard import asked_thing, asked_thing_phrase
+
+    asked = "Do you maintain a written exit plan that guarantees business continuity for customers?"
+    assert asked_thing_phrase(asked) == "written exit plan" and asked_thing(asked) == "plan"
+    m = bench_engine.match_one("Do you have an exit plan covering business continuity?", "forms")
+    assert not (m.status == "suggested" and m.fact_id == "bcp"), m.note
+    m = bench_engine.match_one("Do you have a business continuity plan that is tested every year?", "forms")
+    assert "is about something it is said to do" not in m.note, m.note
+
+
 def test_the_subject_a_question_names_must_be_what_the_fact_is_about(bench_engine):
     # "Does the device encrypt data stored on the device?" and "Are audit logs encrypted in transit?" had
     # been suggested the platform's encryption facts at 94-100 (two blind sets): the encryption matched,
