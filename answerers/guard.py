@@ -504,7 +504,10 @@ class Guard:
             named.add("security")  # "physical security" folds into @physical: it still says security
         # A concept names its domain too: "privacy policy" folds into @privacy_policy, still privacy.
         named.update(part for t in terms if t.startswith("@") for part in t[1:].split("_") if part in DOMAINS)
-        theirs = (DOMAINS & self.phrasing_terms(f) | DOMAINS.intersection(analyse(fact.category or ""))) - named
+        phrased = self.phrasing_terms(f)
+        if "secur" in phrased:  # "a *secure* development lifecycle" is about security as much as "security" is
+            phrased = phrased | {"security"}
+        theirs = (DOMAINS & phrased | DOMAINS.intersection(analyse(fact.category or ""))) - named
         if not theirs:
             return None
         shown = {t.lstrip("@") for t in theirs} - {t.lstrip("@") for t in asked}

@@ -979,6 +979,28 @@ def test_a_concept_names_its_domain_for_the_domain_check():
     assert m.fact_id == "privacy-notice" and m.status != "unanswered", m
 
 
+def test_a_secure_practice_names_the_security_domain():
+    # "Are privacy principles designed into the product lifecycle (privacy by design)?" had been offered the
+    # secure-development fact at 99: "secure" names security as much as "security" does.
+    library = [Fact(id="ssdlc", question="Do you follow a secure software development lifecycle?", answer="Yes",
+                    category="Engineering"),
+               Fact(id="lockers", question="Are visitors' bags kept in lockers?", answer="Yes")]
+    engine = MatchingEngine(library, LEXICAL)
+    m = engine.match_one("Are privacy principles built into your software development lifecycle?")
+    assert m.status == "unanswered" and "about privacy" in m.note, m
+    m = engine.match_one("Are security principles built into your software development lifecycle?")
+    assert m.fact_id == "ssdlc" and m.status != "unanswered", m
+
+
+def test_stranger_wording_for_vendor_assessment_and_the_development_lifecycle():
+    # HECVAT: "security assessments of third-party companies with which you share data" (left alone at
+    # 50: only common words shared) and "information security principles designed into the product
+    # lifecycle" (at 24).
+    assert "@vendor_risk" in analyse("Do you review the security of third-party companies you work with?")
+    assert "@sdlc" in analyse("Is security built into the product lifecycle?")
+    assert "@sdlc" in analyse("Do you practise security by design?")
+
+
 def test_a_no_is_suggested_only_when_every_signal_agrees():
     # A wrong "No" denies something in the customer's file ("No" to "Are passwords required to access
     # systems that transmit, process or store the data?" from the payment-card fact, issue #15).

@@ -161,6 +161,10 @@ def _score_rows(grid: Grid, plan: Plan, rows: list[_Row]) -> None:
 # A question that introduces the rows under it: "Is MFA required for:", "Do you hold any of the following
 # certifications?".
 _LEAD_IN = re.compile(r":\s*$|\b(?:following|each of|any of these|which of these)\b", re.IGNORECASE)
+# A pick list's prompt ("Which of the following ...? Select all that apply."): its options are left as
+# they are, for matching to hold as options of it (answerers/picklist.py).
+_PICK_PROMPT = re.compile(r"\b(?:select|choose|tick|check|mark)\b[^.?]*\b(?:all|any|one|that apply)\b|"
+                          r"\b(?:which|what) of the following\b|\ball that apply\b", re.IGNORECASE)
 
 
 def _bold_headed(grid: Grid, plan: Plan, rows: list[_Row]) -> bool:
@@ -220,7 +224,7 @@ def extract(grid: Grid, plan: Plan, *, allow_no_answer: bool) -> tuple[list[Dete
         cand = by_row[row]
         if question_score(cand.text) > 0:
             asked = cand.text
-            lead = cand.text if _LEAD_IN.search(cand.text) else ""
+            lead = cand.text if _LEAD_IN.search(cand.text) and not _PICK_PROMPT.search(cand.text) else ""
         elif lead:
             # An item under a lead-in ("Is MFA required for:" then "Administrative access", "Customer data
             # access"): alone it asks nothing, so it is read, matched and shown with the lead-in.
