@@ -137,6 +137,17 @@ class MatchingEngine:
                 if part.status == "suggested":
                     note = f'answered for the main question only ("{mains[i]}"): {part.note}'
                     out[i] = part.model_copy(update={"status": "review", "note": note})
+        # A question asking one thing with a rider ("Do you support SSO (SAML/OIDC) with automatic
+        # provisioning (SCIM)?") left unanswered as a whole may be answered for its main clause alone, when
+        # that alone would be suggested: for review, the rider for a person.
+        clauses = {i: c for i, t in enumerate(texts) if out[i].status == "unanswered" and i not in mains
+                   and (c := main_clause(t))}
+        if clauses:
+            for i, part in zip(clauses, self._match_texts([c + "?" for c in clauses.values()], product), strict=True):
+                if part.status == "suggested":
+                    rest = texts[i].strip()[len(clauses[i]):].strip(" ,?")
+                    note = f'answered for the main clause only ("{clauses[i]}"; not "{rest}"): {part.note}'
+                    out[i] = part.model_copy(update={"status": "review", "note": note})
         self._answer_by_sentence(texts, out, product)
         return out
 
@@ -574,6 +585,24 @@ def main_question(text: str) -> str | None:
         return None
     first = sentences[0].strip()
     return first if first.endswith("?") and len(first.split()) >= 4 else None
+
+
+# Where a question's main clause ends and a rider on it begins: "... SSO (SAML/OIDC) | with automatic
+# provisioning", "... code analysis tools | integrated in your CI/CD pipeline", "... by MFA | and traced".
+_RIDER = re.compile(r"\s*\(?\b(?:with|including|integrated|via|and|ensuring|such as)\b", re.IGNORECASE)
+
+
+def main_clause(text: str) -> str | None:
+    """The main clause of a one-sentence question with a rider on it, when it can stand alone (four
+    words or more, and a rider of two words or more); None otherwise."""
+    text = " ".join((text or "").split())
+    if not text.endswith("?") or _SENTENCE_BREAK.search(text):
+        return None
+    for m in _RIDER.finditer(text):
+        head, rest = text[: m.start()].rstrip(" ,;:"), text[m.start():]
+        if len(head.split()) >= 4 and len(rest.split()) >= 3:
+            return head
+    return None
 
 
 def statement_sentences(text: str) -> list[str]:

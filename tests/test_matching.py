@@ -632,6 +632,22 @@ def test_compound_question_is_answered_for_its_main_question_for_review(sample_e
     assert main_question("Is MFA enforced for staff? If so, how.") == "Is MFA enforced for staff?"
 
 
+def test_a_question_with_a_rider_is_answered_for_its_main_clause_for_review(bench_engine):
+    # "Do you support SSO (SAML/OIDC) with automatic provisioning/deprovisioning (SCIM)?" had been left
+    # unanswered (a blind vendor-risk bank): the rider drowned the SSO fact to confidence 0.1.
+    from answerers.engine import main_clause
+
+    m = bench_engine.match_one("Do you offer single sign-on (SAML/OIDC) with automated user provisioning and "
+                               "deprovisioning through SCIM?", "forms")
+    assert (m.fact_id, m.status) == ("sso-customers", "review"), m.note
+    assert 'main clause only ("Do you offer single sign-on (SAML/OIDC)"' in m.note
+    assert main_clause("Are admin accounts protected by MFA and traced via a bastion?") == \
+        "Are admin accounts protected by MFA"
+    assert main_clause("Do you use SSO with SAML?") is None  # no rider worth the name
+    assert main_clause("Is data encrypted with AES-256") is None  # not a question
+    assert main_clause("Is data encrypted? Describe with detail how it is done.") is None  # two sentences
+
+
 def test_a_word_no_fact_uses_in_place_of_the_facts_own_is_not_suggested():
     # "phones" asked, "laptops" stated: the library never mentions phones, so the one fact that
     # shares every other word is offered for review, not bulk-approved (plain words no fact uses no
