@@ -134,7 +134,7 @@ class MatchingEngine:
         mains = {i: m for i, t in enumerate(texts) if out[i].status == "unanswered" and (m := main_question(t))}
         if mains:
             for i, part in zip(mains, self._match_texts(list(mains.values()), product), strict=True):
-                if part.status == "suggested":
+                if part.status == "suggested" and self._fits_whole(texts[i], part.fact_id):
                     note = f'answered for the main question only ("{mains[i]}"): {part.note}'
                     out[i] = part.model_copy(update={"status": "review", "note": note})
         # A question asking one thing with a rider ("Do you support SSO (SAML/OIDC) with automatic
@@ -144,7 +144,7 @@ class MatchingEngine:
                    and (c := main_clause(t))}
         if clauses:
             for i, part in zip(clauses, self._match_texts([c + "?" for c in clauses.values()], product), strict=True):
-                if part.status == "suggested":
+                if part.status == "suggested" and self._fits_whole(texts[i], part.fact_id):
                     rest = texts[i].strip()[len(clauses[i]):].strip(" ,?")
                     note = f'answered for the main clause only ("{clauses[i]}"; not "{rest}"): {part.note}'
                     out[i] = part.model_copy(update={"status": "review", "note": note})
@@ -175,13 +175,26 @@ class MatchingEngine:
         for (i, sentence), m in zip(parts, self._match_texts([s for _, s in parts], product), strict=True):
             agrees = m.fact_id is not None and m.fact_id == out[i].alternatives[0].fact_id
             confident = m.status != "unanswered" and m.score >= self.settings.suggest_threshold
-            if agrees and confident and (i not in best or m.score > best[i][1].score):
+            better = i not in best or m.score > best[i][1].score
+            if agrees and confident and better and self._fits_whole(texts[i], m.fact_id):
                 best[i] = (sentence, m)
         for i, (sentence, m) in best.items():
             shown = sentence if len(sentence) <= 120 else sentence[:117].rstrip() + "..."
             note = (f'answered for one sentence only ("{shown}"), whose fact the whole statement ranks first too '
                     f"(the whole at {out[i].alternatives[0].score:.0f}): {m.note}")
             out[i] = m.model_copy(update={"status": "review", "note": note})
+
+    def _fits_whole(self, text: str, fact_id: str | None) -> bool:
+        """Whether a fact found for a part of the question may stand for the whole: no check rules it
+        out for the whole question ("Do you hold any of the following certifications? ISO/IEC 27018"
+        is not answered by ISO 27001 for its first sentence)."""
+        if fact_id is None:
+            return False
+        position = getattr(self, "_position", None)  # built on first use (a cached engine may predate it)
+        if position is None:
+            position = self._position = {f.id: i for i, f in enumerate(self.facts)}
+        held = self.guard.check(text, position[fact_id], "review")
+        return held is None or held[0] != "unanswered"
 
     def _match_texts(self, texts: list[str], product: str | None) -> list[Match]:
         out: list[Match] = []

@@ -183,6 +183,20 @@ _FIGURE = re.compile(
 # "(e.g., 99.9% uptime)", "(e.g. SOC 2, ISO 27001, PCI, etc.)": examples the question gives, not what it asks about.
 EXAMPLES = re.compile(r"\((?:e\.g\.|i\.e\.|eg|ie|for example|for instance|such as)[^)]*\)", re.IGNORECASE)
 
+# A standard named by its number: "ISO/IEC 27018", "ISO 9001", "SOC 1", "NIST SP 800-171", "FIPS 140-3".
+_STANDARD = re.compile(r"\b(ISO|IEC)(?:\s*/\s*IEC)?[\s-]*(\d{4,5})\b|\b(SOC)\s*-?\s*([123])\b|"
+                       r"\b(NIST)\s*(?:SP\s*)?(800-\d{2,3})\b|\b(FIPS)\s*(?:PUB\s*)?(1\d\d(?:-\d)?)\b", re.IGNORECASE)
+
+
+def standards(text: str) -> dict[tuple[str, str], str]:
+    """The numbered standards ``text`` names, keyed by (family, number), shown as written."""
+    out = {}
+    for m in _STANDARD.finditer(text or ""):
+        family, number = next((m.group(i), m.group(i + 1)) for i in (1, 3, 5, 7) if m.group(i))
+        family = "iso" if family.lower() in ("iso", "iec") else family.lower()
+        out.setdefault((family, number), m.group(0))
+    return out
+
 
 def _figures(text: str) -> dict[tuple[float, str], str]:
     """The figures of ``text``, keyed by (value, unit) with the unit's spelling folded, shown as written."""
@@ -451,6 +465,18 @@ class Guard:
             have = self._stated[f] = frozenset(key for text in texts for key in _figures(text or ""))
         return [shown for key, shown in asked.items() if key not in have]
 
+    def standard_unstated(self, question: str, f: int) -> str | None:
+        """The numbered standards the question asks about (not among its examples), when the fact's words
+        state none of them but state another of the same family ("ISO 27018" asked, "ISO 27001" stated)."""
+        asked = standards(EXAMPLES.sub(" ", question))
+        if not asked:
+            return None
+        fact = self.facts[f]
+        have = standards(" ".join((*fact.all_questions, fact.answer, fact.comment)))
+        if set(asked) & set(have) or not {k[0] for k in asked} & {k[0] for k in have}:
+            return None
+        return " or ".join(asked.values())
+
     def names_more(self, question: str, first: int, second: int) -> frozenset[str]:
         """The concepts of the question that fact ``second`` names and ``first`` does not, when
         ``second`` names every concept of the question that ``first`` names (else empty)."""
@@ -581,6 +607,11 @@ class Guard:
             # "Are the policies and procedures reviewed and updated at least annually?" asks about
             # keeping paperwork current; the access-review fact shares "reviewed" and nothing else.
             return UNANSWERED, f"asks whether documents are kept up to date; {fact.id} is not about a document"
+        other = self.standard_unstated(question, f)
+        if other:
+            # "ISO/IEC 27018 (PII in Cloud)" -> the ISO 27001 fact at 100, "ISO 9001" at 56 (a blind supplier
+            # form): a standard named by its number is that standard, not its neighbour.
+            return UNANSWERED, f"the question names {other}; {fact.id} states another standard of that family"
         dated = states_date(fact.answer) or states_date(fact.comment)
         if asks_for_date(question) and not dated:
             # "When was your last penetration test?" asks for a date; "Yes (annually)" is not one.

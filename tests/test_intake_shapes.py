@@ -444,3 +444,19 @@ def test_a_table_under_a_question_is_read_as_its_items(tmp_path):
     assert texts == ["Do you scan for vulnerabilities?", "What is your patch timeframe?",
                      "What is your patch timeframe? Critical", "What is your patch timeframe? High",
                      "Do you train staff?"]
+
+
+def test_a_standard_opening_a_row_is_its_text_not_its_id(tmp_path):
+    # "ISO 9001 (QMS)" had been read as item "ISO 9001" asking "(QMS)", and "SOC 2 Type II" as item "SOC 2"
+    # asking "Type II": matching then saw neither standard.
+    from trustfill.intake.text import split_leading_id
+
+    assert split_leading_id("ISO 9001 (QMS)") == ("", "ISO 9001 (QMS)")
+    assert split_leading_id("SOC 2 Type II report") == ("", "SOC 2 Type II report")
+    assert split_leading_id("A.1 Information security policies") == ("A.1", "Information security policies")
+    rows = [("Certifications", True), ("Do you hold the following certifications?", False), ("ISO 9001 (QMS)", False),
+            ("SOC 2 Type II", False), ("Access", True), ("Do you use MFA?", False)]
+    read = read_questionnaire(_bold_headed_workbook(tmp_path / "std.xlsx", rows))
+    lead = "Do you hold the following certifications?"
+    assert [(q.ref, q.text) for q in read.questions][1:3] == [("", f"{lead} ISO 9001 (QMS)"),
+                                                             ("", f"{lead} SOC 2 Type II")]

@@ -1017,6 +1017,28 @@ def test_stranger_wording_for_vendor_assessment_and_the_development_lifecycle():
     assert "@sdlc" in analyse("Do you practise security by design?")
 
 
+def test_a_standard_named_by_its_number_is_not_answered_by_its_neighbour():
+    # "ISO/IEC 27018 (PII in Cloud)" under "Do you hold any of the following certifications?" had been
+    # offered the ISO 27001 fact at 100 (a blind supplier form), also for the lead-in sentence alone.
+    from answerers.guard import standards
+
+    assert standards("Are you ISO/IEC 27017 or SOC 1 certified?") == {("iso", "27017"): "ISO/IEC 27017",
+                                                                      ("soc", "1"): "SOC 1"}
+    assert standards("Is the platform assessed against NIST SP 800-171?") == {("nist", "800-171"): "NIST SP 800-171"}
+    library = [Fact(id="iso", question="Are you ISO 27001 certified?", answer="Yes",
+                    comment="Certified since 2021 by an accredited body."),
+               Fact(id="pentest", question="Do you run penetration tests?", answer="Yes (annually)")]
+    engine = MatchingEngine(library, LEXICAL)
+    for asked in ("Are you ISO/IEC 27018 certified?",
+                  "Do you hold any of the following certifications? ISO/IEC 27018 (PII in the cloud)"):
+        m = engine.match_one(asked)
+        assert m.status == "unanswered", (asked, m)
+    m = engine.match_one("Do you hold certifications such as ISO 27001 or ISO 27018?")
+    assert (m.fact_id, m.status) != (None, "unanswered"), m  # one of those asked is the fact's
+    m = engine.match_one("Are you certified (e.g. ISO 9001, ISO 27001)?")
+    assert m.fact_id == "iso", m  # examples are not what is asked
+
+
 def test_a_no_is_suggested_only_when_every_signal_agrees():
     # A wrong "No" denies something in the customer's file ("No" to "Are passwords required to access
     # systems that transmit, process or store the data?" from the payment-card fact, issue #15).

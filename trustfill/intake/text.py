@@ -142,7 +142,12 @@ def split_leading_id(text: str) -> tuple[str, str]:
         return "", text
     if not words(rest):
         return "", text
+    if _STANDARD_NAME.match(ref):
+        return "", text  # "ISO 9001 (QMS)", "SOC 2 Type II": a standard named, not a numbered item
     return ref.rstrip("."), rest
+
+
+_STANDARD_NAME = re.compile(r"(?:ISO|IEC|SOC|NIST|FIPS|PCI|HITRUST|CSA|SP|IEEE|BS|EN)\b", re.IGNORECASE)
 
 
 @_cached
