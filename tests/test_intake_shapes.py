@@ -460,3 +460,15 @@ def test_a_standard_opening_a_row_is_its_text_not_its_id(tmp_path):
     lead = "Do you hold the following certifications?"
     assert [(q.ref, q.text) for q in read.questions][1:3] == [("", f"{lead} ISO 9001 (QMS)"),
                                                              ("", f"{lead} SOC 2 Type II")]
+
+
+def test_a_breakdown_asked_by_severity_reads_the_rows_under_it_as_its_items(tmp_path):
+    # "What are your remediation SLAs by severity?" over "Critical:", "High:": "Critical:" alone had been
+    # suggested the critical-incident acknowledgement time (a blind vendor questionnaire).
+    rows = [("Vulnerability Management", True), ("How often do you scan for vulnerabilities?", False),
+            ("What are your remediation SLAs by severity?", False), ("Critical:", False), ("High:", False),
+            ("Logging", True), ("Are logs retained?", False)]
+    texts = [q.text for q in read_questionnaire(_bold_headed_workbook(tmp_path / "sev.xlsx", rows)).questions]
+    lead = "What are your remediation SLAs by severity?"
+    assert texts[2:4] == [f"{lead} Critical:", f"{lead} High:"]
+    assert texts[4] == "Are logs retained?"

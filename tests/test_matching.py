@@ -1019,6 +1019,9 @@ def test_stranger_wording_for_vendor_assessment_and_the_development_lifecycle():
     # in the held-out refit): saved outside the service is an export
     assert "@export" in analyse("Can event logs be stored externally?")
     assert "@export" not in analyse("Are logs stored for 90 days?")
+    # "SOC 1" had been read as a security operations centre and suggested the monitoring fact at 100
+    assert analyse("SOC 1 Type II") == ("@soc1",) and "@secops" in analyse("Do you run a SOC?")
+    assert "@soc2" in analyse("SOC 2 report") and "@soc3" in analyse("SOC 3")
 
 
 def test_a_standard_named_by_its_number_is_not_answered_by_its_neighbour():

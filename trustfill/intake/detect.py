@@ -160,7 +160,10 @@ def _score_rows(grid: Grid, plan: Plan, rows: list[_Row]) -> None:
 
 # A question that introduces the rows under it: "Is MFA required for:", "Do you hold any of the following
 # certifications?".
-_LEAD_IN = re.compile(r":\s*$|\b(?:following|each of|any of these|which of these)\b", re.IGNORECASE)
+_LEAD_IN = re.compile(r":\s*$|\b(?:following|each of|any of these|which of these)\b|"
+                      # "What are your remediation SLAs by severity?" over "Critical:", "High:"
+                      r"\b(?:by|per|for each)\s+(?:severity|priority|level|tier|risk level|risk rating|"
+                      r"classification|data type|type)\b", re.IGNORECASE)
 # A pick list's prompt ("Which of the following ...? Select all that apply."): its options are left as
 # they are, for matching to hold as options of it (answerers/picklist.py).
 _PICK_PROMPT = re.compile(r"\b(?:select|choose|tick|check|mark)\b[^.?]*\b(?:all|any|one|that apply)\b|"
