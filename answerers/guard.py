@@ -291,6 +291,9 @@ SUBJECTS = {
     "@staff": "staff",
     "@ai": "AI",
     "@endpoint": "end users' computers",
+    # "Can you provide a certificate of insurance?" -> the ISO 27001 fact at 98 (a blind vendor template):
+    # cover against losses is a subject of its own, which a security practice does not answer.
+    "@insurance": "insurance",
 }
 
 # People who work for the vendor without being its staff: asked about together with staff, a fact about

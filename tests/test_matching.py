@@ -1046,6 +1046,22 @@ def test_a_standard_named_by_its_number_is_not_answered_by_its_neighbour():
     assert m.fact_id == "iso", m  # examples are not what is asked
 
 
+def test_insurance_is_a_subject_of_its_own():
+    # "Can you provide a certificate of insurance?" -> the ISO 27001 fact at 98, "insurance claims related to
+    # security incidents" -> the incident-history fact (blind vendor questionnaires): no security practice
+    # says what the vendor is insured for.
+    library = [Fact(id="iso", question="Are you ISO 27001 certified?", answer="Yes",
+                    comment="The certificate is renewed every three years."),
+               Fact(id="incidents", question="Have you had a security incident in the last three years?",
+                    answer="No")]
+    engine = MatchingEngine(library, LEXICAL)
+    for asked in ("Please provide your certificate of insurance.",
+                  "Have you made any insurance claims for security incidents in the last three years?"):
+        m = engine.match_one(asked)
+        assert m.status == "unanswered", (asked, m)
+    assert "@insurance" in analyse("Do you carry cyber liability coverage?")
+
+
 def test_a_no_is_suggested_only_when_every_signal_agrees():
     # A wrong "No" denies something in the customer's file ("No" to "Are passwords required to access
     # systems that transmit, process or store the data?" from the payment-card fact, issue #15).
