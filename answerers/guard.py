@@ -166,7 +166,19 @@ def asks_for_document(question: str) -> str | None:
     if m:
         return m.group(2)
     m = _AVAILABLE_FOR_REVIEW.search(text)
-    return m.group(1) if m else None
+    if m:
+        return m.group(1)
+    m = _DOCUMENT_LABEL.match(text)
+    return m.group(1) if m and len(text.split()) <= _FIELD_MAX_WORDS + 2 else None
+
+
+# A document checklist's row: "Business Continuity test summary", "Penetration test attestation letter (within
+# 12 months)", "EU AEO certificate": the document named is asked for.
+_DOCUMENT_LABEL = re.compile(
+    r"^(?!\W*(?:do|does|did|is|are|was|were|have|has|can|will|would|should|what|which|how|when|where|who)\b)"
+    r"[^?]*?\b(summary|summaries|report|reports|letter|certificate|certificates|attestation|attestations|"
+    r"bridge letter|statement of applicability)\b(?:\s*\([^)]*\))?\s*[:.]?\s*$"
+)
 
 
 # A figure with its unit: "24 hours", "64 characters", "99.9%", "90-day". Not a window the question looks

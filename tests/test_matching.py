@@ -910,6 +910,13 @@ def test_a_request_for_a_document_is_not_suggested_a_statement():
     m = engine.match_one("Please provide a copy of your SOC 2 report.")
     assert (m.fact_id, m.status) == ("soc", "suggested"), m
     assert asks_for_document("Can you provide deletion certificates?") == "certificates"
+    # a document checklist's row names the document ("Business Continuity test summary" had been suggested
+    # the continuity-plan fact at 100 on a blind supplier questionnaire)
+    assert asks_for_document("Disaster recovery test summary") == "summary"
+    assert asks_for_document("Penetration test attestation letter (last 12 months)") == "letter"
+    assert asks_for_document("Do you have a SOC 2 report?") is None
+    m = engine.match_one("Penetration test executive report")
+    assert m.status != "suggested", m
     assert asks_for_document("Do you provide training to staff?") is None
 
 
