@@ -88,6 +88,7 @@ from answerers.text import analyse
 from answerers.wording import (
     AFTER_THE_END,
     AGREE_TO_TERMS,
+    APPROVAL,
     APPROVED_BY,
     ASKS_WHO,
     ASKS_WHY,
@@ -97,6 +98,7 @@ from answerers.wording import (
     END_EVENT,
     FIRST_PERSON,
     IF_IT_HAPPENED,
+    NEEDS_APPROVAL,
     OTHER_SITE,
     RESPONDENT,
     SITE_QUALIFIER,
@@ -636,6 +638,10 @@ class Guard:
             # "Does a security vendor approved by MasterCard perform this penetration testing?" -> "Yes
             # (annually, independent firm)" at 100 (a blind payments checklist): the approval is the question.
             return REVIEW, f'asks for approval by "{body.group(1)}"; {fact.id} does not name it'
+        if status == "suggested" and NEEDS_APPROVAL.search(question) and not self.says(f, APPROVAL):
+            # "Do employees need approval to access customer data?" -> "Only when needed to resolve a request"
+            # at 100 (a blind vendor template, by both its labellers): when staff look is not who approves it.
+            return REVIEW, f"asks whether it needs approval; {fact.id} does not say who approves"
         if status == "suggested" and ASKS_WHY.search(question):
             # "Why should I trust Bitwarden with my passwords?" -> the staff password policy at 96 (a blind FAQ).
             return REVIEW, "asks why: a reason, for a person to give"

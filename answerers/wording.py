@@ -35,6 +35,16 @@ APPROVED_BY = re.compile(
     r"(?:the\s+)?((?:[A-Z][\w&-]*)(?:\s+[A-Z][\w&-]*)*)"
 )
 
+# "Do employees need approval to access customer data?", "Does access require manager sign-off?": whether a
+# step needs someone's approval first, which a fact stating when the step happens does not say.
+NEEDS_APPROVAL = re.compile(
+    r"\b(?:need|needs|require|requires|required|subject to)\s+(?:(?:prior|formal|written|explicit|management|"
+    r"manager|managerial|customer)\s+)?(?:approval|authori[sz]ation|sign[- ]off|consent)\b|"
+    r"\bapproved\s+(?:before|prior to|in advance)\b",
+    re.IGNORECASE,
+)
+APPROVAL = re.compile(r"\b(?:approv\w*|authori[sz]\w*|sign[- ]off|consent\w*|permission)\b", re.IGNORECASE)
+
 # Parties other than the vendor answering: its providers, sub-processors, suppliers, partners.
 THIRD_PARTIES = re.compile(
     r"\b(?:providers|sub-?processors?|sub-?contractors?|third[- ]part(?:y|ies)|partners|suppliers|vendors|"

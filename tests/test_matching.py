@@ -1069,6 +1069,21 @@ def test_insurance_is_a_subject_of_its_own():
     assert "@insurance" in analyse("Do you carry cyber liability coverage?")
 
 
+def test_a_question_whether_a_step_needs_approval_is_not_suggested_a_fact_without_one():
+    # "Do employees need approval to access customer data?" had been suggested "Only when needed to resolve a
+    # request" at 100 (a blind vendor template; both its labellers said that fact does not answer it).
+    library = [Fact(id="support-access", question="Do your support staff access customer data?",
+                    answer="Only to resolve a ticket", comment="Access is logged."),
+               Fact(id="lockers", question="Are visitors' bags kept in lockers?", answer="Yes")]
+    engine = MatchingEngine(library, LEXICAL)
+    m = engine.match_one("Do support staff require manager approval to access customer data?")
+    assert (m.fact_id, m.status) == ("support-access", "review") and "needs approval" in m.note, m
+    approved = [Fact(id="support-access", question="Do your support staff access customer data?",
+                     answer="Only with the customer's approval", comment="Each access is approved by the customer.")]
+    m = MatchingEngine(approved, LEXICAL).match_one("Do support staff require approval to access customer data?")
+    assert "needs approval" not in m.note, m
+
+
 def test_a_no_is_suggested_only_when_every_signal_agrees():
     # A wrong "No" denies something in the customer's file ("No" to "Are passwords required to access
     # systems that transmit, process or store the data?" from the payment-card fact, issue #15).
