@@ -632,6 +632,10 @@ class Guard:
         dated = states_date(fact.answer) or states_date(fact.comment)
         if asks_for_date(question) and not dated:
             # "When was your last penetration test?" asks for a date; "Yes (annually)" is not one.
+            if any(asks_for_date(q) for q in fact.all_questions):
+                # ... unless the fact's own phrasings ask it: whoever wrote the fact meant it for this
+                # question, and a person adds the date.
+                return REVIEW, f'asks when it last happened; {fact.id} gives no date, though it is worded for this'
             return UNANSWERED, f'asks when it last happened; {fact.id} ("{fact.answer.strip()}") gives no date'
         body = APPROVED_BY.search(question)
         if status == "suggested" and body and not set(analyse(body.group(1))) <= have:
@@ -691,6 +695,11 @@ class Guard:
             return REVIEW, f"the question names {', '.join(unmet)}; {fact.id} does not state it"
         if _DESCRIBE.match(question.lower()) and bare_yes_no(fact.answer):
             return REVIEW, f'asks for a description; {fact.id} answers only "{fact.answer.strip()}"'
+        if status == "suggested" and question_asks(question) == {DESCRIPTION} and bare_yes_no(fact.answer) \
+                and says_no(fact.answer):
+            # "What data was used to train the model?" -> "No" (customer data is not used for training) at 100
+            # (a blind AI vendor assessment): a "No" does not say what or how; it may deny the premise.
+            return REVIEW, f'asks what or how; {fact.id} answers only "{fact.answer.strip()}"'
         if question_asks(question) == {DESCRIPTION} and _DEADLINE.search(fact.answer or ""):
             # "How do you respond to security incidents involving external parties?" asks how; "Acknowledged
             # within 4 business hours" says how soon. "What information will you provide in a breach

@@ -871,6 +871,29 @@ def test_a_question_asking_a_time_or_a_date_is_not_suggested_a_fact_without_one(
     assert "gives no date" not in m.note
 
 
+def test_a_fact_worded_for_the_when_question_is_offered_for_it():
+    # "When was your last penetration test conducted?" had been left unanswered though the pen-test fact
+    # lists "When was your last third-party penetration test?" among its phrasings (two blind sets, each
+    # labelled with that fact): whoever wrote the fact meant it for the question; a person adds the date.
+    library = [Fact(id="pentest", question="Do you commission penetration tests?", answer="Yes (annually)",
+                    alternate_questions=["When was your last external penetration test?"]),
+               Fact(id="lockers", question="Are visitors' bags kept in lockers?", answer="Yes")]
+    m = MatchingEngine(library, LEXICAL).match_one("When was the most recent penetration test carried out?")
+    assert (m.fact_id, m.status) == ("pentest", "review") and "worded for this" in m.note, m
+
+
+def test_an_open_question_is_not_suggested_a_bare_no():
+    # "What data was used to train the model?" had been suggested "No" (customer data is not used for
+    # training) at 100 on a blind AI vendor assessment: a No says neither what nor how.
+    library = [Fact(id="no-training", question="Is customer data used to train AI models?", answer="No"),
+               Fact(id="lockers", question="Are visitors' bags kept in lockers?", answer="Yes")]
+    engine = MatchingEngine(library, LEXICAL)
+    m = engine.match_one("What customer data is used to train AI models?")
+    assert m.status != "suggested" and m.fact_id == "no-training", m
+    m = engine.match_one("Is customer data used to train AI models?")
+    assert (m.fact_id, m.status) == ("no-training", "suggested"), m
+
+
 def test_time_and_date_questions():
     from answerers.form import asks_for_date, asks_for_time, states_date
 
