@@ -1052,6 +1052,11 @@ def test_stranger_wording_for_vendor_assessment_and_the_development_lifecycle():
     # "SOC 1" had been read as a security operations centre and suggested the monitoring fact at 100
     assert analyse("SOC 1 Type II") == ("@soc1",) and "@secops" in analyse("Do you run a SOC?")
     assert "@soc2" in analyse("SOC 2 report") and "@soc3" in analyse("SOC 3")
+    # an AI vendor assessment's own words name AI ("What protection exists against prompt injection?" had
+    # been left unanswered, though the library's AI scope fact answers the whole section)
+    for asked in ("What protection exists against prompt injection?", "How is hallucination risk managed?",
+                  "Is training data provenance documented?", "Can the model version be pinned?"):
+        assert "@ai" in analyse(asked), asked
 
 
 def test_a_standard_named_by_its_number_is_not_answered_by_its_neighbour():
