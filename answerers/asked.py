@@ -95,3 +95,31 @@ def picks_options(question: str) -> str | None:
     """The words asking to pick among the questionnaire's options ("Select all that apply"), or None."""
     m = _PICK_OPTIONS.search(question or "")
     return m.group(0) if m else None
+
+
+# "Do you destroy *backups* containing customer data?": what the vendor is asked to act on, read between
+# the verb after "do/does/will/can you" and the first clause or preposition that qualifies it.
+_OBJECT = re.compile(
+    r"^\W*(?:do|does|will|can|would)\s+(?:you|your\s+\w+|the\s+(?:vendor|supplier|provider|company))\s+"
+    r"(?P<verb>[a-z]+)\s+(?:(?:the|all|any|your|its|their|our)\s+)?(?P<object>[^?,;]+?)"
+    r"(?=\s+(?:containing|holding|storing|including|stored|held|used|that|which|who|with|for|in|on|of|from|to|by|at|when|where|if|after|before|and|or)\b|\s*[?,;]|$)",
+    re.IGNORECASE,
+)
+
+
+def asked_object(question: str) -> str | None:
+    """The thing a "Do you <verb> X ...?" question asks the vendor to act on ("backups"), or None."""
+    m = _OBJECT.match(" ".join((question or "").split()))
+    if not m or m.group("verb").lower() in _OBJECTLESS:
+        return None
+    words = m.group("object").split()
+    if any(w.lower() in _GENERIC_SUBJECT for w in words):
+        return None  # "personal data", "our customers": data or parties in general, any fact's
+    return " ".join(words).lower() if 0 < len(words) <= 4 else None
+
+
+# Verbs whose complement is not a thing acted on ("Do you have ...", "Do you use ...": the thing is the
+# topic already; "Do you require ... to", "allow ... to": the object is a party).
+_OBJECTLESS = _wordset("have has use uses require requires allow allows permit permits provide provides offer "
+                       "offers support supports maintain maintains perform performs conduct conducts need needs "
+                       "follow follows comply complies agree agrees accept accepts")

@@ -69,7 +69,7 @@ import re
 from collections.abc import Iterable, Sequence
 from functools import lru_cache
 
-from answerers.asked import asked_subject, opted_out_of, picks_options
+from answerers.asked import asked_object, asked_subject, opted_out_of, picks_options
 from answerers.form import (
     DESCRIPTION,
     answer_kind,
@@ -728,6 +728,12 @@ class Guard:
             # in transit?": what the question is about is its grammatical subject; a fact about encryption
             # of everything else that never mentions it answers a different question.
             return REVIEW, f'the question is about "{subject}"; {fact.id} does not mention it'
+        acted_on = asked_object(question)
+        named_object = {t for t in analyse(acted_on or "") if t.startswith("@") and t not in FORM_CONCEPTS}
+        if status == "suggested" and named_object and not named_object & have:
+            # "Do you destroy backups containing customer data?" -> storage media disposal at 100 (blind
+            # sets, twice): the destroying matched, what is destroyed did not.
+            return REVIEW, f'asks about "{acted_on}"; {fact.id} does not mention it'
         party = self.unnamed_party(question, f)
         if party:
             # "Does the vendor maintain security certifications?" against "Do your hosting providers hold
