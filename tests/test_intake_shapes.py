@@ -472,3 +472,44 @@ def test_a_breakdown_asked_by_severity_reads_the_rows_under_it_as_its_items(tmp_
     lead = "What are your remediation SLAs by severity?"
     assert texts[2:4] == [f"{lead} Critical:", f"{lead} High:"]
     assert texts[4] == "Are logs retained?"
+
+
+def test_a_field_table_is_filled_in_row_by_row_also_above_the_main_header(tmp_path):
+    # "Field | Response" over "Company Name", "Primary Contact" (a sheet of its own, or small tables above
+    # the "Question | Options | Response" header): every row is a field to fill in. Such a sheet had been
+    # skipped ("no answer column"), such rows above the main header left out (blind supplier forms).
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    info = wb.active
+    info.title = "Vendor Information"
+    info.append(["Vendor Information"])
+    info.append(["Field", "Response"])
+    for text in ("Vendor Name", "Primary Contact Name", "Primary Contact Email", "Vendor Website",
+                 "Headquarters Location", "Year Founded", "Number of Employees", "Description of Services Provided"):
+        info.append([text, None])
+    main = wb.create_sheet("Questionnaire")
+    for rec, bold in [(["Service"], True), (["Field", None, "Response"], True), (["Service Name"], False),
+                      (["Description of Service"], False), (["Section 1: Security"], True),
+                      (["Question", "Options", "Response", "Evidence"], True),
+                      (["Do you encrypt data at rest?", "Yes / No"], False),
+                      (["Do you run backups?", "Yes / No"], False),
+                      (["Key management", None], False), (["Section 2: People"], True),
+                      (["Do you train staff?", "Yes / No"], False), (["Do you screen new hires?", "Yes / No"], False),
+                      (["Do staff sign NDAs?", "Yes / No"], False), (["Is access reviewed?", "Yes / No"], False)]:
+        main.append(rec)
+        if bold:
+            for cell in main[main.max_row]:
+                cell.font = Font(bold=True)
+    wb.create_sheet("Documents").append(["Document", "Provided (Yes/No)", "Comments"])
+    for text in ("SOC 2 Type II report", "Privacy policy"):
+        wb["Documents"].append([text, None, None])
+    path = tmp_path / "fields.xlsx"
+    wb.save(path)
+    read = read_questionnaire(path)
+    found = {(q.sheet, q.text) for q in read.questions}
+    assert {("Vendor Information", "Vendor Name"), ("Vendor Information", "Year Founded"),
+            ("Questionnaire", "Service Name"), ("Questionnaire", "Description of Service"),
+            ("Questionnaire", "Key management"), ("Documents", "Privacy policy")} <= found
+    assert not {t for _, t in found} & {"Field", "Question", "Service", "Section 1: Security"}
+    assert [q.answer_cell for q in read.questions if q.text == "Service Name"] == ["C3"]

@@ -97,17 +97,35 @@ def _candidates(grid: Grid, plan: Plan) -> list[_Row]:
     assert q is not None
     out = []
     top = plan.header_bottom
+    # A form's own small tables above the main header ("Field | Response" over "Company Name", then
+    # "Question | Options | Response | Evidence"): their rows are answered in the same columns.
+    early = _early_headers(grid, plan)
     for row in sorted(grid.cells):
-        if row in grid.hidden_rows or row in plan.header_rows or row in plan.repeat_rows:
+        if row in grid.hidden_rows or row in plan.header_rows or row in plan.repeat_rows or row in early:
             continue
         text = grid.text(row, q)
         if not text or grid.is_covered(row, q):
             continue
         ref, clean = _ref_for(grid, plan, row, text)
-        if row < top and not (is_strong_id(ref) and grid.text(row, plan.id or 0)):
+        if row < top and not (is_strong_id(ref) and grid.text(row, plan.id or 0)) and not (early and row > min(early)):
             continue  # above the header only ID-coded rows count ("Supplier name:" fields do not)
         out.append(_Row(row, norm(clean), ref, 0.0))
     return out
+
+
+def _early_headers(grid: Grid, plan: Plan) -> set[int]:
+    """Rows above the header labelling the same question and answer columns as it does."""
+    q, a = plan.question, plan.answer
+    if q is None or a is None:
+        return set()
+    return {row for row in grid.cells if row < plan.header_bottom and row not in plan.header_rows
+            and header_role(grid.text(row, q)) == "question" and header_role(grid.text(row, a)) == "answer"}
+
+
+# A column of things to fill in or provide: every row under it is one, however short ("Company Name",
+# "Privacy policy").
+_FIELD_HEADER = re.compile(r"^(?:fields?|information requested|requested information|documents?|"
+                           r"documents? requested)$", re.IGNORECASE)
 
 
 def _score_rows(grid: Grid, plan: Plan, rows: list[_Row]) -> None:
@@ -119,7 +137,7 @@ def _score_rows(grid: Grid, plan: Plan, rows: list[_Row]) -> None:
     dv_rows = sum(1 for r in rows if targets and grid.validation_at(r.row, targets[0]))
     dv_informative = bool(rows) and 0 < dv_rows < 0.95 * len(rows)
     mostly_bold = bool(rows) and sum(1 for r in rows if (r.row, q) in grid.bold) > 0.5 * len(rows)
-    fields = _bold_headed(grid, plan, rows)
+    fields = _bold_headed(grid, plan, rows) or bool(_FIELD_HEADER.match(plan.labels.get(q, "") or ""))
     for i, r in enumerate(rows):
         score = question_score(r.text)
         # A machine key in the ID column ("DHP_G16_tlsSupport") codes a question as firmly as "GNRL-01", and
@@ -139,7 +157,7 @@ def _score_rows(grid: Grid, plan: Plan, rows: list[_Row]) -> None:
             score += 1.0  # already answered: headings carry no answer
         if (r.row, q) in grid.bold and not mostly_bold:
             score -= 1.5
-        elif fields and r.row > plan.header_bottom and score <= 0 and len(words(r.text)) <= 12:
+        elif fields and score <= 0 and len(words(r.text)) <= 12:
             # Headings here are set in bold, so a plain short row under the header is a field to fill in
             # ("Company Name", "Backup frequency:", "Data at rest (storage)"), not a heading, also without
             # the ID the questions around it carry.
@@ -178,8 +196,8 @@ def _bold_headed(grid: Grid, plan: Plan, rows: list[_Row]) -> bool:
     form fields included, which their wording alone cannot tell from headings."""
     q = plan.question
     headings = 0
-    for row in grid.cells:
-        if row <= plan.header_bottom or row in grid.hidden_rows:
+    for row in grid.cells:  # the title and the headings of a form's tables above the header count too
+        if row in plan.header_rows or row in grid.hidden_rows:
             continue
         cells = grid.row_cells(row)
         if len(cells) != 1:

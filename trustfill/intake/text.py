@@ -65,7 +65,9 @@ _HEADER_FAMILIES: list[tuple[str, re.Pattern[str]]] = [
         r"|(?:control|question|security) (?:domain|family|category|area|group)|sub-?category|^domain", re.I)),
     ("question", re.compile(
         r"question|requirement|control|description|criteri|statement|query|request|^item$|^text$"
-        r"|requirement text|specification", re.I)),
+        r"|requirement text|specification"
+        # A form's own table: "Field | Response" over "Company Name", "Primary Contact".
+        r"|^(?:field|fields|information requested|requested information|documents?|documents? requested)$", re.I)),
 ]
 
 SPLIT_LABEL_RE = re.compile(
