@@ -241,7 +241,8 @@ def test_bulk_approve_preview_and_non_fitting_answer_flagged_before_approval(see
 
         page.get_by_role("button", name=re.compile(r"Approve \d+ suggested")).click()
         page.get_by_role("button", name=f"Approve these {len(pending)}").click()
-        expect(page.get_by_text(re.compile(rf"Approved {len(pending)} suggested answer"))).to_be_visible()
+        # Hundreds of approvals, each audited: on a loaded 2-core machine this took over 30 s once.
+        expect(page.get_by_text(re.compile(rf"Approved {len(pending)} suggested answer"))).to_be_visible(timeout=90_000)
         _wait_idle(page)
         assert {r["id"] for r in svc.questions(qid) if r["review_status"] == "approved"} == {r["id"] for r in pending}
     finally:
