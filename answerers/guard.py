@@ -465,6 +465,12 @@ class Guard:
         fact = self.facts[f]
         return platforms(" ".join((*fact.all_questions, fact.answer, fact.comment)))
 
+    def only_users(self, f: int) -> bool:
+        """Whether every phrasing of the fact names the apps, their users or customers, and none names staff."""
+        questions = self.facts[f].all_questions
+        return bool(questions) and all({"user", "@customer", "@app"} & set(analyse(q)) and "@staff" not in analyse(q)
+                                       for q in questions)
+
     def only_staff(self, f: int) -> bool:
         """Whether the fact's phrasings name staff and never users."""
         ph = self.phrasing_terms(f)
@@ -852,6 +858,12 @@ class Guard:
             # "Verify users can change their password" (an application's users) against "What password
             # policy applies to staff accounts?": whose accounts is for a person to settle.
             return REVIEW, f"the question is about users; {fact.id} is about staff"
+        if _VENDOR_OWN.search(question) and not ({"user", "@customer", "@app"} & set(terms)) and self.only_users(f):
+            # "Do you use an Identity Provider (IdP) and single sign-on (SSO)?", "How is access managed to your
+            # development environment?" ask about the vendor's own tools (a blind checklist about a cloud
+            # company's operations, labelled with the staff facts): the apps' SSO for customer users and
+            # their Jira roles had been suggested at 100.
+            return REVIEW, f"the question is about the vendor's own systems; {fact.id} is about the apps' users"
         unheard = [t for t in dict.fromkeys(terms) if salient(t)]
         unheard = [t for t in unheard if t not in self.library_terms()] if unheard else unheard
         if unheard and len(unheard) >= SALIENT_SHARE * len(set(terms)) and self.names_other(f, set(terms)):
@@ -1047,6 +1059,13 @@ def asked_action(question: str) -> str | None:
 
 # "background checks for *your suppliers*", "do *your vendors* encrypt ...": the vendor's own
 # suppliers are the subject. ("The supplier" alone is, in many questionnaires, the vendor itself.)
+# "Do you use ...?", "your development environment", "your internal systems": the vendor's own operations.
+_VENDOR_OWN = re.compile(
+    r"^\W*do\s+you\s+use\b|\byour\s+(?:own\s+)?(?:internal|corporate|development|dev|build|production|"
+    r"engineering|office)\s+(?:environments?|systems?|networks?|infrastructure|tools?)\b",
+    re.IGNORECASE,
+)
+
 _THEIR_SUPPLIERS = re.compile(
     r"\b(?:your|its|their|our)\s+(?:own\s+)?(?:critical\s+|key\s+)?(?:suppliers?|vendors?|sub-?contractors?|"
     r"service providers?|third[- ]part(?:y|ies)(?: suppliers?| vendors?| providers?)?)\b",

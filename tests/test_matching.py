@@ -1112,6 +1112,22 @@ def test_a_question_whether_a_step_needs_approval_is_not_suggested_a_fact_withou
     assert "needs approval" not in m.note, m
 
 
+def test_a_question_about_the_vendors_own_systems_is_not_suggested_a_fact_about_the_apps_users():
+    # "Do you use an Identity Provider (IdP) and single sign-on (SSO)?" and "Do you use Role-Based Access
+    # Control?" had been suggested the apps' SSO for customer users and their Jira roles at 100 (a blind
+    # checklist about a cloud company's own operations, labelled with the staff facts).
+    library = [Fact(id="sso-app", question="Does the app support single sign-on for customer users?",
+                    answer="Yes (SAML)"),
+               Fact(id="roles-app", question="Does the app support role-based access for its users?", answer="Yes"),
+               Fact(id="lockers", question="Are visitors' bags kept in lockers?", answer="Yes")]
+    engine = MatchingEngine(library, LEXICAL)
+    for asked, fact in (("Do you use single sign-on?", "sso-app"), ("Do you use role-based access?", "roles-app")):
+        m = engine.match_one(asked)
+        assert (m.fact_id, m.status) == (fact, "review") and "vendor's own systems" in m.note, m
+    m = engine.match_one("Does the app support single sign-on for customer users?")
+    assert (m.fact_id, m.status) == ("sso-app", "suggested"), m
+
+
 def test_a_no_is_suggested_only_when_every_signal_agrees():
     # A wrong "No" denies something in the customer's file ("No" to "Are passwords required to access
     # systems that transmit, process or store the data?" from the payment-card fact, issue #15).
