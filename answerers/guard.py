@@ -249,6 +249,18 @@ _VALUE_QUESTION = re.compile(
 )
 
 
+# "What percentage of your workforce is temporary?", "Please provide the worldwide number of personnel":
+# a figure about the people or the business, which a fact stating a practice does not give.
+_ASKS_FIGURE = re.compile(
+    r"\b(?:what|which)\s+(?:percentage|proportion|share|percent|ratio)\s+of\b|"
+    r"\bnumber of (?:\w+\s+){0,2}(?:personnel|employees|staff|people|workers|ftes?|customers|clients|users)\b|"
+    r"\bhow many (?:\w+\s+){0,2}(?:personnel|employees|staff|people|workers|ftes?|customers|clients)\b",
+    re.IGNORECASE,
+)
+_A_FIGURE = re.compile(r"\d|\b(?:one|two|three|four|five|six|seven|eight|nine|ten|eleven|twelve|dozen|hundred|"
+                       r"all|none|no one|nobody)\b", re.IGNORECASE)
+
+
 def form_field(question: str) -> str | None:
     """What a value-asking cell asks for ("an e-mail address"), or None when it is a question."""
     text = " ".join((question or "").split()).lower()
@@ -635,6 +647,11 @@ class Guard:
             # "ISO/IEC 27018 (PII in Cloud)" -> the ISO 27001 fact at 100, "ISO 9001" at 56 (a blind supplier
             # form): a standard named by its number is that standard, not its neighbour.
             return UNANSWERED, f"the question names {other}; {fact.id} states another standard of that family"
+        figure = _A_FIGURE.search(fact.answer or "") or _A_FIGURE.search(fact.comment or "")
+        if _ASKS_FIGURE.search(question) and not figure:
+            # "What percentage of employees are in office versus remote?" -> "No" (no customer data in offices)
+            # at 95 (a blind clinical-research questionnaire): it asks for a figure the fact does not give.
+            return UNANSWERED, f"asks for a figure; {fact.id} states none"
         dated = states_date(fact.answer) or states_date(fact.comment)
         if asks_for_date(question) and not dated:
             # "When was your last penetration test?" asks for a date; "Yes (annually)" is not one.

@@ -1128,6 +1128,22 @@ def test_a_question_about_the_vendors_own_systems_is_not_suggested_a_fact_about_
     assert (m.fact_id, m.status) == ("sso-app", "suggested"), m
 
 
+def test_a_question_asking_for_a_figure_is_left_alone_by_a_fact_without_one():
+    # "What percentage of employees are in office versus remote?" had been offered the no-office-data fact at
+    # 95, "the worldwide number of personnel, including contractors" the outsourcing fact (a blind
+    # clinical-research questionnaire): each asks for a figure the fact does not give.
+    library = [Fact(id="office", question="Is customer data kept in company offices?", answer="No",
+                    comment="The company is remote-first."),
+               Fact(id="oncall", question="Who can access production?", answer="The on-call engineers",
+                    comment="Only three engineers hold production access."),
+               Fact(id="lockers", question="Are visitors' bags kept in lockers?", answer="Yes")]
+    engine = MatchingEngine(library, LEXICAL)
+    m = engine.match_one("What percentage of customer data is kept in company offices?")
+    assert m.status == "unanswered", m
+    m = engine.match_one("How many engineers can access production?")
+    assert m.fact_id == "oncall" and m.status != "unanswered", m  # "three" is a figure
+
+
 def test_a_no_is_suggested_only_when_every_signal_agrees():
     # A wrong "No" denies something in the customer's file ("No" to "Are passwords required to access
     # systems that transmit, process or store the data?" from the payment-card fact, issue #15).
