@@ -128,26 +128,25 @@ class MatchingEngine:
     def match(self, questions: Sequence[str], product: str | None = None) -> list[Match]:
         texts = self.prepare(questions)
         out = self._match_texts(texts, product)
-        # A compound question ("Is X? If so, describe Y.") left unanswered as a whole may be answered
-        # for its main question alone, when that alone would be suggested: offered for review (the rest
-        # of the question is for a person), the reason saying which part.
-        mains = {i: m for i, t in enumerate(texts) if out[i].status == "unanswered" and (m := main_question(t))}
-        if mains:
-            for i, part in zip(mains, self._match_texts(list(mains.values()), product), strict=True):
+        # A question left unanswered as a whole may be answered for its main part alone, when that alone
+        # would be suggested and no check rules the fact out for the whole: offered for review (the rest is
+        # for a person), the reason saying which part. The main part is the first sentence of a compound
+        # question ("Is X? If so, describe Y."), or the main clause of one with a rider ("Do you support SSO
+        # (SAML/OIDC) with automatic provisioning (SCIM)?").
+        parts: dict[int, tuple[str, str]] = {}
+        for i, text in enumerate(texts):
+            if out[i].status != "unanswered":
+                continue
+            if first := main_question(text):
+                parts[i] = (first, f'answered for the main question only ("{first}")')
+            elif clause := main_clause(text):
+                rest = text.strip()[len(clause):].strip(" ,?")
+                parts[i] = (clause + "?", f'answered for the main clause only ("{clause}"; not "{rest}")')
+        if parts:
+            matched = self._match_texts([part for part, _ in parts.values()], product)
+            for (i, (_, said)), part in zip(parts.items(), matched, strict=True):
                 if part.status == "suggested" and self._fits_whole(texts[i], part.fact_id):
-                    note = f'answered for the main question only ("{mains[i]}"): {part.note}'
-                    out[i] = part.model_copy(update={"status": "review", "note": note})
-        # A question asking one thing with a rider ("Do you support SSO (SAML/OIDC) with automatic
-        # provisioning (SCIM)?") left unanswered as a whole may be answered for its main clause alone, when
-        # that alone would be suggested: for review, the rider for a person.
-        clauses = {i: c for i, t in enumerate(texts) if out[i].status == "unanswered" and i not in mains
-                   and (c := main_clause(t))}
-        if clauses:
-            for i, part in zip(clauses, self._match_texts([c + "?" for c in clauses.values()], product), strict=True):
-                if part.status == "suggested" and self._fits_whole(texts[i], part.fact_id):
-                    rest = texts[i].strip()[len(clauses[i]):].strip(" ,?")
-                    note = f'answered for the main clause only ("{clauses[i]}"; not "{rest}"): {part.note}'
-                    out[i] = part.model_copy(update={"status": "review", "note": note})
+                    out[i] = part.model_copy(update={"status": "review", "note": f"{said}: {part.note}"})
         self._answer_by_sentence(texts, out, product)
         return out
 

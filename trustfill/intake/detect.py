@@ -14,6 +14,7 @@ from trustfill.intake.columns import Plan, fill_from_repeats, find_header, find_
 from trustfill.intake.grid import Grid, column_index_from_string, coord, get_column_letter
 from trustfill.intake.model import DetectedQuestion, LayoutOverrides, SheetLayout
 from trustfill.intake.text import (
+    FIELD_HEADER_RE,
     header_role,
     is_code_id,
     is_id,
@@ -122,12 +123,6 @@ def _early_headers(grid: Grid, plan: Plan) -> set[int]:
             and header_role(grid.text(row, q)) == "question" and header_role(grid.text(row, a)) == "answer"}
 
 
-# A column of things to fill in or provide: every row under it is one, however short ("Company Name",
-# "Privacy policy").
-_FIELD_HEADER = re.compile(r"^(?:fields?|information requested|requested information|documents?|"
-                           r"documents? requested)$", re.IGNORECASE)
-
-
 def _score_rows(grid: Grid, plan: Plan, rows: list[_Row]) -> None:
     q = plan.question
     assert q is not None
@@ -137,7 +132,7 @@ def _score_rows(grid: Grid, plan: Plan, rows: list[_Row]) -> None:
     dv_rows = sum(1 for r in rows if targets and grid.validation_at(r.row, targets[0]))
     dv_informative = bool(rows) and 0 < dv_rows < 0.95 * len(rows)
     mostly_bold = bool(rows) and sum(1 for r in rows if (r.row, q) in grid.bold) > 0.5 * len(rows)
-    fields = _bold_headed(grid, plan, rows) or bool(_FIELD_HEADER.match(plan.labels.get(q, "") or ""))
+    fields = _bold_headed(grid, plan, rows) or bool(FIELD_HEADER_RE.match(plan.labels.get(q, "") or ""))
     for i, r in enumerate(rows):
         score = question_score(r.text)
         # A machine key in the ID column ("DHP_G16_tlsSupport") codes a question as firmly as "GNRL-01", and
@@ -158,9 +153,9 @@ def _score_rows(grid: Grid, plan: Plan, rows: list[_Row]) -> None:
         if (r.row, q) in grid.bold and not mostly_bold:
             score -= 1.5
         elif fields and score <= 0 and len(words(r.text)) <= 12:
-            # Headings here are set in bold, so a plain short row under the header is a field to fill in
-            # ("Company Name", "Backup frequency:", "Data at rest (storage)"), not a heading, also without
-            # the ID the questions around it carry.
+            # Headings here are set in bold (or the column is headed "Field"), so a plain short row is a
+            # field to fill in ("Company Name", "Backup frequency:", "Data at rest (storage)"), not a
+            # heading, also without the ID the questions around it carry.
             score = max(score + 3.0, 0.5)
         merge = grid.merge_at(r.row, q)
         if merge and merge[3] > merge[1] and any(merge[1] <= t <= merge[3] for t in targets if t):
@@ -189,14 +184,15 @@ _PICK_PROMPT = re.compile(r"\b(?:select|choose|tick|check|mark)\b[^.?]*\b(?:all|
 
 
 def _bold_headed(grid: Grid, plan: Plan, rows: list[_Row]) -> bool:
-    """Whether the sheet sets its headings apart in bold: two or more rows under the header holding one
-    short bold text with no question mark (in any column: "Section 1: Vendor Information" may sit in the ID
-    column), no bold single text that asks something, and at least twice as many plain rows in the
-    question column, some of which read as questions. Then the plain rows there are all things to answer,
+    """Whether the sheet sets its headings apart in bold: two or more rows (the title and the headings of
+    small tables above the header count) holding one short bold text with no question mark, in any column
+    ("Section 1: Vendor Information" may sit in the ID column), no bold single text that asks something,
+    and at least twice as many plain rows under the header in the question column, some of which read as
+    questions. Then the plain rows there are all things to answer,
     form fields included, which their wording alone cannot tell from headings."""
     q = plan.question
     headings = 0
-    for row in grid.cells:  # the title and the headings of a form's tables above the header count too
+    for row in grid.cells:
         if row in plan.header_rows or row in grid.hidden_rows:
             continue
         cells = grid.row_cells(row)

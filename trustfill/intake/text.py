@@ -36,6 +36,11 @@ _INSTRUCTION_RE = re.compile(
     re.I,
 )
 
+# A column of things to fill in or provide, each row one however short ("Field | Response" over "Company
+# Name", "Document | Provided" over "Privacy policy"): a question column of its own kind.
+FIELD_HEADER_RE = re.compile(r"^(?:fields?|information requested|requested information|documents?|"
+                             r"documents? requested)$", re.IGNORECASE)
+
 # Header synonyms, checked in this order; the first family that matches wins.
 _HEADER_FAMILIES: list[tuple[str, re.Pattern[str]]] = [
     ("ignore", re.compile(
@@ -65,9 +70,7 @@ _HEADER_FAMILIES: list[tuple[str, re.Pattern[str]]] = [
         r"|(?:control|question|security) (?:domain|family|category|area|group)|sub-?category|^domain", re.I)),
     ("question", re.compile(
         r"question|requirement|control|description|criteri|statement|query|request|^item$|^text$"
-        r"|requirement text|specification"
-        # A form's own table: "Field | Response" over "Company Name", "Primary Contact".
-        r"|^(?:field|fields|information requested|requested information|documents?|documents? requested)$", re.I)),
+        r"|requirement text|specification|" + FIELD_HEADER_RE.pattern, re.I)),
 ]
 
 SPLIT_LABEL_RE = re.compile(
