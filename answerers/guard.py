@@ -222,6 +222,36 @@ def _figures(text: str) -> dict[tuple[float, str], str]:
     return out
 
 
+# How often, from the most frequent to the least: "Is scanning continuously used?" against "Yes (weekly)".
+_FREQUENCIES = (
+    ("continuously", r"continuous(?:ly)?|real[- ]time|constant(?:ly)?|always[- ]on"),
+    ("hourly", r"hourly|every hour"),
+    ("daily", r"daily|nightly|every (?:day|night)|each day|once a day"),
+    ("weekly", r"weekly|every week|each week|once a week"),
+    ("monthly", r"monthly|every month|each month|once a month"),
+    ("quarterly", r"quarterly|every (?:quarter|three months|3 months)|each quarter"),
+    ("twice a year", r"semi-?annual(?:ly)?|bi-?annual(?:ly)?|twice a year|every (?:six|6) months"),
+    ("annually", r"annual(?:ly)?|yearly|every year|each year|once a year"),
+)
+_HOW_OFTEN = [(rank, name, re.compile(rf"\b(?:{pattern})\b", re.IGNORECASE))
+              for rank, (name, pattern) in enumerate(_FREQUENCIES)]
+
+
+def frequencies(text: str) -> dict[int, str]:
+    """The frequencies ``text`` names, by rank (0: continuously ... 7: annually), shown by name."""
+    return {rank: name for rank, name, pattern in _HOW_OFTEN if pattern.search(text or "")}
+
+
+def less_often(question: str, answer: str) -> tuple[str, str] | None:
+    """(asked, stated) when the answer states a frequency and it is less often than any the question names
+    ("continuously" against "Yes (weekly)"); more often meets it ("annually" against "quarterly")."""
+    asked = frequencies(EXAMPLES.sub(" ", question))
+    stated = frequencies(answer)
+    if not asked or not stated or min(stated) <= max(asked):
+        return None
+    return asked[max(asked)], stated[min(stated)]
+
+
 def bare_yes_no(answer: str) -> bool:
     """A bare "Yes", "No" or "N/A" (form.answer_kind 2; 4-5 carry a detail, 0-1 are values)."""
     return answer_kind(answer) == 2
@@ -237,6 +267,35 @@ def list_item(question: str) -> bool:
     on the prompt above it, which the match does not see."""
     text = question or ""
     return bool(_LIST_ITEM.match(text)) and "?" not in text and not _QUESTION_WORD.match(text.lower())
+
+
+# "Can it perform automated remediation?", "How often is this audited?", "Have they been security
+# reviewed?": the question's subject is a pronoun for something named in another row, which the match
+# does not see. "Is it possible to ...?" asks about nothing elsewhere.
+_PRONOUN_SUBJECT = re.compile(
+    r"^\W*(?:(?:how(?:\s+(?:often|frequently|long|soon))?|when|where|why|what|who|which)\s+)?"
+    r"(?:can|could|does|do|did|is|are|was|were|has|have|will|would|should|must|shall)\s+"
+    r"(?:(?:it|they)\b(?!\s+(?:possible|necessary|required|mandatory|feasible|true|the case|acceptable|permitted|"
+    r"allowed|recommended|likely|planned|expected|appropriate|difficult|easy)\b)|"
+    r"(?:this|that|these|those)\s+(?:\w+ed|been|being|done|performed|kept|held|run|made|set)\b|"
+    r"(?:this|that|these|those)\W*$)",
+    re.IGNORECASE,
+)
+# "For DDoS (Yes, No):", "In case of ransomware:": a case of the question above, with no question of its own.
+_CASE_OF_ABOVE = re.compile(r"^\W*(?:for|in case of|in the case of|including|e\.g\.|such as)\s+(?!how|what|which|when|"
+                            r"where|who|whom|whose|why|each|every|all|any)\w", re.IGNORECASE)
+
+
+def continues_above(question: str) -> str | None:
+    """What makes the cell read on from the row above (a pronoun subject, a case of its question), or None."""
+    text = question or ""
+    hit = _PRONOUN_SUBJECT.search(text)
+    if hit:
+        return hit.group(0).strip()
+    bare = re.sub(r"\([^)]*\)", " ", text)
+    if _CASE_OF_ABOVE.match(bare) and "?" not in bare and len(re.findall(r"\w+", bare)) <= 4:
+        return bare.strip(" :")
+    return None
 
 
 # "What is the name of your organization?", "What is your company's website?": a field asked as a question.
@@ -604,6 +663,12 @@ class Guard:
             return UNANSWERED, f'asks about the company itself ("{profile.group(0)}"); {fact.id} is not about it'
         if list_item(question) and status == "suggested":
             return REVIEW, "an item of a list: what it asks depends on the prompt above it"
+        if status == "suggested" and (above := continues_above(question)):
+            # "Can it perform automated remediation?" -> vulnerability scanning at 100, "For DDoS (Yes, No):"
+            # (under "Is there a security incident playbook?") -> DDoS protection at 99 (a blind
+            # architecture review): what "it" is, or what the case is of, is in another row.
+            return REVIEW, f'reads on from another row ("{above}"): what it asks about is named there'
+
         flip = scope_flip(question)
         if flip and not self.fact_flips(f):
             gone = excluded_terms(question) & self.phrasing_terms(f)
@@ -716,6 +781,11 @@ class Guard:
             # hours"; "passwords of at least 64 characters are permitted" against "Minimum 14 characters":
             # whether the fact meets the figure asked is for a person to judge.
             return REVIEW, f"the question names {', '.join(unmet)}; {fact.id} does not state it"
+        slower = less_often(question, fact.answer) if status == "suggested" else None
+        if slower:
+            # "Is container vulnerability scanning continuously used?" -> "Yes (weekly)" at 100 (a blind
+            # architecture review): the answer does the thing, but less often than the question asks.
+            return REVIEW, f'the question asks for it {slower[0]}; {fact.id} answers "{fact.answer.strip()}"'
         if _DESCRIBE.match(question.lower()) and bare_yes_no(fact.answer):
             return REVIEW, f'asks for a description; {fact.id} answers only "{fact.answer.strip()}"'
         if status == "suggested" and question_asks(question) == {DESCRIPTION} and bare_yes_no(fact.answer) \

@@ -393,6 +393,45 @@ def test_items_under_a_lead_in_are_read_with_it(tmp_path):
     assert texts[3] == "What authentication methods do you use?"
 
 
+def test_one_bold_lead_in_among_bold_headings_keeps_fields_and_leads_its_items(tmp_path):
+    # A supplier form sets its headings in bold and, once, a lead-in too ("Is MFA required for:" in bold,
+    # above plain items). That one bold question had made the sheet read as one that emphasises questions,
+    # so its plain fields were taken for headings (a blind set: 58 of 118 rows found), and the items lost
+    # their lead-in ("Customer data access" -> support staff's access, suggested).
+    rows = [("Section 1: Company", True), ("Company Name", False), ("Contact Email", False),
+            ("Authentication", True), ("What authentication methods do you use?", False),
+            ("Is MFA required for:", True), ("Administrative access", False), ("Customer data access", False),
+            ("Recovery", True), ("Recovery objectives for our services:", True),
+            ("Recovery Point Objective (RPO)", False), ("Backup site:", False),
+            ("Logging", True), ("Do you centralise security logs?", False), ("Log retention period:", False),
+            ("Are logs reviewed daily?", False), ("Do you alert on failed sign-ins?", False),
+            ("Are the following logged?", True), ("Administrator actions", False)]
+    read = read_questionnaire(_bold_headed_workbook(tmp_path / "bold_lead.xlsx", rows))
+    texts = {q.row: q.text for q in read.questions}
+    assert sorted(texts) == [3, 4, 6, 8, 9, 12, 13, 15, 16, 17, 18, 19, 20]
+    assert texts[20] == "Are the following logged? Administrator actions"
+    assert texts[8] == "Is MFA required for: Administrative access"
+    assert texts[9] == "Is MFA required for: Customer data access"
+    # A bold heading that asks nothing ("Recovery objectives for our services:") leads nothing.
+    assert texts[12] == "Recovery Point Objective (RPO)"
+
+
+def test_a_colon_that_ends_every_row_does_not_make_lead_ins(tmp_path):
+    # An architecture review ends every row in a colon ("Is password-less an option (Yes, No):", "MFA Support
+    # (Yes, No):"): each short label had been read as an item of the row above ("Types of MFA supported
+    # (...): SSO Support (Yes, No):") and so went unmatched.
+    rows = [("Authentication", True), ("Is there a self built IdP (Yes, No):", False),
+            ("Is password-less an option (Yes, No):", False), ("MFA Support (Yes, No):", False),
+            ("Types of MFA supported (TOTP, SMS, etc.):", False), ("SSO Support (Yes, No):", False),
+            ("Network", True), ("VPN required for End Users (Yes, No):", False),
+            ("Is MFA required for:", False), ("Administrative access", False)]
+    read = read_questionnaire(_bold_headed_workbook(tmp_path / "colons.xlsx", rows))
+    texts = {q.row: q.text for q in read.questions}
+    assert texts[5] == "MFA Support (Yes, No):"
+    assert texts[7] == "SSO Support (Yes, No):"
+    assert texts[11] == "Is MFA required for: Administrative access"  # "for:" needs what follows
+
+
 def test_id_less_fields_under_bold_headings_in_the_id_column_are_questions(tmp_path):
     # Headings in bold in the ID column, questions coded "3.1", and the vendor's particulars and a
     # certification table without IDs: those rows had been read as headings (32 of 57 found on a blind set).

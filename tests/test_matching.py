@@ -995,6 +995,42 @@ def test_a_list_item_or_a_count_field_is_not_suggested_a_yes_no_fact():
     assert (m.fact_id, m.status) == ("os-patch", "suggested"), m
 
 
+def test_a_question_reading_on_from_another_row_is_not_suggested():
+    engine = MatchingEngine(NAMING_LIBRARY, LEXICAL)
+    # A blind architecture review: "Can it perform automated remediation (Yes, No):" (it: an AI tool in the
+    # row above) -> vulnerability scanning at 100, and "For DDoS (Yes, No):" (a case of "Is there a
+    # security incident playbook?") -> DDoS protection at 99, both suggested.
+    for question in ("Can it scan for vulnerabilities (Yes, No):", "How often is this scanned for vulnerabilities?",
+                     "Have they been patched promptly?", "For penetration tests (Yes, No):"):
+        m = engine.match_one(question)
+        assert m.status != "suggested" and "reads on from another row" in m.note, (question, m)
+    # "it" that stands for nothing elsewhere, a determiner and a question starting "For how ..." are matched
+    m = engine.match_one("Is it possible to scan for vulnerabilities daily?")
+    assert (m.fact_id, m.status) == ("scan", "suggested"), m
+    m = engine.match_one("Are operating systems patched promptly?")
+    assert (m.fact_id, m.status) == ("os-patch", "suggested"), m
+    from answerers.guard import continues_above
+
+    assert continues_above("For how long are operating systems left unpatched?") is None
+    assert continues_above("For customers not using SSO, can they sign in with a password?") is None
+
+
+def test_an_answer_less_often_than_the_question_asks_is_not_suggested():
+    engine = MatchingEngine(NAMING_LIBRARY, LEXICAL)
+    # A blind architecture review: "Is container vulnerability scanning continuously used?" -> "Yes (weekly)"
+    # at 100, suggested. Here the fact scans daily.
+    m = engine.match_one("Do you scan for vulnerabilities continuously?")
+    assert (m.fact_id, m.status) == ("scan", "review") and "continuously" in m.note, m
+    m = engine.match_one("Do you scan for vulnerabilities at least weekly?")  # daily meets weekly
+    assert (m.fact_id, m.status) == ("scan", "suggested"), m
+    from answerers.guard import less_often
+
+    assert less_often("Are backups taken hourly?", "Daily") == ("hourly", "daily")
+    assert less_often("Are backups taken daily (e.g. hourly)?", "Daily") is None  # an example asks nothing
+    assert less_often("Are policies reviewed annually?", "Yes (quarterly)") is None
+    assert less_often("How often are backups taken?", "Daily") is None
+
+
 def test_a_question_asking_for_a_written_policy_needs_a_fact_that_names_a_document():
     engine = MatchingEngine(NAMING_LIBRARY, LEXICAL)
     m = engine.match_one("Is there a written policy setting the physical security requirements of the data centres?")

@@ -15,6 +15,8 @@ from trustfill.intake.grid import Grid, column_index_from_string, coord, get_col
 from trustfill.intake.model import DetectedQuestion, LayoutOverrides, SheetLayout
 from trustfill.intake.text import (
     FIELD_HEADER_RE,
+    QUESTION_WORDS,
+    first_word,
     header_role,
     is_code_id,
     is_id,
@@ -183,15 +185,34 @@ _PICK_PROMPT = re.compile(r"\b(?:select|choose|tick|check|mark)\b[^.?]*\b(?:all|
                           r"\b(?:which|what) of the following\b|\ball that apply\b", re.IGNORECASE)
 
 
+# "Is MFA required for:", "Do your policies cover:": a colon after a word that needs what follows.
+_DANGLING = re.compile(r"\b(?:for|to|of|by|in|on|at|with|from|about|as|include|includes|including|cover|covers|"
+                       r"following|such as)\s*:\s*$", re.IGNORECASE)
+# "Is password-less an option (Yes, No):": a question offering its own answers asks for one itself.
+_OWN_OPTIONS = re.compile(r"\((?:yes|no)\s*[,/]\s*(?:yes|no)\b[^)]*\)\s*:?\s*$", re.IGNORECASE)
+
+
+def _is_lead_in(text: str, colon_style: bool = False) -> bool:
+    """Whether a question introduces the rows under it. Where most rows end in a colon (a form's style:
+    "MFA Support (Yes, No):"), a colon alone does not; a word that needs what follows ("for:") does."""
+    if _PICK_PROMPT.search(text) or _OWN_OPTIONS.search(text):
+        return False
+    hit = _LEAD_IN.search(text)
+    if hit and colon_style and hit.group(0).strip() == ":":
+        return bool(_DANGLING.search(text))
+    return bool(hit)
+
+
 def _bold_headed(grid: Grid, plan: Plan, rows: list[_Row]) -> bool:
     """Whether the sheet sets its headings apart in bold: two or more rows (the title and the headings of
     small tables above the header count) holding one short bold text with no question mark, in any column
-    ("Section 1: Vendor Information" may sit in the ID column), no bold single text that asks something,
-    and at least twice as many plain rows under the header in the question column, some of which read as
-    questions. Then the plain rows there are all things to answer,
-    form fields included, which their wording alone cannot tell from headings."""
+    ("Section 1: Vendor Information" may sit in the ID column), bold single texts that ask something
+    (a lead-in set in bold: "Do you hold any of the following certifications?") no more than a quarter
+    as many as those headings, and at least twice as many plain rows under the header in the question
+    column, some of which read as questions. Then the plain rows there are all things to answer, form
+    fields included, which their wording alone cannot tell from headings."""
     q = plan.question
-    headings = 0
+    headings = emphasised = 0
     for row in grid.cells:
         if row in plan.header_rows or row in grid.hidden_rows:
             continue
@@ -202,10 +223,11 @@ def _bold_headed(grid: Grid, plan: Plan, rows: list[_Row]) -> bool:
         if (row, col) not in grid.bold:
             continue
         if "?" in text or len(words(text)) > 10:
-            return False  # an emphasised question: bold is not what marks headings here
+            emphasised += 1  # a bold question: one lead-in among many headings is emphasis, not a style
+            continue
         headings += 1
     plain = [r for r in rows if r.row > plan.header_bottom and (r.row, q) not in grid.bold]
-    if headings < 2 or len(plain) < 2 * headings:
+    if emphasised * 4 > headings or headings < 2 or len(plain) < 2 * headings:
         return False
     return sum(1 for r in plain if question_score(r.text) > 0) >= 2
 
@@ -218,6 +240,7 @@ def extract(grid: Grid, plan: Plan, *, allow_no_answer: bool) -> tuple[list[Dete
     questions: list[DetectedQuestion] = []
     computed = 0
     by_row = {r.row: r for r in rows if r.score > 0}
+    colon_style = sum(1 for r in by_row.values() if r.text.rstrip().endswith(":")) > 0.3 * len(by_row)
     heading = category = lead = asked = ""
     q = plan.question
     assert q is not None
@@ -231,7 +254,10 @@ def extract(grid: Grid, plan: Plan, *, allow_no_answer: bool) -> tuple[list[Dete
             heading = found or heading
             cells = grid.row_cells(row)
             if found and len(cells) == 1:
-                lead = asked = ""  # a heading ends a lead-in's items
+                # A heading ends a lead-in's items; a lead-in set as a heading ("Is MFA required for:" in
+                # bold, without the ID its items carry) starts them.
+                asks = "?" in found or first_word(found) in QUESTION_WORDS
+                lead = asked = found if asks and _is_lead_in(found, colon_style) else ""
             elif len(cells) > 1 and all((row, c) in grid.bold for c in cells):
                 # A table's own header ("Severity | Timeframe") under a question ("What is your patch
                 # timeframe?"): the rows of the table are its items.
@@ -241,7 +267,7 @@ def extract(grid: Grid, plan: Plan, *, allow_no_answer: bool) -> tuple[list[Dete
         cand = by_row[row]
         if question_score(cand.text) > 0:
             asked = cand.text
-            lead = cand.text if _LEAD_IN.search(cand.text) and not _PICK_PROMPT.search(cand.text) else ""
+            lead = cand.text if _is_lead_in(cand.text, colon_style) else ""
         elif lead:
             # An item under a lead-in ("Is MFA required for:" then "Administrative access", "Customer data
             # access"): alone it asks nothing, so it is read, matched and shown with the lead-in.
