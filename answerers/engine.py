@@ -128,6 +128,7 @@ class MatchingEngine:
     def match(self, questions: Sequence[str], product: str | None = None) -> list[Match]:
         texts = self.prepare(questions)
         out = self._match_texts(texts, product)
+        self._check_asides(texts, out, product)
         # A question left unanswered as a whole may be answered for its main part alone, when that alone
         # would be suggested and no check rules the fact out for the whole: offered for review (the rest is
         # for a person), the reason saying which part. The main part is the first sentence of a compound
@@ -149,6 +150,21 @@ class MatchingEngine:
                     out[i] = part.model_copy(update={"status": "review", "note": f"{said}: {part.note}"})
         self._answer_by_sentence(texts, out, product)
         return out
+
+    def _check_asides(self, texts: list[str], out: list[Match], product: str | None) -> None:
+        """A suggestion that rests on an aside of the question ("Please list the country where the data will
+        be stored (including backups, HAs, etc.)." -> the backups' location, at 93; without the aside, the
+        data's location): the aside widens what is asked, it does not change it, so a fact the question
+        without it does not put first goes to review."""
+        bare = {i: stripped for i, text in enumerate(texts)
+                if out[i].status == "suggested" and (stripped := without_asides(text)) != text and stripped}
+        if not bare:
+            return
+        for (i, stripped), m in zip(bare.items(), self._match_texts(list(bare.values()), product), strict=True):
+            if m.fact_id != out[i].fact_id:
+                note = (f'matched on the aside: without it ("{stripped}") {m.fact_id or "no fact"} comes first: '
+                        f"{out[i].note}")
+                out[i] = out[i].model_copy(update={"status": "review", "note": note})
 
     def _answer_by_sentence(self, texts: list[str], out: list[Match], product: str | None) -> None:
         """A statement of several sentences left unanswered as a whole may be offered, for review, the
@@ -587,6 +603,17 @@ _SENTENCE_BREAK = re.compile(r"(?<=[?!.])\s+(?=[A-Z(])")
 def wording_key(text: str) -> str:
     """Two wordings with the same key are the same question (numbering, case, punctuation aside)."""
     return normalise(strip_leading_id(collapse(" ".join((text or "").split()))))
+
+
+# "(including backups, HAs, etc.)", "(e.g. laptops)", "(such as SAML)": an aside that widens or
+# illustrates what the question asks.
+_ASIDE = re.compile(r"\s*\((?:including\b|incl\b\.?|e\.\s?g\.|eg\b|i\.\s?e\.|ie\b|for example\b|"
+                    r"for instance\b|such as\b)[^()]*\)", re.IGNORECASE)
+
+
+def without_asides(text: str) -> str:
+    """The question without its parenthesised asides ("(including backups)", "(e.g. laptops)")."""
+    return _ASIDE.sub("", text).strip()
 
 
 def main_question(text: str) -> str | None:

@@ -1031,6 +1031,26 @@ def test_an_answer_less_often_than_the_question_asks_is_not_suggested():
     assert less_often("How often are backups taken?", "Daily") is None
 
 
+def test_a_suggestion_resting_on_an_aside_goes_to_review():
+    # A blind government questionnaire: "Please list the country where the Agency's data will be stored
+    # (including backups, HAs, etc.)." -> the backups' location at 93, suggested; without the aside the
+    # data's location comes first. The aside widens the question; it does not change what it asks.
+    library = [
+        Fact(id="data-where", question="In which country is customer data stored?", answer="Germany",
+             alternate_questions=["Where is our data hosted?"]),
+        Fact(id="backup-where", question="Where are backups kept?", answer="A second EU region",
+             comment="Backups and replicas are kept in Frankfurt and Dublin."),
+        Fact(id="mfa", question="Is MFA enforced for staff?", answer="Yes"),
+    ]
+    engine = MatchingEngine(library, LEXICAL)
+    m = engine.match_one("In which country is our data stored (including backups and replicas)?")
+    assert m.status == "review" and 'without it ("In which country is our data stored?")' in m.note, m
+    m = engine.match_one("In which country is our data stored?")
+    assert (m.fact_id, m.status) == ("data-where", "suggested"), m
+    m = engine.match_one("Is MFA enforced for staff (e.g. administrators)?")  # the same fact either way
+    assert (m.fact_id, m.status) == ("mfa", "suggested"), m
+
+
 def test_a_question_asking_for_a_written_policy_needs_a_fact_that_names_a_document():
     engine = MatchingEngine(NAMING_LIBRARY, LEXICAL)
     m = engine.match_one("Is there a written policy setting the physical security requirements of the data centres?")
