@@ -221,11 +221,18 @@ _STEM_RULES = (
 _NO_STRIP_S = ("ss", "us", "is", "os")
 
 
+# "classify", "classified", "classification": one stem for the -ify verbs and their nouns ("classif"),
+# which the suffix rules below would leave as three ("classify", "classifi", "classificat").
+_IFY = re.compile(r"^(?P<base>[a-z]{3,}if)(?:y|ies|ied|ying|ication|ications)$")
+
+
 @lru_cache(maxsize=200_000)
 def stem(word: str) -> str:
     """A small suffix stripper: close enough that both sides of a match reduce alike."""
     if len(word) <= 3 or word.startswith("@") or any(ch.isdigit() for ch in word):
         return word
+    if m := _IFY.match(word):
+        return m.group("base")
     for suffix, repl in _STEM_RULES:
         if word.endswith(suffix):
             if suffix == "s" and word.endswith(_NO_STRIP_S):

@@ -54,6 +54,20 @@ def test_synonyms_fold_to_one_concept():
     assert analyse("optimise the centre") == analyse("optimize the center")
 
 
+def test_ify_verbs_and_their_nouns_share_a_stem():
+    # "Do you classify data based on sensitivity?" shared no term with "a data classification scheme"
+    # ("classify" / "classificat"): ranked first at confidence 1 on a blind supplier form.
+    from answerers.text import stem
+
+    forms = ("classify", "classified", "classifies", "classification", "classifications")
+    assert {stem(w) for w in forms} == {"classif"}
+    assert stem("notify") == stem("notification") == stem("notified")
+    assert stem("certificate") != stem("certification")  # a TLS certificate is not an ISO certification
+    assert "@classification" in analyse("Do you classify data based on sensitivity?")
+    assert "@classification" in analyse("Do you use a formal data classification model?")
+    assert "@classification" not in analyse("Are you classified as a service provider?")  # PCI's category
+
+
 def test_stranger_wording_of_common_concepts_folds():
     # "Transport" of data is transit (NIST: "transporting (or transmitting)"); "24 x 7 x 365" and
     # "24 hours a day" are the round-the-clock operations "24x7" already named.
