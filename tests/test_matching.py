@@ -68,6 +68,15 @@ def test_ify_verbs_and_their_nouns_share_a_stem():
     assert "@classification" not in analyse("Are you classified as a service provider?")  # PCI's category
 
 
+def test_a_hosting_location_names_what_is_hosted():
+    # "Where is the hosting location? Country, State?" read as a bare "where" (the phrase folded into
+    # @where), so it was left unanswered as a follow-up naming nothing, at confidence 100.
+    assert set(analyse("Where is the hosting location?")) == {"@where", "@store"}
+    library = [Fact(id="where", question="Where is customer data hosted?", answer="Frankfurt, Germany")]
+    m = MatchingEngine(library, LEXICAL).match_one("Where is the hosting location? Country, State?")
+    assert m.fact_id == "where" and "without naming of what" not in m.note, m
+
+
 def test_stranger_wording_of_common_concepts_folds():
     # "Transport" of data is transit (NIST: "transporting (or transmitting)"); "24 x 7 x 365" and
     # "24 hours a day" are the round-the-clock operations "24x7" already named.
