@@ -561,13 +561,14 @@ class Guard:
 
     def standard_unstated(self, question: str, f: int) -> str | None:
         """The numbered standards the question asks about (not among its examples), when the fact's words
-        state none of them but state another of the same family ("ISO 27018" asked, "ISO 27001" stated)."""
+        state none of them but state another ("ISO 27018" asked, "ISO 27001" stated; "NIST 800-53
+        Certification" asked of the ISO 27001 fact, at 98 on a blind document request list)."""
         asked = standards(EXAMPLES.sub(" ", question))
         if not asked:
             return None
         fact = self.facts[f]
         have = standards(" ".join((*fact.all_questions, fact.answer, fact.comment)))
-        if set(asked) & set(have) or not {k[0] for k in asked} & {k[0] for k in have}:
+        if set(asked) & set(have) or not have:
             return None
         return " or ".join(asked.values())
 
@@ -713,7 +714,7 @@ class Guard:
         if other:
             # "ISO/IEC 27018 (PII in Cloud)" -> the ISO 27001 fact at 100, "ISO 9001" at 56 (a blind supplier
             # form): a standard named by its number is that standard, not its neighbour.
-            return UNANSWERED, f"the question names {other}; {fact.id} states another standard of that family"
+            return UNANSWERED, f"the question names {other}; {fact.id} states another standard"
         figure = _A_FIGURE.search(fact.answer or "") or _A_FIGURE.search(fact.comment or "")
         if _ASKS_FIGURE.search(question) and not figure:
             # "What percentage of employees are in office versus remote?" -> "No" (no customer data in offices)
@@ -947,7 +948,9 @@ class Guard:
             # "Verify users can change their password" (an application's users) against "What password
             # policy applies to staff accounts?": whose accounts is for a person to settle.
             return REVIEW, f"the question is about users; {fact.id} is about staff"
-        if _VENDOR_OWN.search(question) and not ({"user", "@customer", "@app"} & set(terms)) and self.only_users(f):
+        if _VENDOR_OWN.search(question) and self.only_users(f) and not (
+                {"user", "@customer", "@app"} & set(analyse(_PARENTHESES.sub(" ", question)))):
+            # (Users named only among the answer options, "(Role based, per user etc)", are not its subject.)
             # "Do you use an Identity Provider (IdP) and single sign-on (SSO)?", "How is access managed to your
             # development environment?" ask about the vendor's own tools (a blind checklist about a cloud
             # company's operations, labelled with the staff facts): the apps' SSO for customer users and
@@ -1149,6 +1152,7 @@ def asked_action(question: str) -> str | None:
 # "background checks for *your suppliers*", "do *your vendors* encrypt ...": the vendor's own
 # suppliers are the subject. ("The supplier" alone is, in many questionnaires, the vendor itself.)
 # "Do you use ...?", "your development environment", "your internal systems": the vendor's own operations.
+_PARENTHESES = re.compile(r"\([^()]*\)")
 _VENDOR_OWN = re.compile(
     r"^\W*do\s+you\s+use\b|\byour\s+(?:own\s+)?(?:internal|corporate|development|dev|build|production|"
     r"engineering|office)\s+(?:environments?|systems?|networks?|infrastructure|tools?)\b",

@@ -552,3 +552,22 @@ def test_a_field_table_is_filled_in_row_by_row_also_above_the_main_header(tmp_pa
             ("Questionnaire", "Key management"), ("Documents", "Privacy policy")} <= found
     assert not {t for _, t in found} & {"Field", "Question", "Service", "Section 1: Security"}
     assert [q.answer_cell for q in read.questions if q.text == "Service Name"] == ["C3"]
+
+
+def test_a_numbered_requested_item_list_is_read_whole(tmp_path):
+    # "# | Requested item | Provided (Yes/No) | Response / Link" over "SOC 1 AUDIT", "Disaster Recovery Plan",
+    # "Privacy Policy": 15 of a blind request list's 25 rows had been read (the short ones taken for headings).
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Help with Security Assessment"])
+    ws.append(["#", "Requested item", "Provided (Yes/No)", "Response / Link", "Comments"])
+    items = ["SOC 1 AUDIT", "SOC 2 TYPE 2 AUDIT", "ISO 27001:2013 Certification", "Disaster Recovery Plan",
+             "Business Continuity Plan", "Privacy Policy", "High Level Network Diagram",
+             "List of Data Centers (Provider, Address)"]
+    for i, text in enumerate(items, start=1):
+        ws.append([str(i), text, None, None, None])
+    path = tmp_path / "requested.xlsx"
+    wb.save(path)
+    read = read_questionnaire(path)
+    assert [q.text for q in read.questions] == items
+    assert read.questions[0].answer_cell == "C3"

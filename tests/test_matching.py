@@ -1150,8 +1150,11 @@ def test_a_standard_named_by_its_number_is_not_answered_by_its_neighbour():
                     comment="Certified since 2021 by an accredited body."),
                Fact(id="pentest", question="Do you run penetration tests?", answer="Yes (annually)")]
     engine = MatchingEngine(library, LEXICAL)
+    # ... nor by a standard of another family: "NIST 800-53 Certification" -> the ISO 27001 fact at 98 (a
+    # blind document request list).
     for asked in ("Are you ISO/IEC 27018 certified?",
-                  "Do you hold any of the following certifications? ISO/IEC 27018 (PII in the cloud)"):
+                  "Do you hold any of the following certifications? ISO/IEC 27018 (PII in the cloud)",
+                  "NIST SP 800-53 certified?", "Are you certified against NIST SP 800-53?"):
         m = engine.match_one(asked)
         assert m.status == "unanswered", (asked, m)
     m = engine.match_one("Do you hold certifications such as ISO 27001 or ISO 27018?")
@@ -1205,6 +1208,10 @@ def test_a_question_about_the_vendors_own_systems_is_not_suggested_a_fact_about_
         assert (m.fact_id, m.status) == (fact, "review") and "vendor's own systems" in m.note, m
     m = engine.match_one("Does the app support single sign-on for customer users?")
     assert (m.fact_id, m.status) == ("sso-app", "suggested"), m
+    # Users named only among its answer options are not what it asks about: "How is access managed to your
+    # development environment? (Role based, per user etc)" -> the apps' Jira roles at 97 (the same checklist).
+    m = engine.match_one("How is role-based access managed in your development environment? (Role based, per user etc)")
+    assert m.status != "suggested", m
 
 
 def test_a_question_asking_for_a_figure_is_left_alone_by_a_fact_without_one():

@@ -37,9 +37,11 @@ _INSTRUCTION_RE = re.compile(
 )
 
 # A column of things to fill in or provide, each row one however short ("Field | Response" over "Company
-# Name", "Document | Provided" over "Privacy policy"): a question column of its own kind.
+# Name", "Document | Provided" over "Privacy policy", "Requested item | Provided (Yes/No)" over "SOC 1 AUDIT"):
+# a question column of its own kind.
 FIELD_HEADER_RE = re.compile(r"^(?:fields?|information requested|requested information|documents?|"
-                             r"documents? requested)$", re.IGNORECASE)
+                             r"(?:documents?|items?|evidence) requested|requested (?:documents?|items?|evidence))$",
+                             re.IGNORECASE)
 
 # Header synonyms, checked in this order; the first family that matches wins.
 _HEADER_FAMILIES: list[tuple[str, re.Pattern[str]]] = [
