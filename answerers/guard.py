@@ -175,11 +175,13 @@ def asks_for_document(question: str) -> str | None:
 
 
 # A document checklist's row: "Business Continuity test summary", "Penetration test attestation letter (within
-# 12 months)", "EU AEO certificate": the document named is asked for.
+# 12 months)", "EU AEO certificate", "Annual Disaster Recovery Test Certification", "Non-Disclosure
+# Agreement": the document named is asked for.
 _DOCUMENT_LABEL = re.compile(
     r"^(?!\W*(?:do|does|did|is|are|was|were|have|has|can|will|would|should|what|which|how|when|where|who)\b)"
-    r"[^?]*?\b(summary|summaries|report|reports|letter|certificate|certificates|attestation|attestations|"
-    r"bridge letter|statement of applicability)\b(?:\s*\([^)]*\))?\s*[:.]?\s*$"
+    r"[^?]*?\b(summary|summaries|report|reports|letter|certificate|certificates|certification|certifications|"
+    r"attestation|attestations|agreement|agreements|bridge letter|statement of applicability)\b"
+    r"(?:\s*\([^)]*\))?\s*[:.]?\s*$"
 )
 
 

@@ -964,6 +964,12 @@ def test_a_request_for_a_document_is_not_suggested_a_statement():
     m = engine.match_one("Penetration test executive report")
     assert m.status != "suggested", m
     assert asks_for_document("Do you provide training to staff?") is None
+    # ... also a certification or an agreement ("Annual Disaster Recovery Test Certification" -> the DR-test
+    # fact, "Non-Disclosure Agreement" -> the staff NDA fact, both suggested on a blind request list)
+    assert asks_for_document("Annual Penetration Test Certification") == "certification"
+    assert asks_for_document("Non-Disclosure Agreement") == "agreement"
+    m = engine.match_one("Annual penetration test certification")
+    assert m.status != "suggested", m
 
 
 # -- what a stranger's sheet asks for beyond the topic: a name, a list item, a count, a document ---
