@@ -294,7 +294,7 @@ def continues_above(question: str) -> str | None:
     hit = _PRONOUN_SUBJECT.search(text)
     if hit:
         return hit.group(0).strip()
-    bare = re.sub(r"\([^)]*\)", " ", text)
+    bare = _PARENTHESES.sub(" ", text)  # "(Yes, No)": the options, not the words of the case
     if _CASE_OF_ABOVE.match(bare) and "?" not in bare and len(re.findall(r"\w+", bare)) <= 4:
         return bare.strip(" :")
     return None
