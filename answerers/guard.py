@@ -194,6 +194,10 @@ _FIGURE = re.compile(
     r"(?![a-z])",
     re.IGNORECASE,
 )
+# A protocol's or a product's version: "HTTP version ... 2.0", "TLS 1.3", "HTTP/2", "version 4.1". "Can the
+# HTTP version be set to 2.0?" had been suggested the TLS 1.2 fact at 100 (a blind product FAQ).
+_VERSION = re.compile(r"\b(?:(?:tls|ssl|http|https|ssh)\s*v?/?\s*|version\s+(?:\w+\s+){0,3}?(?:to\s+|of\s+)?v?)"
+                      r"(\d+(?:\.\d+)?)\b(?!\.\d)", re.IGNORECASE)
 
 
 # "(e.g., 99.9% uptime)", "(e.g. SOC 2, ISO 27001, PCI, etc.)": examples the question gives, not what it asks about.
@@ -221,6 +225,9 @@ def _figures(text: str) -> dict[tuple[float, str], str]:
         unit = m.group(2).lower()
         unit = "%" if unit in ("%", "percent") else unit.rstrip("s")[:4]
         out.setdefault((float(m.group(1)), unit), m.group(0))
+    for m in _VERSION.finditer(text):
+        shown = f"version {m.group(1)}" if m.group(0).lower().startswith("version") else m.group(0)
+        out.setdefault((float(m.group(1)), "version"), shown)
     return out
 
 

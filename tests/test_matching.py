@@ -1604,6 +1604,14 @@ def test_a_figure_the_fact_does_not_state_and_users_against_staff_go_to_review()
     # nor does an example in parentheses
     m = engine.match_one("Will you notify customers of a personal data breach promptly (e.g., within 24 hours)?")
     assert "24 hours" not in m.note, m
+    # a version is a figure too: "Can the HTTP version be set to 2.0?" -> the TLS 1.2 fact at 100 (a blind FAQ)
+    assert set(_figures("Can the HTTP version be set to 2.0? Is TLS 1.3 on?")) == {(2.0, "version"), (1.3, "version")}
+    tls = _naming_engine(Fact(id="tls", question="What is the minimum TLS version accepted?", answer="TLS 1.2",
+                              comment="Older versions are disabled."))
+    m = tls.match_one("Is the minimum TLS version 1.3?")
+    assert (m.fact_id, m.status) == ("tls", "review") and "1.3" in m.note, m
+    m = tls.match_one("Is the minimum TLS version 1.2?")
+    assert (m.fact_id, m.status) == ("tls", "suggested"), m
 
 
 def test_a_checklist_statement_is_matched_as_its_own_question():
