@@ -693,6 +693,11 @@ class Guard:
             # "How often?", "Where?": a follow-up that names only the kind of answer; what it asks about is
             # in the row above, which the match does not see.
             return UNANSWERED, "asks only how often, when or where, without naming of what"
+        # A domain the fact never names ("privacy training" of the security-training fact) rules it out,
+        # also where the question names staff and contractors together (the review below).
+        clash = self.domain_clash(terms + ("privacy",) if _DATA_PROTECTION.search(question) else terms, f)
+        if clash:
+            return UNANSWERED, clash
         # A subject rare in questionnaire language (a consultant, AI) the fact never mentions: the fact
         # is about something else, not merely unsure.
         rare = [t for t in dict.fromkeys(terms) if t in SUBJECTS and t not in have and salient(t)]
@@ -704,9 +709,6 @@ class Guard:
             # employees, not the contractors; which part it answers is for a person.
             if status == "suggested":
                 return REVIEW, f"the question is about staff and {shown}; {fact.id} mentions only staff"
-        clash = self.domain_clash(terms + ("privacy",) if _DATA_PROTECTION.search(question) else terms, f)
-        if clash:
-            return UNANSWERED, clash
         if _THEIR_SUPPLIERS.search(question) and not self.says(f, _SUPPLIER_WORDS):
             # "Do you have policies for background checks for your suppliers?" asks about the vendor's
             # suppliers; the staff background-check fact never mentions them.

@@ -530,6 +530,10 @@ SAFE_CASES = {
     "subject, staff": ("Is customer data encrypted at rest on the laptops your employees use?", None),
     # a domain the fact never mentions, where the fact names another (privacy vs security training)
     "domain": ("Is privacy awareness training mandatory for all new hires?", "unanswered"),
+    # ... also asked of staff and contractors together, which alone goes to review (a blind telco
+    # questionnaire's "Are employees and contractors required to complete privacy training?")
+    "domain, staff and contractors": ("Must employees and contractors complete privacy awareness training?",
+                                      "unanswered"),
     # salient words the fact does not cover
     "salient terms": ("Were any infringements of your data retention policy reported by regulators?", None),
 }
