@@ -554,6 +554,34 @@ def test_a_field_table_is_filled_in_row_by_row_also_above_the_main_header(tmp_pa
     assert [q.answer_cell for q in read.questions if q.text == "Service Name"] == ["C3"]
 
 
+def test_a_title_above_the_header_does_not_rename_a_column_the_header_names(tmp_path):
+    # "Test Specification" (a bold title on its own row) above "Test | Controls | ISV Response | Evidence
+    # Provided": it had been taken for a second header row naming column A, whose "specification" then
+    # outranked "Controls" as the question column, and nothing was read (a blind certification guide).
+    from openpyxl.styles import Font
+
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Certification Submission Guide"])
+    ws.append(["Test Specification"])
+    ws.append(["Test", "Controls", "ISV Response", "Evidence Provided"])
+    for row in (ws[1], ws[2], ws[3]):
+        for cell in row:
+            cell.font = Font(bold=True)
+    rows = [("Malware Protection", "You must deploy malware protection on all in-scope system components."),
+            (None, "Anti-virus signatures are kept up to date (within 1 day)."),
+            ("Patch Management", "Critical patches must be applied within 14 days of release."),
+            (None, "All software in use must be supported by its vendor."),
+            ("Security Event Logging", "Security events must be logged and retained for at least 30 days.")]
+    for test, control in rows:
+        ws.append([test, control, None, None])
+    path = tmp_path / "spec.xlsx"
+    wb.save(path)
+    read = read_questionnaire(path)
+    assert [q.text for q in read.questions] == [control for _, control in rows]
+    assert read.questions[0].answer_cell == "C4"
+
+
 def test_a_numbered_requested_item_list_is_read_whole(tmp_path):
     # "# | Requested item | Provided (Yes/No) | Response / Link" over "SOC 1 AUDIT", "Disaster Recovery Plan",
     # "Privacy Policy": 15 of a blind request list's 25 rows had been read (the short ones taken for headings).

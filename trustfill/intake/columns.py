@@ -81,9 +81,11 @@ def _companion(grid: Grid, primary: int, roles: dict[int, tuple[str, str]], othe
     if not found:
         return None
     parents = {c for c in roles if (m := grid.merge_at(primary, c)) and m[3] > m[1]}
+    # A column the header row itself names ("Test" beside "Controls") keeps that name: a title above it
+    # ("Test Specification") is not a second header row for it.
     adds = [c for c, (role, _) in found.items()
-            if c not in roles or role == "split" or any(grid.merge_at(primary, p) == grid.merge_at(primary, c)
-                                                         for p in parents)]
+            if (c not in roles and not grid.text(primary, c)) or role == "split"
+            or any(grid.merge_at(primary, p) == grid.merge_at(primary, c) for p in parents)]
     return {c: found[c] for c in adds} if adds else None
 
 
