@@ -582,6 +582,29 @@ def test_a_title_above_the_header_does_not_rename_a_column_the_header_names(tmp_
     assert read.questions[0].answer_cell == "C4"
 
 
+def test_a_table_of_certifications_above_the_question_table_is_read(tmp_path):
+    # "Certification | Status | Expiration" over "SOC 2 Type II", "ISO 27001", ..., then "Question | Response"
+    # further down: the certifications' eight rows of a blind vendor questionnaire had been left unread.
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Vendor Security Questionnaire"])
+    ws.append(["Section 2: Compliance and Certifications"])
+    ws.append(["Certification", "Status", "Expiration"])
+    certs = ["SOC 2 Type II", "ISO 27001", "PCI DSS"]
+    for c in certs:
+        ws.append([c, None, None])
+    ws.append(["Section 3: Access Control"])
+    ws.append(["Question", "Response"])
+    asked = ["Do you require MFA for all staff?", "Are access rights reviewed quarterly?", "Is SSO supported?"]
+    for q in asked:
+        ws.append([q, None])
+    path = tmp_path / "certs.xlsx"
+    wb.save(path)
+    read = read_questionnaire(path)
+    assert [q.text for q in read.questions] == certs + asked
+    assert read.questions[0].answer_cell == "B4"
+
+
 def test_a_numbered_requested_item_list_is_read_whole(tmp_path):
     # "# | Requested item | Provided (Yes/No) | Response / Link" over "SOC 1 AUDIT", "Disaster Recovery Plan",
     # "Privacy Policy": 15 of a blind request list's 25 rows had been read (the short ones taken for headings).

@@ -976,6 +976,48 @@ def test_a_request_for_a_document_is_not_suggested_a_statement():
     assert m.status != "suggested", m
 
 
+def test_a_list_asking_to_attach_documents_asks_for_each_document():
+    from answerers.guard import asks_for_document
+
+    # "Please attach the following documents if available:" read into each item: "Information Security
+    # Policy" had been suggested the policy fact ("Yes") at 93 on a blind vendor questionnaire.
+    library = [Fact(id="policy", question="Do you have a documented information security policy?", answer="Yes"),
+               Fact(id="privacy", question="Do you publish a privacy policy?", answer="Yes",
+                    comment="See northwind.example/privacy")]
+    engine = MatchingEngine(library, LEXICAL)
+    lead = "Please attach the following documents if available:"
+    assert asks_for_document(f"{lead} Information Security Policy") == "documents"
+    held = engine.guard.check(f"{lead} Information Security Policy", 0, "suggested")
+    assert held is not None and held[0] == "review" and "asks for a document" in held[1], held
+    # a fact that links the document answers the request
+    assert engine.guard.check(f"{lead} Privacy Policy", 1, "suggested") is None
+    # a question about documents is not a request for one
+    assert asks_for_document("Do customers upload documents to the service?") is None
+    assert asks_for_document("Do you have a documented information security policy?") is None
+
+
+def test_a_short_label_naming_what_the_fact_never_says_is_not_suggested():
+    from answerers.guard import is_label
+
+    # "Password history" under "Parameter | Your Policy" -> "Minimum 14 characters, password manager" at 99 (a
+    # blind vendor questionnaire): two words, one of them a rare word the fact never says.
+    library = [Fact(id="pw", question="What password policy applies to staff accounts?",
+                    answer="Minimum 14 characters, password manager"),
+               Fact(id="ir-history", question="Have you had a security breach in the last five years?", answer="No",
+                    comment="No history of breaches."),
+               Fact(id="backup", question="How often are backups taken?", answer="Daily")]
+    engine = MatchingEngine(library, LEXICAL)
+    m = engine.match_one("Password history")
+    assert m.status != "suggested", m
+    assert m.status == "unanswered" or 'a label naming "history"' in m.note, m
+    # a label the fact covers whole stays suggested
+    m = engine.match_one("Backup frequency")
+    assert (m.fact_id, m.status) == ("backup", "suggested"), m
+    assert is_label("Password history") and is_label("Backup frequency:")
+    assert not is_label("Is there a password history?") and not is_label("Describe the password history")
+    assert not is_label("Staff passwords are changed when compromise is suspected and history is kept")
+
+
 # -- what a stranger's sheet asks for beyond the topic: a name, a list item, a count, a document ---
 # (issue #15; each case here was suggested at 98-100 before its check. Wording made up, not the sheets'.)
 NAMING_LIBRARY = [

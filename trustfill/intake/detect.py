@@ -125,6 +125,9 @@ def _early_headers(grid: Grid, plan: Plan) -> set[int]:
             and header_role(grid.text(row, q)) == "question" and header_role(grid.text(row, a)) == "answer"}
 
 
+_SECTION_REF = re.compile(r"^(?:section|part|chapter|appendix|annex)\b", re.IGNORECASE)
+
+
 def _score_rows(grid: Grid, plan: Plan, rows: list[_Row]) -> None:
     q = plan.question
     assert q is not None
@@ -164,6 +167,8 @@ def _score_rows(grid: Grid, plan: Plan, rows: list[_Row]) -> None:
             score -= 4.0  # text merged across the answer cell: a heading or a note
         if is_instruction(r.text):
             score -= 4.0
+        if _SECTION_REF.match(r.ref):
+            score -= 4.0  # "Section 3: Access Control": a heading, also in a table of short fields
         nxt = rows[i + 1] if i + 1 < len(rows) else None
         parent = r.ref.rstrip(".")
         child = bool(r.ref and nxt and len(nxt.ref) > len(parent) + 1 and nxt.ref.startswith(parent)

@@ -40,6 +40,9 @@ _INSTRUCTION_RE = re.compile(
 # Name", "Document | Provided" over "Privacy policy", "Requested item | Provided (Yes/No)" over "SOC 1 AUDIT"):
 # a question column of its own kind.
 FIELD_HEADER_RE = re.compile(r"^(?:fields?|information requested|requested information|documents?|"
+                             # "Certification | Status | Expiration" over "SOC 2 Type II", "ISO 27001": a
+                             # table of certifications to give the status of (a blind vendor questionnaire).
+                             r"certifications?|certificates?|attestations?|parameters?|"
                              r"(?:documents?|items?|evidence) requested|requested (?:documents?|items?|evidence))$",
                              re.IGNORECASE)
 
