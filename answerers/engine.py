@@ -20,7 +20,7 @@ import numpy as np
 from pydantic import BaseModel, Field
 
 from answerers.base import Answerer, Candidate, Match, available_answerers, category_key
-from answerers.guard import EXAMPLES, SUBJECTS, Guard, says_no, uncovered
+from answerers.guard import EXAMPLES, SENTENCE_BREAK, SUBJECTS, Guard, says_no, uncovered
 from answerers.scaffold import collapse
 from answerers.scope import scope_facts
 from answerers.text import analyse, normalise, strip_citations, strip_leading_id
@@ -597,7 +597,7 @@ def _reason(terms: tuple[str, ...], matched: str) -> str:
     return f'phrasing: "{matched}"' if matched else ""
 
 
-_SENTENCE_BREAK = re.compile(r"(?<=[?!.])\s+(?=[A-Z(])")
+_SENTENCE_BREAK = SENTENCE_BREAK
 
 
 def wording_key(text: str) -> str:

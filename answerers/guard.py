@@ -214,6 +214,17 @@ _STANDARD = re.compile(r"\b(ISO|IEC)(?:\s*/\s*IEC)?[\s-]*(\d{4,5})\b|\b(SOC)\s*-
                        r"\b(NIST)\s*(?:SP\s*)?(800-\d{2,3})\b|\b(FIPS)\s*(?:PUB\s*)?(1\d\d(?:-\d)?)\b", re.IGNORECASE)
 
 
+# A compliance question ("Are you compliant with CCPA requirements?", "Are you FedRAMP authorized?") and the
+# acronyms that name what it is compliance with. Acronyms naming a kind of data or a part of the service
+# are not laws or frameworks.
+_COMPLIANCE = re.compile(r"\b(?:complian(?:t|ce)|comply|complies|certified|certification|accredited|"
+                         r"attest(?:ed|ation)|conform(?:s|ant|ance)?|adhere|adheres)\b", re.IGNORECASE)
+_ACRONYM = re.compile(r"\b[A-Z][A-Za-z]*[A-Z][A-Za-z]*\b")  # letters only: "MOB01" is a reference
+_NOT_A_REGULATION = frozenset({"PII", "PHI", "SPI", "API", "APIS", "SAAS", "PAAS", "IAAS", "IT", "US", "USA", "EU",
+                               "UK", "SLA", "SLAS", "MFA", "SSO", "IDP", "CEO", "CTO", "CISO", "DPO", "TLS", "SSL",
+                               "VPN", "AI", "ML", "HR", "QA", "OS", "IP", "DR", "BC", "BCP", "IR", "KPI", "NDA"})
+
+
 def standards(text: str) -> dict[tuple[str, str], str]:
     """The numbered standards ``text`` names, keyed by (family, number), shown as written."""
     out = {}
@@ -587,6 +598,24 @@ class Guard:
             return None
         return " or ".join(asked.values())
 
+    def regulation_unstated(self, question: str, f: int) -> str | None:
+        """The laws or frameworks a compliance question names by acronym ("CCPA", "FERPA", "FedRAMP"), when
+        the fact's words name none of them."""
+        if not _COMPLIANCE.search(question) or question.isupper():
+            return None
+        named = [a for a in dict.fromkeys(_ACRONYM.findall(EXAMPLES.sub(" ", question)))
+                 if a.upper() not in _NOT_A_REGULATION]
+        if not named:
+            return None
+        have = self.fact_terms(f)
+        whole = set(analyse(question))
+        for a in named:
+            # The acronym's terms as the question reads them ("SOC" with its "2" is SOC 2, alone a SOC).
+            own = whole - set(analyse(re.sub(rf"\b{re.escape(a)}\b", " ", question)))
+            if not own or own & have:
+                return None
+        return " or ".join(named)
+
     def names_more(self, question: str, first: int, second: int) -> frozenset[str]:
         """The concepts of the question that fact ``second`` names and ``first`` does not, when
         ``second`` names every concept of the question that ``first`` names (else empty)."""
@@ -732,6 +761,11 @@ class Guard:
             # "ISO/IEC 27018 (PII in Cloud)" -> the ISO 27001 fact at 100, "ISO 9001" at 56 (a blind supplier
             # form): a standard named by its number is that standard, not its neighbour.
             return UNANSWERED, f"the question names {other}; {fact.id} states another standard"
+        law = self.regulation_unstated(question, f)
+        if law:
+            # "Are you compliant with CCPA requirements?" -> the SOC 2 fact at 47 (a blind vendor questionnaire):
+            # compliance with a law or framework named by its acronym is answered only by a fact naming it.
+            return UNANSWERED, f"asks about compliance with {law}; {fact.id} does not mention it"
         figure = _A_FIGURE.search(fact.answer or "") or _A_FIGURE.search(fact.comment or "")
         if _ASKS_FIGURE.search(question) and not figure:
             # "What percentage of employees are in office versus remote?" -> "No" (no customer data in offices)
@@ -744,6 +778,11 @@ class Guard:
                 # ... unless the fact's own phrasings ask it: whoever wrote the fact meant it for this
                 # question, and a person adds the date.
                 return REVIEW, f'asks when it last happened; {fact.id} gives no date, though it is worded for this'
+            later = date_asked_later(question)
+            if later:
+                # "Do you have a documented incident response plan? When was it last tested?" (a blind vendor
+                # template, three times): the fact answers the first question; the date is for a person to add.
+                return REVIEW, f'asks also when it last happened ("{later}"); {fact.id} gives no date'
             return UNANSWERED, f'asks when it last happened; {fact.id} ("{fact.answer.strip()}") gives no date'
         body = APPROVED_BY.search(question)
         if status == "suggested" and body and not set(analyse(body.group(1))) <= have:
@@ -1209,6 +1248,18 @@ def is_label(question: str) -> bool:
     text = " ".join((question or "").split()).lower()
     return (bool(text) and "?" not in text and len(text.split()) <= _LABEL_WORDS
             and not _QUESTION_WORD.match(text) and not _DESCRIBE.match(text))
+
+
+SENTENCE_BREAK = re.compile(r"(?<=[?!.])\s+(?=[A-Z(])")
+
+
+def date_asked_later(question: str) -> str | None:
+    """The later sentence asking for a date, when the question opens with a question of its own that
+    does not ("Is there a documented plan? When was it last tested?"); else None."""
+    sentences = [s.strip() for s in SENTENCE_BREAK.split((question or "").strip()) if s.strip()]
+    if len(sentences) < 2 or not sentences[0].endswith("?") or asks_for_date(sentences[0]):
+        return None
+    return next((s for s in sentences[1:] if asks_for_date(s)), None)
 
 
 def uncovered(terms: Iterable[str], have: frozenset[str]) -> list[str]:

@@ -2298,3 +2298,43 @@ def test_a_question_about_another_platform_is_not_answered_by_the_jira_apps_fact
     assert not (m.status == "suggested" and m.fact_id == "auth-jira-forms"), m.note
     m = bench_engine.match_one("How does the app authenticate to Jira?", "forms")
     assert (m.status, m.fact_id) == ("suggested", "auth-jira-forms"), m.note
+
+
+def test_compliance_with_a_law_named_by_acronym_needs_a_fact_naming_it():
+    # "Are you compliant with CCPA requirements?" -> the SOC 2 fact at 47 (blind vendor questionnaires, twice):
+    # "compliant" was all the two shared.
+    library = [Fact(id="soc2", question="Do you have a SOC 2 Type II report?", answer="Yes",
+                    alternate_questions=["Are you SOC 2 compliant?"]),
+               Fact(id="gdpr", question="Are you GDPR compliant?", answer="Yes")]
+    engine = MatchingEngine(library, LEXICAL)
+    m = engine.match_one("Are you compliant with CCPA requirements?")
+    assert m.status == "unanswered", m
+    assert engine.guard.regulation_unstated("Are you compliant with CCPA requirements?", 0) == "CCPA"
+    # the law or framework the fact names is answered, however the question reads it ("SOC" with its "2")
+    assert engine.guard.regulation_unstated("Is your platform SOC 2 compliant?", 0) is None
+    assert engine.guard.regulation_unstated("Are you compliant with GDPR and CCPA?", 1) is None
+    m = engine.match_one("Are you GDPR compliant?")
+    assert (m.fact_id, m.status) != (None, "unanswered"), m
+    # not a compliance question, or no law named: not this check's business
+    assert engine.guard.regulation_unstated("Is MFA required for CCPA data requests?", 0) is None
+    assert engine.guard.regulation_unstated("Are you compliant with our security requirements?", 0) is None
+    # a reference code is not a law ("(referenced in MOB01)")
+    assert engine.guard.regulation_unstated("Is the app (see MOB01) compliant with the access model?", 0) is None
+
+
+def test_a_date_asked_in_a_later_sentence_leaves_the_first_question_for_review():
+    from answerers.guard import date_asked_later
+
+    # "Do you have a documented incident response plan? When was it last tested?" -> nothing at 100 (a blind
+    # vendor template, three such questions): the fact answers the first question, a person adds the date.
+    library = [Fact(id="ir-plan", question="Do you have a documented incident response plan?", answer="Yes"),
+               Fact(id="pentest", question="Do you commission penetration tests?", answer="Yes (annually)")]
+    engine = MatchingEngine(library, LEXICAL)
+    m = engine.match_one("Do you have a documented incident response plan? When was it last reviewed?")
+    assert (m.fact_id, m.status) == ("ir-plan", "review") and "asks also when" in m.note, m
+    # a question asking only the date is still not answered by a fact without one
+    m = engine.match_one("When was your last penetration test?")
+    assert m.status == "unanswered", m
+    assert date_asked_later("Is there a plan? When was it last tested?") == "When was it last tested?"
+    assert date_asked_later("When was the plan last tested? Describe the results.") is None
+    assert date_asked_later("Is there a plan? Describe it.") is None
