@@ -651,6 +651,15 @@ class Guard:
 
         return not any(telling(t) for t in analyse(rest)) and any(telling(t) for t in analyse(part))
 
+    def _dated(self, f: int) -> bool:
+        """Whether the fact's answer or comment names a date (asked of few questions: worked out then)."""
+        fact = self.facts[f]
+        return states_date(fact.answer) or states_date(fact.comment)
+
+    def _gives_figure(self, f: int) -> bool:
+        fact = self.facts[f]
+        return bool(_A_FIGURE.search(fact.answer or "") or _A_FIGURE.search(fact.comment or ""))
+
     def fact_flips(self, f: int) -> bool:
         hit = self._flips.get(f)
         if hit is None:
@@ -766,13 +775,11 @@ class Guard:
             # "Are you compliant with CCPA requirements?" -> the SOC 2 fact at 47 (a blind vendor questionnaire):
             # compliance with a law or framework named by its acronym is answered only by a fact naming it.
             return UNANSWERED, f"asks about compliance with {law}; {fact.id} does not mention it"
-        figure = _A_FIGURE.search(fact.answer or "") or _A_FIGURE.search(fact.comment or "")
-        if _ASKS_FIGURE.search(question) and not figure:
+        if _ASKS_FIGURE.search(question) and not self._gives_figure(f):
             # "What percentage of employees are in office versus remote?" -> "No" (no customer data in offices)
             # at 95 (a blind clinical-research questionnaire): it asks for a figure the fact does not give.
             return UNANSWERED, f"asks for a figure; {fact.id} states none"
-        dated = states_date(fact.answer) or states_date(fact.comment)
-        if asks_for_date(question) and not dated:
+        if asks_for_date(question) and not self._dated(f):
             # "When was your last penetration test?" asks for a date; "Yes (annually)" is not one.
             if any(asks_for_date(q) for q in fact.all_questions):
                 # ... unless the fact's own phrasings ask it: whoever wrote the fact meant it for this
@@ -801,7 +808,7 @@ class Guard:
             # (blind product FAQs): a user's how-to question, which a fact stating a practice answers at best
             # in part. No customer questionnaire of dev, HECVAT or 27 stranger sets is worded so.
             return REVIEW, f'asked in the first person ("{me.group(0)}"): a user\'s how-to question'
-        if status == "suggested" and WHEN_LAST.search(question) and not dated:
+        if status == "suggested" and WHEN_LAST.search(question) and not self._dated(f):
             # "Note when the security policies were last reviewed or updated:": a date for a person to add to
             # what the fact says ("reviewed every year"), which answers it in part.
             return REVIEW, f"asks when it was last done; {fact.id} gives no date"
