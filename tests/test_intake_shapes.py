@@ -605,6 +605,39 @@ def test_a_table_of_certifications_above_the_question_table_is_read(tmp_path):
     assert read.questions[0].answer_cell == "B4"
 
 
+def test_a_field_table_beside_the_question_columns_is_read_with_its_own_cells(tmp_path):
+    # "Field | Response" at A-B above "ID | Topic | Question | Vendor Response" (question C, answer D): the eleven
+    # vendor particulars of a blind toolkit's questionnaire had been left unread, so nobody saw them in review.
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Vendor Security Questionnaire"])
+    ws.append(["Version:", "1.0"])
+    ws.append([None])
+    ws.append(["Vendor Information"])
+    ws.append(["Field", "Response"])
+    fields = ["Vendor Name", "Primary Contact Email", "Year Founded"]
+    for f in fields:
+        ws.append([f, None])
+    ws.append([None])
+    ws.append(["ID", "Topic", "Question", "Vendor Response"])
+    asked = ["Do you encrypt customer data at rest?", "Is MFA required for all staff?"]
+    for i, q in enumerate(asked, start=1):
+        ws.append([f"A{i}", "Security", q, None])
+    path = tmp_path / "side.xlsx"
+    wb.save(path)
+    read = read_questionnaire(path)
+    assert [q.text for q in read.questions] == fields + asked
+    first = read.questions[0]
+    assert (first.question_cell, first.answer_cell, first.answer_kind, first.section) == (
+        "A6", "B6", "text", "Vendor Information")
+    assert read.questions[3].answer_cell == "D11"
+    (sheet,) = read.layout.sheets
+    assert any("table of their own" in n for n in sheet.notes)
+    # a layout given by hand is read as given: only its own columns
+    forced = read_questionnaire(path, [LayoutOverrides(header_row=10, question_col="C", answer_col="D")])
+    assert [q.text for q in forced.questions] == asked
+
+
 def test_a_numbered_requested_item_list_is_read_whole(tmp_path):
     # "# | Requested item | Provided (Yes/No) | Response / Link" over "SOC 1 AUDIT", "Disaster Recovery Plan",
     # "Privacy Policy": 15 of a blind request list's 25 rows had been read (the short ones taken for headings).

@@ -10,6 +10,7 @@ from trustfill.intake.columns import Plan
 from trustfill.intake.detect import BadOverride, extract, layout_for, plan_sheet
 from trustfill.intake.grid import Grid
 from trustfill.intake.model import DetectedQuestion, Intake, LayoutOverrides, SheetLayout, WorkbookLayout
+from trustfill.intake.side_fields import side_fields
 
 NO_ANSWER_NOTE = ("no answer column found: read as control statements (nothing can be written back; "
                   "give --answer-col if the sheet has one)")
@@ -63,6 +64,13 @@ def analyse(grids: list[Grid], skipped: dict[str, str], overrides: dict[str, Lay
         if before_extract is not None:
             before_extract(grid, plan)
         questions, notes = extract(grid, plan, allow_no_answer=True)
+        if grid.name not in overrides:  # a layout given by hand is read as given
+            read = {q.row for q in questions}
+            extra = [f for f in side_fields(grid, plan) if f.row not in read]
+            if extra:
+                questions = sorted(questions + extra, key=lambda q: q.row)
+                notes = [*notes, f"{len(extra)} field(s) read from a table of their own above the header "
+                                 f"(answers in column {extra[0].answer_cell.rstrip('0123456789')})"]
         found.append((grid, plan, questions, notes))
 
     answerable = any(q.answer_kind != "none" for _, _, qs, _ in found for q in qs)
