@@ -475,6 +475,16 @@ _KINDS_OF_SECURITY = frozenset({"@physical", "physical", "network"})
 # Act, a data protection officer): "employees trained in data protection" is not security training.
 # Stemming folds it with "is data protected" (any safeguard), so it is read from the question's words;
 # a data protection addendum or agreement is the DPA, a concept of its own.
+# Data at the end of the service: "Can data be returned upon termination?", "What happens to our data after
+# expiry?". A bare "termination" is otherwise read as an employee's (the thesaurus's @offboard).
+_DATA_AT_THE_END = re.compile(
+    r"\bdata\b[^?.]{0,60}?\b(?:upon|on|at|after|following)\s+(?:the\s+)?(?:terminat\w*|expir\w*|end)\b|"
+    r"\b(?:upon|on|at|after|following)\s+(?:the\s+)?(?:terminat\w*|expir\w*)\b[^?.]{0,40}?\bdata\b", re.IGNORECASE)
+
+# The customer asking what it may do with the service: "How can we access logs?", "Can our admins export ...?".
+_WE_ACT = re.compile(r"\b(?:can|could|may|will)\s+(?:we|our\s+(?:team|teams|admins?|administrators|users|auditors|"
+                     r"staff))\s+(?:access|view|see|export|download|retrieve|obtain|get|query|search)\b", re.IGNORECASE)
+
 _DATA_PROTECTION = re.compile(r"\bdata[- ]protection\b(?![- ](?:addend|agreement))", re.IGNORECASE)
 
 
@@ -567,6 +577,12 @@ class Guard:
         questions = self.facts[f].all_questions
         return bool(questions) and all({"user", "@customer", "@app"} & set(analyse(q)) and "@staff" not in analyse(q)
                                        for q in questions)
+
+    def internal_only(self, f: int) -> bool:
+        """Whether the fact is about the vendor's own operations: its words name staff, and neither its
+        words nor its phrasings name customers or the apps' users."""
+        have = self.fact_terms(f)
+        return "@staff" in have and "@customer" not in have and "user" not in self.phrasing_terms(f)
 
     def only_staff(self, f: int) -> bool:
         """Whether the fact's phrasings name staff and never users."""
@@ -759,6 +775,11 @@ class Guard:
             return UNANSWERED, f"the question is about the vendor's own suppliers; {fact.id} does not mention them"
         if _CUSTOMER_ACTS.search(question) and "@customer" not in have:
             return UNANSWERED, f"asks what customers may do or take part in; {fact.id} does not mention customers"
+        if _DATA_AT_THE_END.search(question) and "@staff" in self.fact_terms(f) and not (
+                {"@staff", "@contractor", "user"} & set(terms)):
+            # "Can data be returned upon termination?" -> staff offboarding at 96 (a blind vendor template, both its
+            # labellers: the data export): "termination" read as a leaver's, where data at the service's end is asked.
+            return UNANSWERED, f"asks about data at the end of the service; {fact.id} is about staff"
         if _CONTRACT_SAYS.search(question) and not self.says(f, _CONTRACT):
             return UNANSWERED, f"asks what a contract or agreement says; {fact.id} states a practice, not a term"
         if keeps_documents_current(question) and not any(_DOCUMENT.search(q) for q in fact.all_questions):
@@ -1011,6 +1032,16 @@ class Guard:
             # "Verify users can change their password" (an application's users) against "What password
             # policy applies to staff accounts?": whose accounts is for a person to settle.
             return REVIEW, f"the question is about users; {fact.id} is about staff"
+        if "user" in terms and "@staff" not in terms and self.internal_only(f):
+            # "How is user access monitored and logged?" -> "Do you log and monitor activity on production
+            # systems?" at 100 (a blind cloud checklist, both its labellers: the apps' audit trail records users'
+            # actions): a fact about the vendor's own systems answers for users only if it says so.
+            return REVIEW, f"the question is about users; {fact.id} is about the vendor's own systems"
+        if (we := _WE_ACT.search(question)) and self.internal_only(f):
+            # "How can we access logs and security events?" -> the internal log retention fact at 100 (a blind
+            # cloud checklist, both labellers: the customer's audit export): what the customer may do.
+            own = f"{fact.id} is about the vendor's own systems"
+            return REVIEW, f'asks what the customer may do ("{we.group(0)}"); {own}'
         if _VENDOR_OWN.search(question) and self.only_users(f) and not (
                 {"user", "@customer", "@app"} & set(analyse(_PARENTHESES.sub(" ", question)))):
             # (Users named only among the answer options, "(Role based, per user etc)", are not its subject.)

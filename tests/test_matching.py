@@ -2338,3 +2338,40 @@ def test_a_date_asked_in_a_later_sentence_leaves_the_first_question_for_review()
     assert date_asked_later("Is there a plan? When was it last tested?") == "When was it last tested?"
     assert date_asked_later("When was the plan last tested? Describe the results.") is None
     assert date_asked_later("Is there a plan? Describe it.") is None
+
+
+def test_data_at_the_end_of_the_service_is_not_a_leavers_offboarding():
+    # "Can data be returned upon termination?" -> staff offboarding at 96 (a blind vendor template, both its
+    # labellers): the bare "termination" was read as an employee's.
+    library = [Fact(id="leavers", question="Is access revoked promptly when an employee leaves?",
+                    answer="Yes (on the last day)", comment="Leavers are disabled in the identity provider."),
+               Fact(id="export", question="Can customers export their data?", answer="Yes (CSV)")]
+    engine = MatchingEngine(library, LEXICAL)
+    held = engine.guard.check("Can our data be handed back upon termination?", 0, "suggested")
+    assert held is not None and held[0] == "unanswered", held
+    # an employee's termination is still the leavers' fact
+    assert engine.guard.check("Is employee access to data revoked upon termination?", 0, "suggested") is None
+    assert engine.guard.check("How quickly is access revoked upon termination?", 0, "suggested") is None
+
+
+def test_a_question_about_users_or_what_the_customer_may_do_is_not_suggested_an_internal_fact():
+    # "How is user access monitored and logged?" -> production monitoring at 100, "How can we access logs and
+    # security events?" -> internal log retention at 100 (a blind cloud checklist, both its labellers wanting the
+    # apps' audit trail and its export).
+    library = [Fact(id="monitoring", question="Do you log and monitor activity on production systems?",
+                    answer="Yes (24/7)",
+                    comment="User access to production is logged, and alerts page the on-call engineer."),
+               Fact(id="log-retention", question="How long are system logs retained?", answer="90 days",
+                    comment="Log stores are read-only for engineers."),
+               Fact(id="audit", question="Does the app keep an audit trail of user actions?", answer="Yes",
+                    comment="Customers' administrators can view and export it.")]
+    engine = MatchingEngine(library, LEXICAL)
+    held = engine.guard.check("How is user access monitored and logged?", 0, "suggested")
+    assert held is not None and held[0] == "review" and "users" in held[1], held
+    held = engine.guard.check("How can we access security logs?", 1, "suggested")
+    assert held is not None and held[0] == "review" and "customer may do" in held[1], held
+    # a fact about the apps' users is not held back so
+    held = engine.guard.check("How is user access monitored and logged?", 2, "suggested")
+    assert held is None or "vendor's own systems" not in held[1], held
+    # the vendor's own logs, asked about as such, are the internal fact's
+    assert engine.guard.check("Are production systems monitored and logged?", 0, "suggested") is None
