@@ -638,6 +638,30 @@ def test_a_field_table_beside_the_question_columns_is_read_with_its_own_cells(tm
     assert [q.text for q in forced.questions] == asked
 
 
+def test_the_title_blocks_own_fields_are_read_above_the_header(tmp_path):
+    # "Vendor Name:", "Vendor Contact:", "Service Description:" above "Question | Response" (a blind vendor
+    # template, both its labellers): fields the vendor fills in, which had been left unread. A heading over text
+    # ("Response Guidelines:") and a title line with its value ("Version: 1.0") are not fields.
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["Vendor Security Assessment Questionnaire"])
+    ws.append(["Version:", "1.0"])
+    ws.append(["Vendor Name:"])
+    ws.append(["Vendor Contact:"])
+    ws.append(["Response Guidelines:"])
+    ws.append(["Answer every question; attach evidence where asked."])
+    ws.append([None])
+    ws.append(["Question", "Response"])
+    asked = ["Do you encrypt customer data at rest?", "Is MFA required for all staff?"]
+    for q in asked:
+        ws.append([q, None])
+    path = tmp_path / "title.xlsx"
+    wb.save(path)
+    read = read_questionnaire(path)
+    assert [q.text for q in read.questions] == ["Vendor Name:", "Vendor Contact:", *asked]
+    assert read.questions[0].answer_cell == "B3"
+
+
 def test_a_numbered_requested_item_list_is_read_whole(tmp_path):
     # "# | Requested item | Provided (Yes/No) | Response / Link" over "SOC 1 AUDIT", "Disaster Recovery Plan",
     # "Privacy Policy": 15 of a blind request list's 25 rows had been read (the short ones taken for headings).

@@ -36,6 +36,7 @@ class Plan:
     labels: dict[int, str] = field(default_factory=dict)
     ignored: set[int] = field(default_factory=set)
     notes: list[str] = field(default_factory=list)
+    forced: bool = False  # a layout given by hand (overrides): read as given, nothing guessed beside it
 
     @property
     def header_bottom(self) -> int:

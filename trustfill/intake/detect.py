@@ -50,6 +50,7 @@ def plan_sheet(grid: Grid, override: LayoutOverrides | None) -> Plan:
         raise BadOverride(f"header row {forced_header} is outside the sheet (1-{grid.max_row})")
     header_rows, roles = find_header(grid, forced_header)
     plan = plan_columns(grid, header_rows, roles)
+    plan.forced = override is not None
     if override:
         for name in ("question", "answer", "comment"):
             col = _col(getattr(override, f"{name}_col"), f"--{name}-col")
@@ -110,10 +111,29 @@ def _candidates(grid: Grid, plan: Plan) -> list[_Row]:
         if not text or grid.is_covered(row, q):
             continue
         ref, clean = _ref_for(grid, plan, row, text)
-        if row < top and not (is_strong_id(ref) and grid.text(row, plan.id or 0)) and not (early and row > min(early)):
-            continue  # above the header only ID-coded rows count ("Supplier name:" fields do not)
+        if row < top and not (is_strong_id(ref) and grid.text(row, plan.id or 0)) and not (early and row > min(early)) \
+                and not _title_field(grid, plan, row, text):
+            continue  # above the header only ID-coded rows and the title block's own fields count
         out.append(_Row(row, norm(clean), ref, 0.0))
     return out
+
+
+# "Vendor Name:", "Service Description:" in the title block above the header, the value to go beside it.
+_TITLE_FIELD_WORDS = 5
+_NOT_A_FIELD = re.compile(r"\b(?:guidelines?|guidance|instructions?|notes?|purpose|scope|overview|introduction|"
+                          r"background|legend|key|definitions?|how to|please|important)\b", re.IGNORECASE)
+
+
+def _title_field(grid: Grid, plan: Plan, row: int, text: str) -> bool:
+    """A field of the title block above the header: a short label ending in a colon, alone on its row, in
+    the question column, with the answer column right beside it, empty."""
+    if plan.forced or not text.rstrip().endswith(":") or len(words(text)) > _TITLE_FIELD_WORDS or plan.answer is None:
+        return False
+    if _NOT_A_FIELD.search(text):
+        return False  # "Response Guidelines:", "Instructions:": a heading over text, not a value to give
+    # Its value goes in the cell right of it: read only where that is the answer column, so the answer is
+    # written where the vendor would write it ("Completed by / date:" over a comment column is left alone).
+    return len(grid.row_cells(row)) == 1 and plan.answer == (plan.question or 0) + 1
 
 
 def _early_headers(grid: Grid, plan: Plan) -> set[int]:
@@ -167,6 +187,8 @@ def _score_rows(grid: Grid, plan: Plan, rows: list[_Row]) -> None:
             score -= 4.0  # text merged across the answer cell: a heading or a note
         if is_instruction(r.text):
             score -= 4.0
+        if r.row < plan.header_bottom and not r.ref and _title_field(grid, plan, r.row, r.text):
+            score = max(score, 0.5)  # "Vendor Name:" above the header: a field to fill in, as labelled
         if _SECTION_REF.match(r.ref):
             score -= 4.0  # "Section 3: Access Control": a heading, also in a table of short fields
         nxt = rows[i + 1] if i + 1 < len(rows) else None
