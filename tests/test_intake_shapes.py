@@ -662,6 +662,28 @@ def test_the_title_blocks_own_fields_are_read_above_the_header(tmp_path):
     assert read.questions[0].answer_cell == "B3"
 
 
+def test_items_written_as_fragments_with_a_question_mark_are_read_with_their_lead_in(tmp_path):
+    # "Have you experienced any of the following in the last 24 months?" over "Data breach?", "DDoS attack?",
+    # with "If YES, brief details" under an item (a blind supplier questionnaire): the items had been read
+    # alone, and "DDoS attack?" was suggested the DDoS-protection fact at 100.
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["#", "Question", "Response"])
+    ws.append(["Q58", "Have you experienced any of the following in the last 24 months?", None])
+    ws.append([None, "Data breach?", None])
+    ws.append([None, "If YES, brief details", None])
+    ws.append([None, "DDoS attack?", None])
+    ws.append(["Q59", "Do you encrypt customer data at rest?", None])
+    ws.append(["Q60", "Is a named person responsible for security?", None])
+    path = tmp_path / "fragments.xlsx"
+    wb.save(path)
+    read = read_questionnaire(path)
+    lead = "Have you experienced any of the following in the last 24 months?"
+    assert [q.text for q in read.questions] == [
+        lead, f"{lead} Data breach?", "If YES, brief details", f"{lead} DDoS attack?",
+        "Do you encrypt customer data at rest?", "Is a named person responsible for security?"]
+
+
 def test_a_numbered_requested_item_list_is_read_whole(tmp_path):
     # "# | Requested item | Provided (Yes/No) | Response / Link" over "SOC 1 AUDIT", "Disaster Recovery Plan",
     # "Privacy Policy": 15 of a blind request list's 25 rows had been read (the short ones taken for headings).

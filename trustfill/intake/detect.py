@@ -230,6 +230,16 @@ def _is_lead_in(text: str, colon_style: bool = False) -> bool:
     return bool(hit)
 
 
+_FRAGMENT_WORDS = 8
+_FOLLOW_UP = re.compile(r"^\W*if\s+(?:yes|so|no|not|applicable)\b", re.IGNORECASE)
+
+
+def _fragment(text: str) -> bool:
+    """An item written as a fragment with a question mark ("Data breach?", "CCTV surveillance?" under "Have
+    you experienced any of the following:"): no asking word of its own, so it asks only with its lead-in."""
+    return "?" in text and first_word(text) not in QUESTION_WORDS and len(words(text)) <= _FRAGMENT_WORDS
+
+
 def _bold_headed(grid: Grid, plan: Plan, rows: list[_Row]) -> bool:
     """Whether the sheet sets its headings apart in bold: two or more rows (the title and the headings of
     small tables above the header count) holding one short bold text with no question mark, in any column
@@ -292,9 +302,10 @@ def extract(grid: Grid, plan: Plan, *, allow_no_answer: bool) -> tuple[list[Dete
             continue
         section = category or heading
         cand = by_row[row]
-        if question_score(cand.text) > 0:
+        if question_score(cand.text) > 0 and not (lead and _fragment(cand.text)):
             asked = cand.text
-            lead = cand.text if _is_lead_in(cand.text, colon_style) else ""
+            if not (lead and _FOLLOW_UP.match(cand.text)):  # "If YES, brief details" under an item: more follow
+                lead = cand.text if _is_lead_in(cand.text, colon_style) else ""
         elif lead:
             # An item under a lead-in ("Is MFA required for:" then "Administrative access", "Customer data
             # access"): alone it asks nothing, so it is read, matched and shown with the lead-in.
