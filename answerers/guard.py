@@ -481,6 +481,11 @@ _DATA_AT_THE_END = re.compile(
     r"\bdata\b[^?.]{0,60}?\b(?:upon|on|at|after|following)\s+(?:the\s+)?(?:terminat\w*|expir\w*|end)\b|"
     r"\b(?:upon|on|at|after|following)\s+(?:the\s+)?(?:terminat\w*|expir\w*)\b[^?.]{0,40}?\bdata\b", re.IGNORECASE)
 
+# An answer giving the means ("By email", "Via the status page") and a question asking for one.
+_MEANS_ANSWER = re.compile(r"\s*(?:by|via|through|over)\b", re.IGNORECASE)
+_ASKS_MEANS = re.compile(r"\bhow\b|\b(?:channels?|methods?|means|mechanisms?|medium|media|ways?|manner|format|"
+                         r"processe?s?|procedures?)\b|\b(?:by|via|through)\s+(?:what|which)\b", re.IGNORECASE)
+
 # The customer asking what it may do with the service: "How can we access logs?", "Can our admins export ...?".
 _WE_ACT = re.compile(r"\b(?:can|could|may|will)\s+(?:we|our\s+(?:team|teams|admins?|administrators|users|auditors|"
                      r"staff))\s+(?:access|view|see|export|download|retrieve|obtain|get|query|search)\b", re.IGNORECASE)
@@ -1012,6 +1017,11 @@ class Guard:
             # incident-channel fact ("By email") shares every other word with it. A fact that names no
             # time at all cannot be the whole answer.
             return REVIEW, f'asks how soon, how long or how often; {fact.id} ("{fact.answer.strip()}") names no time'
+        if _MEANS_ANSWER.match(fact.answer or "") and not _ASKS_MEANS.search(question):
+            # "What is your commitment for notifying Contoso of security incidents affecting our data?", "Will you
+            # notify Contoso of ...?" -> "By email" at 95-96 (blind supplier questionnaires of two rounds, labelled
+            # with the breach-notification deadline): the answer says by what means; the question does not ask.
+            return REVIEW, f'{fact.id} answers by what means ("{fact.answer.strip()}"); the question does not ask how'
         common = self.common_words_only(terms, have, question)
         if common is not None:
             # "Service features" -> "Do the apps include AI features?": nothing the two share is more than

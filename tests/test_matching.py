@@ -2375,3 +2375,20 @@ def test_a_question_about_users_or_what_the_customer_may_do_is_not_suggested_an_
     assert held is None or "vendor's own systems" not in held[1], held
     # the vendor's own logs, asked about as such, are the internal fact's
     assert engine.guard.check("Are production systems monitored and logged?", 0, "suggested") is None
+
+
+def test_an_answer_giving_the_means_is_not_suggested_where_the_question_does_not_ask_how():
+    # "What is your commitment for notifying Contoso of security incidents affecting our data?" -> "By email" at 96
+    # (blind supplier questionnaires of two rounds, labelled with the breach-notification deadline).
+    library = [Fact(id="channel", question="How are customers informed about security incidents?", answer="By email"),
+               Fact(id="breach", question="How soon will you notify customers of a personal data breach?",
+                    answer="Within 72 hours")]
+    engine = MatchingEngine(library, LEXICAL)
+    held = engine.guard.check("What is your commitment for notifying Contoso of security incidents?", 0, "suggested")
+    assert held is not None and held[0] == "review" and "by what means" in held[1], held
+    held = engine.guard.check("Will you notify Contoso of security incidents affecting our data?", 0, "suggested")
+    assert held is not None and held[0] == "review", held
+    # asked how, by what channel, or for the process: the means answers it
+    for asked in ("How will you notify us of a security incident?", "Through which channel are incidents reported?",
+                  "What is your process for notifying customers of security incidents?"):
+        assert engine.guard.check(asked, 0, "suggested") is None, asked
