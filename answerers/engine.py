@@ -611,9 +611,18 @@ _ASIDE = re.compile(r"\s*\((?:including\b|incl\b\.?|e\.\s?g\.|eg\b|i\.\s?e\.|ie\
                     r"for instance\b|such as\b)[^()]*\)", re.IGNORECASE)
 
 
+# "If cloud-based, which provider(s) do you use?": a leading condition, under which the question is asked.
+_CONDITION = re.compile(r"^\s*if\s+[^,?.]{1,40},\s*(?=\S)", re.IGNORECASE)
+_BACK_REFERENCE = re.compile(r"\b(?:it|its|they|them|their|this|these|those|such)\b", re.IGNORECASE)
+
+
 def without_asides(text: str) -> str:
-    """The question without its parenthesised asides ("(including backups)", "(e.g. laptops)")."""
-    return _ASIDE.sub("", text).strip()
+    """The question without its parenthesised asides ("(including backups)", "(e.g. laptops)") and a leading
+    condition ("If cloud-based, ...")."""
+    text = _ASIDE.sub("", text)
+    rest = _CONDITION.sub("", text)
+    # "If you have completed a SOC 2 audit, does *it* include ...?": the condition names what the rest asks about.
+    return (text if _BACK_REFERENCE.search(rest) else rest).strip()
 
 
 def main_question(text: str) -> str | None:

@@ -2392,3 +2392,20 @@ def test_an_answer_giving_the_means_is_not_suggested_where_the_question_does_not
     for asked in ("How will you notify us of a security incident?", "Through which channel are incidents reported?",
                   "What is your process for notifying customers of security incidents?"):
         assert engine.guard.check(asked, 0, "suggested") is None, asked
+
+
+def test_a_suggestion_resting_on_a_leading_condition_goes_to_review():
+    from answerers.engine import without_asides
+
+    # "If cloud-based, which provider(s) do you use?" -> the deployment-model fact ("cloud only") at 99 (a blind
+    # supplier questionnaire): the condition matched, not what is asked.
+    assert without_asides("If cloud-based, which provider(s) do you use?") == "which provider(s) do you use?"
+    # a condition that names what the rest asks about stays ("does *it* include ...?", a HECVAT question)
+    kept = "If you have completed a SOC 2 audit, does it include the Privacy principle?"
+    assert without_asides(kept) == kept
+    library = [Fact(id="deployment", question="Is the app delivered as cloud-based SaaS or self-hosted?",
+                    answer="Cloud-based SaaS only"),
+               Fact(id="hosts", question="Which hosting providers do you use?", answer="Fabrikam Cloud")]
+    engine = MatchingEngine(library, LEXICAL)
+    m = engine.match_one("If cloud-based, which provider(s) do you use?")
+    assert not (m.fact_id == "deployment" and m.status == "suggested"), m
