@@ -1042,6 +1042,12 @@ class Guard:
             # "Verify users can change their password" (an application's users) against "What password
             # policy applies to staff accounts?": whose accounts is for a person to settle.
             return REVIEW, f"the question is about users; {fact.id} is about staff"
+        if "password" in terms and not ({"@staff", "user", "@customer", "@contractor"} & set(terms)) \
+                and self.only_staff(f):
+            # "What password policy is in place?", "Password policy details:" -> the staff password policy at 99-100
+            # (two blind SaaS questionnaires, both labelled empty: the product's own password rules were asked).
+            # Whose passwords the question does not say; the fact answers for staff only.
+            return REVIEW, f"the question does not say whose passwords; {fact.id} is about staff accounts"
         if "user" in terms and "@staff" not in terms and self.internal_only(f):
             # "How is user access monitored and logged?" -> "Do you log and monitor activity on production
             # systems?" at 100 (a blind cloud checklist, both its labellers: the apps' audit trail records users'

@@ -2409,3 +2409,16 @@ def test_a_suggestion_resting_on_a_leading_condition_goes_to_review():
     engine = MatchingEngine(library, LEXICAL)
     m = engine.match_one("If cloud-based, which provider(s) do you use?")
     assert not (m.fact_id == "deployment" and m.status == "suggested"), m
+
+
+def test_a_password_question_naming_no_one_is_not_suggested_the_staff_password_fact():
+    # "What password policy is in place?", "Password policy details:" -> the staff password policy at 98-100 (two
+    # blind SaaS questionnaires, both labelled empty: the product's own password rules were asked).
+    library = [Fact(id="pw", question="What password policy applies to staff accounts?",
+                    answer="Minimum 14 characters, password manager")]
+    engine = MatchingEngine(library, LEXICAL)
+    for asked in ("What password policy is in place?", "Password policy details:"):
+        held = engine.guard.check(asked, 0, "suggested")
+        assert held is not None and held[0] == "review" and "whose passwords" in held[1], (asked, held)
+    # naming the staff settles whose
+    assert engine.guard.check("What password policy applies to employees?", 0, "suggested") is None
