@@ -2422,3 +2422,22 @@ def test_a_password_question_naming_no_one_is_not_suggested_the_staff_password_f
         assert held is not None and held[0] == "review" and "whose passwords" in held[1], (asked, held)
     # naming the staff settles whose
     assert engine.guard.check("What password policy applies to employees?", 0, "suggested") is None
+
+
+def test_who_did_a_test_and_things_kept_apart_need_a_fact_that_says_so():
+    # "Who conducted the penetration test?" -> "Yes (annually, independent firm)" at 100, "Are administrative and
+    # privileged accounts separated from daily-use accounts?" -> "Named accounts, MFA, logged" at 98 (blind vendor
+    # questionnaires): the firm and the separation are what is asked.
+    library = [Fact(id="pentest", question="Do you commission penetration tests?",
+                    answer="Yes (annually, independent firm)"),
+               Fact(id="admin", question="How is privileged administrative access controlled?",
+                    answer="Named accounts, MFA, logged"),
+               Fact(id="segments", question="Is production segmented from the corporate network?", answer="Yes")]
+    engine = MatchingEngine(library, LEXICAL)
+    held = engine.guard.check("Who conducted the penetration test?", 0, "suggested")
+    assert held is not None and held[0] == "review" and "names no firm" in held[1], held
+    held = engine.guard.check("Are privileged accounts separated from daily-use accounts?", 1, "suggested")
+    assert held is not None and held[0] == "review" and "kept apart" in held[1], held
+    # a fact that says so answers
+    assert engine.guard.check("Is production segregated from the corporate network?", 2, "suggested") is None
+    assert engine.guard.check("How often are penetration tests performed?", 0, "suggested") is None
