@@ -684,6 +684,38 @@ def test_items_written_as_fragments_with_a_question_mark_are_read_with_their_lea
         "Do you encrypt customer data at rest?", "Is a named person responsible for security?"]
 
 
+def test_a_self_score_drop_down_is_the_answer_column_where_there_is_no_other(tmp_path):
+    # "# | Question | Score | Evidence | Notes" with a "5,4,3,2,1,N/A" drop-down under Score (a blind vendor
+    # assessment form): a scoring column is otherwise the assessor's and ignored, and the sheet was read as nothing.
+    wb = Workbook()
+    ws = wb.active
+    ws.append(["#", "Question", "Score", "Evidence", "Notes"])
+    asked = ["Does the vendor have a documented information security policy?",
+             "Is there a designated security officer?", "Are penetration tests performed annually?"]
+    for i, q in enumerate(asked, start=1):
+        ws.append([f"2.1.{i}", q, None, None, None])
+    dv = DataValidation(type="list", formula1='"5,4,3,2,1,N/A"')
+    ws.add_data_validation(dv)
+    dv.add("C2:C4")
+    path = tmp_path / "scored.xlsx"
+    wb.save(path)
+    read = read_questionnaire(path)
+    assert [q.text for q in read.questions] == asked
+    assert read.questions[0].answer_cell == "C2" and read.questions[0].choices == ["5", "4", "3", "2", "1", "N/A"]
+    # beside a real answer column, the score stays the assessor's
+    wb2 = Workbook()
+    ws2 = wb2.active
+    ws2.append(["#", "Question", "Response", "Score"])
+    for i, q in enumerate(asked, start=1):
+        ws2.append([f"2.1.{i}", q, None, None])
+    dv2 = DataValidation(type="list", formula1='"5,4,3,2,1"')
+    ws2.add_data_validation(dv2)
+    dv2.add("D2:D4")
+    path2 = tmp_path / "assessor.xlsx"
+    wb2.save(path2)
+    assert read_questionnaire(path2).questions[0].answer_cell == "C2"
+
+
 def test_a_numbered_requested_item_list_is_read_whole(tmp_path):
     # "# | Requested item | Provided (Yes/No) | Response / Link" over "SOC 1 AUDIT", "Disaster Recovery Plan",
     # "Privacy Policy": 15 of a blind request list's 25 rows had been read (the short ones taken for headings).

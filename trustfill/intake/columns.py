@@ -181,6 +181,10 @@ def _dv_share(grid: Grid, rows: list[int], col: int) -> float:
     return sum(1 for r in rows if grid.validation_at(r, col)) / len(rows)
 
 
+_SELF_SCORE = re.compile(r"^(?:self[- ]?)?(?:score|scoring|rating|maturity(?: level)?|self[- ]assessment)$",
+                         re.IGNORECASE)
+
+
 def infer_missing(grid: Grid, plan: Plan, forced_question: bool = False) -> None:
     """Fill the columns the header did not name, from what the cells hold."""
     rows = _data_rows(grid, plan)
@@ -231,6 +235,17 @@ def infer_missing(grid: Grid, plan: Plan, forced_question: bool = False) -> None
                 plan.answer = col
                 plan.notes.append("answer column chosen by its drop-down (no 'Answer' header)")
                 break
+        else:
+            # "# | Question | Score | Evidence" with a "5, 4, 3, 2, 1, N/A" drop-down under Score and no answer column
+            # (a blind vendor assessment form, read as nothing): the vendor answers by scoring itself. A scoring
+            # column is otherwise the assessor's and ignored; only where nothing else takes answers is it read.
+            for col in sorted(plan.ignored):
+                label = plan.labels.get(col, "")
+                if col > plan.question and _SELF_SCORE.match(label) and _dv_share(grid, qrows, col) >= 0.5:
+                    plan.answer = col
+                    plan.ignored.discard(col)
+                    plan.notes.append(f"answer column '{label}' chosen by its drop-down (no other answer column)")
+                    break
 
 
 def find_repeats(grid: Grid, plan: Plan) -> None:
