@@ -67,7 +67,9 @@ def count_facts(conn: Connection) -> int:
 
 def products(conn: Connection) -> list[str]:
     rows = conn.execute(sa.select(facts_table.c.product).distinct().where(facts_table.c.product != ""))
-    return sorted({r[0] for r in rows}, key=str.lower)
+    # Case-insensitive, then by the exact spelling: "HR" and "hr" tie on the first key, and a set's order of
+    # ties changes with each process's string hashing (a PostgreSQL-vs-SQLite comparison failed on it).
+    return sorted({r[0] for r in rows}, key=lambda c: (c.lower(), c))
 
 
 def product_counts(conn: Connection, statuses: Sequence[str] = ("active",)) -> dict[str, int]:
@@ -80,7 +82,9 @@ def product_counts(conn: Connection, statuses: Sequence[str] = ("active",)) -> d
 
 def categories(conn: Connection) -> list[str]:
     rows = conn.execute(sa.select(facts_table.c.category).distinct().where(facts_table.c.category != ""))
-    return sorted({r[0] for r in rows}, key=str.lower)
+    # Case-insensitive, then by the exact spelling: "HR" and "hr" tie on the first key, and a set's order of
+    # ties changes with each process's string hashing (a PostgreSQL-vs-SQLite comparison failed on it).
+    return sorted({r[0] for r in rows}, key=lambda c: (c.lower(), c))
 
 
 def upsert_facts(conn: Connection, new_facts: Iterable[Fact]) -> tuple[int, int]:

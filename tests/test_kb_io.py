@@ -156,3 +156,27 @@ def test_sample_knowledge_base_loads_once(tf_home):
     n = svc.fact_count()
     assert n >= 50
     assert svc.ensure_sample_loaded() is False and svc.fact_count() == n
+
+
+def test_categories_differing_only_in_case_come_in_one_order_in_every_process(tmp_path):
+    # "HR" and "hr" tie on a case-insensitive sort; a set's order of ties changes with each process's string
+    # hashing, and a PostgreSQL-vs-SQLite comparison of the same library failed on it. Run in several processes.
+    import subprocess
+    import sys
+
+    script = (
+        "import sqlalchemy as sa, sys\n"
+        "from knowledge import store\n"
+        "from trustfill.db import facts as t, metadata\n"
+        "e = sa.create_engine('sqlite://')\n"
+        "metadata.create_all(e)\n"
+        "with e.begin() as c:\n"
+        "    for i, cat in enumerate(['hr', 'IR', 'HR', 'crypto', 'Crypto', 'IAM']):\n"
+        "        c.execute(t.insert().values(id=f'f{i}', question='q', answer='a', comment='', category=cat,\n"
+        "                                    product='', alternate_questions=[], tags=[]))\n"
+        "    print(store.categories(c))\n"
+    )
+    seen = {subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, check=True,
+                           env={**__import__("os").environ, "PYTHONHASHSEED": str(seed)}).stdout.strip()
+            for seed in range(6)}
+    assert seen == {"['Crypto', 'crypto', 'HR', 'hr', 'IAM', 'IR']"}, seen
