@@ -597,9 +597,6 @@ def _reason(terms: tuple[str, ...], matched: str) -> str:
     return f'phrasing: "{matched}"' if matched else ""
 
 
-_SENTENCE_BREAK = SENTENCE_BREAK
-
-
 def wording_key(text: str) -> str:
     """Two wordings with the same key are the same question (numbering, case, punctuation aside)."""
     return normalise(strip_leading_id(collapse(" ".join((text or "").split()))))
@@ -628,7 +625,7 @@ def without_asides(text: str) -> str:
 def main_question(text: str) -> str | None:
     """The first asking sentence of a question made of several ("Is X? If so, describe Y."), when it
     can stand alone (four words or more); None for a single sentence."""
-    sentences = [s for s in _SENTENCE_BREAK.split((text or "").strip()) if s.strip()]
+    sentences = [s for s in SENTENCE_BREAK.split((text or "").strip()) if s.strip()]
     if len(sentences) < 2:
         return None
     first = sentences[0].strip()
@@ -644,7 +641,7 @@ def main_clause(text: str) -> str | None:
     """The main clause of a one-sentence question with a rider on it, when it can stand alone (four
     words or more, and a rider of two words or more); None otherwise."""
     text = " ".join((text or "").split())
-    if not text.endswith("?") or _SENTENCE_BREAK.search(text):
+    if not text.endswith("?") or SENTENCE_BREAK.search(text):
         return None
     for m in _RIDER.finditer(text):
         head, rest = text[: m.start()].rstrip(" ,;:"), text[m.start():]
@@ -655,7 +652,7 @@ def main_clause(text: str) -> str | None:
 
 def statement_sentences(text: str) -> list[str]:
     """The sentences of a question or statement that can stand alone (five words or more)."""
-    sentences = (s.strip() for s in _SENTENCE_BREAK.split((text or "").strip()))
+    sentences = (s.strip() for s in SENTENCE_BREAK.split((text or "").strip()))
     return [s for s in sentences if len(s.split()) >= 5]
 
 

@@ -64,7 +64,7 @@ def analyse(grids: list[Grid], skipped: dict[str, str], overrides: dict[str, Lay
         if before_extract is not None:
             before_extract(grid, plan)
         questions, notes = extract(grid, plan, allow_no_answer=True)
-        if grid.name not in overrides:  # a layout given by hand is read as given
+        if not plan.forced:  # a layout given by hand is read as given
             read = {q.row for q in questions}
             extra = [f for f in side_fields(grid, plan) if f.row not in read]
             if extra:

@@ -36,16 +36,14 @@ def _answer_label(text: str) -> bool:
     return header_role(text) == "answer" or norm(text).lower() in _VALUE_LABELS
 
 
-def _side_header(grid: Grid, plan: Plan, row: int) -> tuple[int, int] | None:
-    """(field column, answer column) when ``row`` heads a field table in columns of its own."""
+def _side_header(grid: Grid, row: int) -> tuple[int, int] | None:
+    """(field column, answer column) when ``row`` heads a field table."""
     cells = grid.row_cells(row)
     if len(cells) != 2:
         return None
     (c, field_label), (d, answer_label) = sorted(cells.items())
     if not _FIELD_LABEL.match(norm(field_label)) or not _answer_label(answer_label):
         return None
-    if (c, d) == (plan.question, plan.answer):
-        return None  # the plan's own columns: detect.py reads these rows
     return c, d
 
 
@@ -66,12 +64,12 @@ def side_fields(grid: Grid, plan: Plan) -> list[DetectedQuestion]:
     used = {plan.question, plan.answer, plan.comment, *plan.split.values()} - {None}
     out: list[DetectedQuestion] = []
     for row in sorted(r for r in grid.cells if r < top and r not in plan.header_rows):
-        cols = _side_header(grid, plan, row)
+        cols = _side_header(grid, row)
         if cols is None:
             continue
         c, d = cols
         if c in used and d in used:
-            continue
+            continue  # the plan's own columns: detect.py reads these rows (its early headers)
         section = _heading_above(grid, row)
         r = row + 1
         while r < top and r not in grid.hidden_rows:
